@@ -1,0 +1,396 @@
+import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isAlias, type Document, type Node } from "yaml";
+import { INPUT_LIMITS } from "../limits.js";
+import { formatPath, type Finding, type PathSegment, type PendingFinding } from "./findings.js";
+import { locatePath, positionOfOffset, type SourcePosition } from "./positions.js";
+
+/**
+ * What a YAML document is, as far as canary-bot cares. Everything a Canary can point at has its
+ * own kind; the rest is "other" (kept, so that nothing is silently dropped, but not validated).
+ */
+export type DocumentKind =
+  | "Canary"
+  | "MetricTemplate"
+  | "AlertProvider"
+  | "Deployment"
+  | "DaemonSet"
+  | "KnativeService"
+  | "HorizontalPodAutoscaler"
+  | "ScaledObject"
+  | "Service"
+  | "Ingress"
+  | "ConfigMap"
+  | "Secret"
+  | "other"
+  | "empty";
+
+export interface ManifestDocument {
+  /** The file the document came from. */
+  file: string;
+  /** 0-based position of the document in its file. */
+  index: number;
+  kind: DocumentKind;
+  apiVersion?: string;
+  /** The `kind` field as written. */
+  kindName?: string;
+  name?: string;
+  namespace?: string;
+  /** The document as plain data (aliases expanded); undefined when it could not be read. */
+  value: unknown;
+  /** 1-based line of the document's first content line. */
+  line: number;
+  /** Where a path of this document is written. */
+  locate(path: readonly PathSegment[], at?: "key" | "value"): SourcePosition;
+}
+
+export interface ManifestFile {
+  path: string;
+  documents: ManifestDocument[];
+  /** Findings about the file as a whole or about how it reads as YAML. */
+  findings: Finding[];
+}
+
+/**
+ * YAML 1.1 resolution, as kubectl and Flux read manifests (sigs.k8s.io/yaml uses go-yaml v2, where
+ * `yes`/`on` are booleans and `0777` is octal). With YAML 1.2 we would reject values the cluster
+ * accepts.
+ */
+const YAML_OPTIONS = { version: "1.1", prettyErrors: false, uniqueKeys: true, strict: true } as const;
+
+/** The Go text/template functions Flagger defines for metric queries (flagger-scheduler.md §6.3). */
+const FLAGGER_TEMPLATE_ACTION = /^(?:namespace|name|target|service|ingress|route|interval|variables\.[A-Za-z0-9_]+)$/;
+/** `{{ … }}` actions; a Helm one refers to `.Something`, a `$variable`, or is a control keyword. */
+const TEMPLATE_ACTION = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/g;
+const HELM_ACTION = /(^|[\s(|])\.[A-Za-z]|^\$|^\/\*|^(?:if|else|end|range|with|define|template|include|block|toYaml|tpl|required|default|quote)\b|\|/;
+
+/** Reads one file. Never throws: every problem becomes a finding. */
+export function parseManifestFile(params: { path: string; content: string | Uint8Array }): ManifestFile {
+  const { path } = params;
+  const findings: Finding[] = [];
+  const fileFinding = (code: string, severity: Finding["severity"], message: string, line = 1, column = 1): ManifestFile => {
+    findings.push({ code, severity, message, path: "", line, column });
+    return { path, documents: [], findings };
+  };
+
+  const byteLength =
+    typeof params.content === "string" ? Buffer.byteLength(params.content, "utf8") : params.content.byteLength;
+  if (byteLength > INPUT_LIMITS.manifestBytes) return buildOversizeFile({ path, byteLength });
+
+  let text: string;
+  if (typeof params.content === "string") {
+    text = params.content;
+  } else {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(params.content);
+    } catch {
+      return fileFinding(
+        "FILE_NOT_TEXT",
+        "error",
+        "The file is not UTF-8 text, so it cannot be a Kubernetes manifest and was not validated. Remove it from the manifest paths or exclude it in .github/canary-bot.yml.",
+      );
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const nul = text.indexOf("\u0000");
+  if (nul !== -1) {
+    const line = text.slice(0, nul).split("\n").length;
+    return fileFinding(
+      "FILE_NOT_TEXT",
+      "error",
+      "The file contains NUL bytes (binary data), so it cannot be a Kubernetes manifest and was not validated. Remove it from the manifest paths or exclude it in .github/canary-bot.yml.",
+      line,
+    );
+  }
+
+  const helm = findHelmAction(text);
+  if (helm) {
+    return fileFinding(
+      "HELM_TEMPLATE",
+      "error",
+      `The file is a Helm template (\`{{ ${helm.action} }}\` on this line${helm.more > 0 ? ` and ${helm.more} more template actions` : ""}), not a manifest: it cannot be applied or validated before it is rendered. Commit the rendered output (helm template) for canary-bot to review, or exclude chart templates in .github/canary-bot.yml. Flagger's own query placeholders such as {{ namespace }} are not Helm and are accepted.`,
+      helm.line,
+      helm.column,
+    );
+  }
+
+  const lineCounter = new LineCounter();
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }) as Document.Parsed[];
+  } catch (error) {
+    // The yaml parser reports problems as document errors; this is a last line of defence.
+    return fileFinding("YAML_SYNTAX", "error", `The file could not be read as YAML (${describeError(error)}); it was not validated.`);
+  }
+  if (!Array.isArray(docs) || docs.length === 0) {
+    return fileFinding("EMPTY_FILE", "notice", "The file has no YAML documents (it is empty or only comments), so there is nothing to validate.");
+  }
+
+  const documents: ManifestDocument[] = [];
+  for (const [index, doc] of docs.entries()) {
+    if (index >= INPUT_LIMITS.documentsPerFile) {
+      const position = positionOfOffset(lineCounter, doc.range[0]);
+      findings.push({
+        code: "TOO_MANY_DOCUMENTS",
+        severity: "error",
+        message: `The file has ${docs.length} YAML documents; canary-bot reads the first ${INPUT_LIMITS.documentsPerFile}, and the ${docs.length - index} from here on were not validated. Split the file.`,
+        path: "",
+        ...position,
+      });
+      break;
+    }
+    documents.push(readDocument({ path, index, doc, lineCounter, findings }));
+  }
+  return { path, documents, findings };
+}
+
+/** The file that was not read because of its size: one finding, no documents. */
+export function buildOversizeFile(params: { path: string; byteLength: number }): ManifestFile {
+  return {
+    path: params.path,
+    documents: [],
+    findings: [
+      {
+        code: "FILE_TOO_LARGE",
+        severity: "error",
+        message: `The file has ${params.byteLength} bytes, more than the ${INPUT_LIMITS.manifestBytes} canary-bot reads from one manifest, so it was not validated. Split it into smaller files (Flagger manifests are a few KiB) or exclude the path in .github/canary-bot.yml.`,
+        path: "",
+        line: 1,
+        column: 1,
+      },
+    ],
+  };
+}
+
+function readDocument(params: {
+  path: string;
+  index: number;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  findings: Finding[];
+}): ManifestDocument {
+  const { path, index, doc, lineCounter, findings } = params;
+  const contents = doc.contents as Node | null;
+  const startOffset = contents?.range?.[0] ?? doc.range[0];
+  const line = positionOfOffset(lineCounter, startOffset).line;
+  const locate = (p: readonly PathSegment[], at?: "key" | "value") => locatePath({ document: doc, lineCounter, path: p, at });
+  const base = { file: path, index, line, locate };
+
+  let syntaxError = false;
+  for (const error of doc.errors) {
+    const position = positionOfOffset(lineCounter, error.pos[0]);
+    if (error.code === "DUPLICATE_KEY") {
+      findings.push({
+        code: "YAML_DUPLICATE_KEY",
+        severity: "error",
+        message: `${firstSentence(error.message)}. Kubernetes tools disagree on which value wins (kubectl keeps the last one, strict decoders refuse the object); keep exactly one.`,
+        path: "",
+        ...position,
+      });
+    } else {
+      syntaxError = true;
+      findings.push({
+        code: "YAML_SYNTAX",
+        severity: "error",
+        message: `YAML syntax error (${error.code}): ${firstSentence(error.message)}. This document (${ordinal(index)} in the file) was not validated further; fix the syntax first.`,
+        path: "",
+        ...position,
+      });
+    }
+  }
+  for (const warning of doc.warnings) {
+    findings.push({
+      code: "YAML_WARNING",
+      severity: "warning",
+      message: `YAML warning (${warning.code}): ${firstSentence(warning.message)}.`,
+      path: "",
+      ...positionOfOffset(lineCounter, warning.pos[0]),
+    });
+  }
+  if (syntaxError) return { ...base, kind: "other", value: undefined };
+
+  if (contents === null || (contents.range && contents.range[0] === contents.range[1] && isEmptyScalar(contents))) {
+    const commented = /^\s*#\s*kind:\s*Canary\b/m.test(doc.toString());
+    findings.push({
+      code: "EMPTY_DOCUMENT",
+      severity: "notice",
+      message: commented
+        ? "This document is only comments, among them a commented-out Canary: Flagger will not see it and it was not validated."
+        : "This document is empty (nothing between its `---` separators); there is nothing to validate.",
+      path: "",
+      line,
+      column: 1,
+    });
+    return { ...base, kind: "empty", value: undefined };
+  }
+
+  const depth = measureDepth(contents, doc);
+  if (depth.aliasExpansions > INPUT_LIMITS.aliasExpansions) {
+    findings.push({
+      code: "YAML_ALIAS_LIMIT",
+      severity: "error",
+      message: `The document expands YAML aliases more than ${INPUT_LIMITS.aliasExpansions} times (an "alias bomb" that would take huge memory to read), so it was not validated. Write the values out instead of nesting aliases.`,
+      path: "",
+      line,
+      column: 1,
+    });
+    return { ...base, kind: "other", value: undefined };
+  }
+  if (depth.depth > INPUT_LIMITS.nestingDepth) {
+    findings.push({
+      code: "YAML_TOO_DEEP",
+      severity: "error",
+      message: `The document nests deeper than ${INPUT_LIMITS.nestingDepth} levels, far beyond any Kubernetes object, so it was not validated. Check the indentation or the generator that wrote it.`,
+      path: "",
+      ...positionOfOffset(lineCounter, depth.deepestOffset),
+    });
+    return { ...base, kind: "other", value: undefined };
+  }
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: INPUT_LIMITS.aliasExpansions });
+  } catch (error) {
+    findings.push({
+      code: "YAML_SYNTAX",
+      severity: "error",
+      message: `The document could not be converted to data (${describeError(error)}), so it was not validated.`,
+      path: "",
+      line,
+      column: 1,
+    });
+    return { ...base, kind: "other", value: undefined };
+  }
+
+  const identity = identify(value);
+  return { ...base, ...identity, value };
+}
+
+function identify(value: unknown): Pick<ManifestDocument, "kind" | "apiVersion" | "kindName" | "name" | "namespace"> {
+  if (!isRecord(value)) return { kind: "other" };
+  const apiVersion = typeof value.apiVersion === "string" ? value.apiVersion.trim() : undefined;
+  const kindName = typeof value.kind === "string" ? value.kind.trim() : undefined;
+  const metadata = isRecord(value.metadata) ? value.metadata : {};
+  const name = typeof metadata.name === "string" ? metadata.name.trim() : undefined;
+  const namespace = typeof metadata.namespace === "string" ? metadata.namespace.trim() : undefined;
+  return { kind: classify(apiVersion, kindName), apiVersion, kindName, name, namespace };
+}
+
+/** Classifies by API group and kind, so that e.g. a canary-checker `Canary` is not a Flagger one. */
+export function classify(apiVersion: string | undefined, kind: string | undefined): DocumentKind {
+  if (!apiVersion || !kind) return "other";
+  const slash = apiVersion.indexOf("/");
+  const group = slash === -1 ? "" : apiVersion.slice(0, slash);
+  switch (kind) {
+    case "Canary":
+      return group === "flagger.app" ? "Canary" : "other";
+    case "MetricTemplate":
+      return group === "flagger.app" ? "MetricTemplate" : "other";
+    case "AlertProvider":
+      return group === "flagger.app" ? "AlertProvider" : "other";
+    case "Deployment":
+      return group === "apps" || group === "extensions" ? "Deployment" : "other";
+    case "DaemonSet":
+      return group === "apps" || group === "extensions" ? "DaemonSet" : "other";
+    case "Service":
+      if (group === "") return "Service";
+      return group === "serving.knative.dev" ? "KnativeService" : "other";
+    case "HorizontalPodAutoscaler":
+      return group === "autoscaling" ? "HorizontalPodAutoscaler" : "other";
+    case "ScaledObject":
+      return group === "keda.sh" ? "ScaledObject" : "other";
+    case "Ingress":
+      return group === "networking.k8s.io" || group === "extensions" ? "Ingress" : "other";
+    case "ConfigMap":
+      return group === "" ? "ConfigMap" : "other";
+    case "Secret":
+      return group === "" ? "Secret" : "other";
+    default:
+      return "other";
+  }
+}
+
+/** Places a finding produced against a document's path. */
+export function placeFinding(document: ManifestDocument, pending: PendingFinding): Finding {
+  const position = document.locate(pending.path, pending.at);
+  return {
+    code: pending.code,
+    severity: pending.severity,
+    message: pending.message,
+    path: formatPath(pending.path),
+    line: position.line,
+    column: position.column,
+  };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function findHelmAction(text: string): { action: string; line: number; column: number; more: number } | undefined {
+  if (!text.includes("{{")) return undefined;
+  let first: { action: string; offset: number } | undefined;
+  let count = 0;
+  for (const match of text.matchAll(TEMPLATE_ACTION)) {
+    const action = (match[1] ?? "").trim();
+    if (FLAGGER_TEMPLATE_ACTION.test(action) || !HELM_ACTION.test(action)) continue;
+    count += 1;
+    if (!first) first = { action: action.length > 60 ? `${action.slice(0, 57)}...` : action, offset: match.index ?? 0 };
+  }
+  if (!first) return undefined;
+  const before = text.slice(0, first.offset);
+  const line = before.split("\n").length;
+  const column = first.offset - before.lastIndexOf("\n");
+  return { action: first.action, line, column, more: count - 1 };
+}
+
+/** Depth and alias expansions of a document, walked iteratively so that depth cannot overflow the stack. */
+function measureDepth(root: Node, doc: Document.Parsed): { depth: number; deepestOffset: number; aliasExpansions: number } {
+  let depth = 0;
+  let deepestOffset = root.range?.[0] ?? 0;
+  let aliasExpansions = 0;
+  const stack: Array<{ node: unknown; depth: number }> = [{ node: root, depth: 1 }];
+  // Counting alias expansions by walking into each alias target is what makes an alias bomb
+  // expensive; stop as soon as the budget is exceeded.
+  while (stack.length > 0) {
+    const { node, depth: d } = stack.pop()!;
+    if (d > depth) {
+      depth = d;
+      deepestOffset = (node as Node | undefined)?.range?.[0] ?? deepestOffset;
+      if (depth > INPUT_LIMITS.nestingDepth) break;
+    }
+    if (isAlias(node)) {
+      aliasExpansions += 1;
+      if (aliasExpansions > INPUT_LIMITS.aliasExpansions) break;
+      const target = node.resolve(doc);
+      if (target) stack.push({ node: target, depth: d });
+    } else if (isMap(node) || isSeq(node)) {
+      for (const item of node.items) {
+        if (isPair(item)) {
+          stack.push({ node: item.key, depth: d + 1 });
+          stack.push({ node: item.value, depth: d + 1 });
+        } else {
+          stack.push({ node: item, depth: d + 1 });
+        }
+      }
+    }
+  }
+  return { depth, deepestOffset, aliasExpansions };
+}
+
+function isEmptyScalar(node: Node): boolean {
+  return (node as { value?: unknown }).value === null || (node as { value?: unknown }).value === undefined;
+}
+
+function firstSentence(message: string): string {
+  const line = message.split("\n")[0] ?? message;
+  return line.replace(/\s+at line \d+, column \d+:?$/, "").replace(/[.:]\s*$/, "");
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message.split("\n")[0]! : String(error);
+}
+
+function ordinal(index: number): string {
+  const n = index + 1;
+  const suffix = n % 10 === 1 && n % 100 !== 11 ? "st" : n % 10 === 2 && n % 100 !== 12 ? "nd" : n % 10 === 3 && n % 100 !== 13 ? "rd" : "th";
+  return `${n}${suffix}`;
+}

@@ -1,0 +1,340 @@
+/**
+ * A small schema language with the semantics of a Kubernetes structural schema (what the API server
+ * does with a custom resource), used to describe Flagger's CRDs in our own code.
+ *
+ * Reading a value against a schema does what the API server does before storing it:
+ * - `null` object fields are dropped (k8s "nullable: false" pruning) and count as absent;
+ * - unknown fields are dropped, with a warning that names them;
+ * - CRD defaults are applied;
+ * - a value of the wrong type, enum or pattern is reported and left out of the result.
+ *
+ * The result is typed (`Infer<typeof schema>`), with every field optional: the rest of the project
+ * works on the cleaned model and never has to re-check types.
+ */
+import type { PathSegment, PendingFinding } from "./findings.js";
+import { formatPath } from "./findings.js";
+
+export interface SchemaContext {
+  issues: PendingFinding[];
+}
+
+export interface Schema<T> {
+  /** How the expected type is named in messages ("a string", "an integer", …). */
+  readonly expected: string;
+  read(value: unknown, ctx: SchemaContext, path: readonly PathSegment[]): T | undefined;
+}
+
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+type Props = Record<string, Schema<unknown>>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+export type InferObject<P extends Props> = Simplify<{ [K in keyof P]?: Infer<P[K]> }>;
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "number") return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
+  if (typeof value === "boolean") return `the boolean ${value}`;
+  return typeof value;
+}
+
+function report(ctx: SchemaContext, finding: PendingFinding): void {
+  ctx.issues.push(finding);
+}
+
+function typeError(ctx: SchemaContext, path: readonly PathSegment[], expected: string, value: unknown, hint?: string): void {
+  report(ctx, {
+    code: "SCHEMA_TYPE",
+    severity: "error",
+    message: `\`${formatPath(path)}\` must be ${expected}, not ${typeName(value)}: the API server rejects the object.${hint ? ` ${hint}` : ""}`,
+    path,
+  });
+}
+
+export interface StringOptions {
+  enum?: readonly string[];
+  /** The CRD's pattern, verbatim; `describe` says in words what it accepts. */
+  pattern?: { regex: RegExp; describe: string };
+  minLength?: number;
+  maxLength?: number;
+  /** Extra advice appended to any message about this field. */
+  hint?: string;
+}
+
+export function str<const E extends string = string>(options: StringOptions & { enum?: readonly E[] } = {}): Schema<string extends E ? string : E> {
+  return {
+    expected: "a string",
+    read(value, ctx, path) {
+      if (typeof value !== "string") {
+        typeError(ctx, path, "a string", value, options.hint);
+        return undefined;
+      }
+      if (options.enum && !options.enum.includes(value as E)) {
+        const allowed = options.enum.map((e) => (e === "" ? '""' : e)).join(", ");
+        report(ctx, {
+          code: "SCHEMA_ENUM",
+          severity: "error",
+          message: `\`${formatPath(path)}\` is ${JSON.stringify(value)}, which Flagger's CRD does not allow: the API server rejects the object. Allowed values: ${allowed}.${options.hint ? ` ${options.hint}` : ""}`,
+          path,
+        });
+        return undefined;
+      }
+      if (options.pattern && !options.pattern.regex.test(value)) {
+        report(ctx, {
+          code: "SCHEMA_PATTERN",
+          severity: "error",
+          message: `\`${formatPath(path)}\` is ${JSON.stringify(value)}, which does not match the CRD's pattern ${options.pattern.regex.source} (${options.pattern.describe}): the API server rejects the object.${options.hint ? ` ${options.hint}` : ""}`,
+          path,
+        });
+        return undefined;
+      }
+      if ((options.minLength !== undefined && value.length < options.minLength) || (options.maxLength !== undefined && value.length > options.maxLength)) {
+        report(ctx, {
+          code: "SCHEMA_RANGE",
+          severity: "error",
+          message: `\`${formatPath(path)}\` must have ${options.minLength ?? 0} to ${options.maxLength ?? "any number of"} characters, not ${value.length}: the API server rejects the object.`,
+          path,
+        });
+        return undefined;
+      }
+      return value as string extends E ? string : E;
+    },
+  };
+}
+
+export interface NumberOptions {
+  /** The CRD's type: "number" accepts fractions, "integer" does not. */
+  crd: "number" | "integer";
+  /**
+   * The Go field is an integer although the CRD says "number": a fraction passes the API server but
+   * Flagger cannot decode the object (flagger-scheduler.md §1.0).
+   */
+  goInteger?: boolean;
+  minimum?: number;
+  maximum?: number;
+}
+
+export function num(options: NumberOptions): Schema<number> {
+  const expected = options.crd === "integer" ? "an integer" : "a number";
+  return {
+    expected,
+    read(value, ctx, path) {
+      if (typeof value !== "number" || Number.isNaN(value)) {
+        typeError(ctx, path, expected, value);
+        return undefined;
+      }
+      if (!Number.isInteger(value)) {
+        if (options.crd === "integer") {
+          typeError(ctx, path, expected, value);
+          return undefined;
+        }
+        if (options.goInteger) {
+          report(ctx, {
+            code: "VALUE_NOT_INTEGER",
+            severity: "error",
+            message: `\`${formatPath(path)}\` is ${value}. Flagger's CRD accepts any number here, but the Go field is an integer: Flagger fails to decode the Canary and never schedules it. Use a whole number.`,
+            path,
+          });
+          return undefined;
+        }
+      }
+      if ((options.minimum !== undefined && value < options.minimum) || (options.maximum !== undefined && value > options.maximum)) {
+        report(ctx, {
+          code: "SCHEMA_RANGE",
+          severity: "error",
+          message: `\`${formatPath(path)}\` is ${value}; Flagger's CRD requires ${options.minimum ?? "-∞"} to ${options.maximum ?? "∞"}: the API server rejects the object.`,
+          path,
+        });
+        return undefined;
+      }
+      return value;
+    },
+  };
+}
+
+export function bool(): Schema<boolean> {
+  return {
+    expected: "a boolean",
+    read(value, ctx, path) {
+      if (typeof value !== "boolean") {
+        typeError(ctx, path, "a boolean (true or false)", value);
+        return undefined;
+      }
+      return value;
+    },
+  };
+}
+
+/** `x-kubernetes-int-or-string`. */
+export function intOrString(): Schema<number | string> {
+  return {
+    expected: "an integer or a string",
+    read(value, ctx, path) {
+      if (typeof value === "string") return value;
+      if (typeof value === "number" && Number.isInteger(value)) return value;
+      typeError(ctx, path, "an integer or a string", value);
+      return undefined;
+    },
+  };
+}
+
+/** Anything: kept as written (e.g. `metadata`, which the CRD types only as "object"). */
+export function anyObject(): Schema<Record<string, unknown>> {
+  return {
+    expected: "a mapping",
+    read(value, ctx, path) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        typeError(ctx, path, "a mapping", value);
+        return undefined;
+      }
+      return value as Record<string, unknown>;
+    },
+  };
+}
+
+export function arr<T>(item: Schema<T>, options: { maxItems?: number } = {}): Schema<T[]> {
+  return {
+    expected: "a list",
+    read(value, ctx, path) {
+      if (!Array.isArray(value)) {
+        typeError(ctx, path, "a list", value);
+        return undefined;
+      }
+      if (options.maxItems !== undefined && value.length > options.maxItems) {
+        report(ctx, {
+          code: "SCHEMA_RANGE",
+          severity: "error",
+          message: `\`${formatPath(path)}\` has ${value.length} items; Flagger's CRD allows at most ${options.maxItems}: the API server rejects the object.`,
+          path,
+        });
+      }
+      const out: T[] = [];
+      value.forEach((element, index) => {
+        const read = item.read(element, ctx, [...path, index]);
+        if (read !== undefined) out.push(read);
+      });
+      return out;
+    },
+  };
+}
+
+/** A mapping with free keys (`additionalProperties`). */
+export function map<T>(valueSchema: Schema<T>): Schema<Record<string, T>> {
+  return {
+    expected: "a mapping",
+    read(value, ctx, path) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        typeError(ctx, path, "a mapping", value);
+        return undefined;
+      }
+      const out: Record<string, T> = {};
+      for (const [key, element] of Object.entries(value)) {
+        // Null map values are pruned like null fields.
+        if (element === null) continue;
+        const read = valueSchema.read(element, ctx, [...path, key]);
+        if (read !== undefined) out[key] = read;
+      }
+      return out;
+    },
+  };
+}
+
+export interface ObjectOptions<P extends Props> {
+  required?: readonly (keyof P & string)[];
+  /** CRD defaults, applied when the field is absent (as the API server does when storing). */
+  defaults?: { [K in keyof P]?: Infer<P[K]> };
+  /** Advice for known unknown fields: renamed, moved or never-supported fields. */
+  unknownHints?: Record<string, string>;
+  /**
+   * Whole-object constraints (`oneOf` and the like). Runs on the raw value after null pruning, and
+   * may return a replacement for the read value.
+   */
+  refine?: (raw: Record<string, unknown>, read: InferObject<P>, ctx: SchemaContext, path: readonly PathSegment[]) => void;
+}
+
+export function obj<P extends Props>(props: P, options: ObjectOptions<P> = {}): Schema<InferObject<P>> & { props: P } {
+  const known = Object.keys(props);
+  return {
+    props,
+    expected: "a mapping",
+    read(value, ctx, path) {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        typeError(ctx, path, "a mapping", value);
+        return undefined;
+      }
+      const raw = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      const present: Record<string, unknown> = {};
+      for (const [key, element] of Object.entries(raw)) {
+        if (element === null || element === undefined) continue;
+        const schema = props[key];
+        if (!schema) {
+          report(ctx, unknownField([...path, key], known, options.unknownHints?.[key]));
+          continue;
+        }
+        present[key] = element;
+        const read = schema.read(element, ctx, [...path, key]);
+        if (read !== undefined) out[key] = read;
+      }
+      for (const key of options.required ?? []) {
+        if (!(key in present)) {
+          report(ctx, {
+            code: "SCHEMA_REQUIRED",
+            severity: "error",
+            message: `\`${formatPath([...path, key])}\` is required by Flagger's CRD: the API server rejects the object without it.`,
+            path: [...path, key],
+          });
+        }
+      }
+      if (options.defaults) {
+        for (const [key, defaultValue] of Object.entries(options.defaults)) {
+          if (!(key in present) && defaultValue !== undefined) out[key] = defaultValue;
+        }
+      }
+      const result = out as InferObject<P>;
+      options.refine?.(present, result, ctx, path);
+      return result;
+    },
+  };
+}
+
+function unknownField(path: readonly PathSegment[], known: readonly string[], hint: string | undefined): PendingFinding {
+  const name = String(path[path.length - 1]);
+  const parent = formatPath(path.slice(0, -1)) || "the document";
+  const suggestion = hint ?? suggest(name, known);
+  return {
+    code: "SCHEMA_UNKNOWN_FIELD",
+    severity: "warning",
+    message: `\`${name}\` is not a field of \`${parent}\` in Flagger's CRD: the API server drops it (and \`kubectl apply --validate=strict\` refuses it), so Flagger never sees it.${suggestion ? ` ${suggestion}` : ""}`,
+    path,
+    at: "key",
+  };
+}
+
+function suggest(name: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  const lower = name.toLowerCase();
+  for (const key of known) {
+    const distance = key.toLowerCase() === lower ? 0 : levenshtein(lower, key.toLowerCase());
+    if (!best || distance < best.distance) best = { key, distance };
+  }
+  if (best && best.distance <= Math.max(2, Math.floor(name.length / 4))) return `Did you mean \`${best.key}\`?`;
+  return undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 3) return 99;
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const current = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+/**
+ * The command line: validate, timeline, generate, review, serve (DESIGN.md, CLI). Each command
+ * lives in src/cli/<command>.ts; this file only dispatches and maps errors to exit codes.
+ */
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { UsageError } from "./cli/files.js";
+import type { CommandIO } from "./cli/io.js";
+import { runValidate } from "./cli/validate.js";
+
+const USAGE = `Usage: canary-bot <command> [options]
+
+Commands:
+  validate  Validate Flagger Canary manifests (files or folders)
+  help      Show this help
+
+Run "canary-bot <command> --help" for a command's options.`;
+
+type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  validate: runValidate,
+};
+
+export async function runCli(argv: readonly string[], io: CommandIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "help" || name === "--help" || name === "-h") {
+    io.stdout(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`canary-bot: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(args, io);
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
+      io.stderr(`canary-bot ${name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+// Through npm's bin link, argv[1] is the link; compare real paths.
+const isEntryPoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
+if (isEntryPoint) {
+  const io: CommandIO = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  runCli(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`canary-bot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,115 @@
+/**
+ * Validation of a set of manifest files: YAML findings, CRD schema findings, and Flagger semantics
+ * (rules/), each placed on its line. Pure: the caller reads the files.
+ */
+import { compareFindings, type Finding, type PendingFinding } from "../canary/findings.js";
+import type { CanaryModel } from "../canary/model.js";
+import { placeFinding, type ManifestFile } from "../canary/parse.js";
+import { buildRepositoryIndex, resolveCanary, type RepositoryIndex, type ResolvedCanary } from "../canary/resolve.js";
+import type { ControllerSettings } from "../canary/settings.js";
+import { INPUT_LIMITS } from "../limits.js";
+import { CANARY_RULES, REPOSITORY_RULES } from "./rules/index.js";
+
+export interface CanaryReport {
+  name: string;
+  namespace?: string;
+  /** Line of the Canary's document in its file. */
+  line: number;
+  findings: Finding[];
+  resolved: ResolvedCanary;
+}
+
+export interface FileReport {
+  path: string;
+  canaries: CanaryReport[];
+  /** Findings that belong to no Canary: YAML problems, MetricTemplates, AlertProviders. */
+  findings: Finding[];
+}
+
+export interface ValidationResult {
+  files: FileReport[];
+  index: RepositoryIndex;
+}
+
+/**
+ * Validates `files`. References are resolved against `files` plus `context` (other files of the
+ * repository that are not themselves reported on, e.g. unchanged files in a pull request).
+ */
+export function validateManifests(params: {
+  files: readonly ManifestFile[];
+  context?: readonly ManifestFile[];
+  settings: ControllerSettings;
+}): ValidationResult {
+  const { files, settings } = params;
+  const reported = new Set(files.map((f) => f.path));
+  const all = [...files, ...(params.context ?? []).filter((f) => !reported.has(f.path))];
+  const index = buildRepositoryIndex(all);
+
+  const resolvedByCanary = new Map<CanaryModel, ResolvedCanary>();
+  for (const canary of index.canaries) resolvedByCanary.set(canary, resolveCanary({ canary, index, settings }));
+  const canaryFindings = new Map<CanaryModel, PendingFinding[]>();
+  for (const [canary, resolved] of resolvedByCanary) {
+    if (!reported.has(canary.document.file)) continue;
+    const pending: PendingFinding[] = [...canary.schemaFindings];
+    for (const rule of CANARY_RULES) pending.push(...rule({ resolved, index, settings }));
+    canaryFindings.set(canary, pending);
+  }
+  const everyCanary = [...resolvedByCanary.values()];
+  for (const rule of REPOSITORY_RULES) {
+    for (const { canary, finding } of rule({ canaries: everyCanary, index, settings })) {
+      canaryFindings.get(canary)?.push(finding);
+    }
+  }
+
+  const reports: FileReport[] = files.map((file) => {
+    const fileFindings: Finding[] = [...file.findings];
+    for (const template of index.metricTemplates) {
+      if (template.document.file === file.path) fileFindings.push(...template.schemaFindings.map((f) => placeFinding(template.document, f)));
+    }
+    for (const provider of index.alertProviders) {
+      if (provider.document.file === file.path) fileFindings.push(...provider.schemaFindings.map((f) => placeFinding(provider.document, f)));
+    }
+    const canaries: CanaryReport[] = [];
+    for (const [canary, pending] of canaryFindings) {
+      if (canary.document.file !== file.path) continue;
+      canaries.push({
+        name: canary.name,
+        ...(canary.namespace !== undefined ? { namespace: canary.namespace } : {}),
+        line: canary.document.line,
+        findings: dedupe(pending.map((f) => placeFinding(canary.document, f))).sort(compareFindings),
+        resolved: resolvedByCanary.get(canary)!,
+      });
+    }
+    canaries.sort((a, b) => a.line - b.line);
+    return { path: file.path, canaries, findings: capFindings(dedupe(fileFindings).sort(compareFindings), file.path) };
+  });
+  return { files: reports, index };
+}
+
+export function allFindings(report: FileReport): Finding[] {
+  return [...report.findings, ...report.canaries.flatMap((c) => c.findings)];
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.code}\u0000${f.line}\u0000${f.column}\u0000${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function capFindings(findings: Finding[], path: string): Finding[] {
+  if (findings.length <= INPUT_LIMITS.findingsPerFile) return findings;
+  const kept = findings.slice(0, INPUT_LIMITS.findingsPerFile);
+  kept.push({
+    code: "TOO_MANY_FINDINGS",
+    severity: "notice",
+    message: `${findings.length - kept.length} more findings in ${path} are not listed; fix the ones above and validate again.`,
+    path: "",
+    line: 1,
+    column: 1,
+  });
+  return kept;
+}
