@@ -7,12 +7,20 @@ import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { UsageError } from "./cli/files.js";
 import type { CommandIO } from "./cli/io.js";
+import { runGenerate } from "./cli/generate.js";
+import { runReview } from "./cli/review.js";
+import { runServe } from "./cli/serve.js";
+import { runTimeline } from "./cli/timeline.js";
 import { runValidate } from "./cli/validate.js";
 
 const USAGE = `Usage: canary-bot <command> [options]
 
 Commands:
   validate  Validate Flagger Canary manifests (files or folders)
+  timeline  Simulate Flagger's rollout of each Canary, tick by tick
+  generate  Print the Services and routing objects Flagger creates for each Canary
+  review    Print the pull request comment the App would post, for two git refs or a GitHub PR
+  serve     Run the GitHub App server (the same as npm start)
   help      Show this help
 
 Run "canary-bot <command> --help" for a command's options.`;
@@ -21,6 +29,10 @@ type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
   validate: runValidate,
+  timeline: runTimeline,
+  generate: runGenerate,
+  review: runReview,
+  serve: runServe,
 };
 
 export async function runCli(argv: readonly string[], io: CommandIO): Promise<number> {

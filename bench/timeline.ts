@@ -1,0 +1,6 @@
+import type { BenchSection } from "./measure.js";
+
+/** Placeholder until this benchmark is written. */
+export const benchTimeline: BenchSection = async (print) => {
+  print("(not measured yet)");
+};

@@ -1,0 +1,7 @@
+import type { CommandIO } from "./io.js";
+import { UsageError } from "./files.js";
+
+/** Placeholder until the command is built. */
+export async function runReview(_args: readonly string[], _io: CommandIO): Promise<number> {
+  throw new UsageError("review is not available yet");
+}
