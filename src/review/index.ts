@@ -1,0 +1,24 @@
+/**
+ * The whole review of a pull request, as the App and `canary-bot review` need it: the sticky
+ * comment's body and the check run's output. Pure.
+ */
+import { buildCheckRunOutput, type CheckRunOutput } from "../report/check-run.js";
+import { renderReviewComment } from "../report/comment.js";
+import { buildReviewModel, type ReviewInput, type ReviewModel } from "./review.js";
+
+export type { ReviewInput, ReviewModel } from "./review.js";
+
+export interface PullRequestReview {
+  /** False when the change touches no Canary nor anything a Canary points at: post nothing. */
+  touchesCanaries: boolean;
+  model: ReviewModel;
+  /** The sticky comment body, marker included. */
+  comment: string;
+  check: CheckRunOutput;
+}
+
+export function reviewChanges(input: ReviewInput & { blobUrl?: string }): PullRequestReview {
+  const model = buildReviewModel(input);
+  const comment = renderReviewComment({ model, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
+  return { touchesCanaries: model.canaries.length > 0, model, comment, check: buildCheckRunOutput({ model }) };
+}
