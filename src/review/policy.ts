@@ -108,6 +108,24 @@ export function buildPolicyDiff(params: { base?: CanarySpec; head?: CanarySpec }
   if (JSON.stringify(a.match ?? []) !== JSON.stringify(b.match ?? [])) {
     changes.push({ field: "analysis.match", summary: "the A/B match conditions changed: a different set of requests reaches the canary.", effect: "neutral" });
   }
+  if (Boolean(a.sessionAffinity) !== Boolean(b.sessionAffinity)) {
+    changes.push({
+      field: "analysis.sessionAffinity",
+      summary: b.sessionAffinity
+        ? `session affinity turned on (cookie ${b.sessionAffinity.cookieName ?? ""}): a user routed to the canary stays on it for the rest of the run.`
+        : "session affinity turned off: each request is routed by weight alone.",
+      effect: "neutral",
+    });
+  }
+  const exposure = (spec: CanarySpec) => JSON.stringify([spec.service?.gateways ?? [], spec.service?.hosts ?? [], spec.service?.gatewayRefs ?? []]);
+  if (exposure(base) !== exposure(head)) {
+    const list = (spec: CanarySpec) => [...(spec.service?.gateways ?? []), ...(spec.service?.gatewayRefs ?? []).map((g) => `${g.namespace ? `${g.namespace}/` : ""}${g.name ?? ""}`)].join(", ") || "none (mesh only)";
+    changes.push({
+      field: "service.gateways",
+      summary: `the canary is reached through different gateways or hosts: gateways ${list(base)} → ${list(head)}; hosts ${(base.service?.hosts ?? []).join(", ") || "none"} → ${(head.service?.hosts ?? []).join(", ") || "none"}.`,
+      effect: "neutral",
+    });
+  }
   compareMetrics(changes, a.metrics ?? [], b.metrics ?? []);
   compareWebhooks(changes, a.webhooks ?? [], b.webhooks ?? []);
   if ((base.progressDeadlineSeconds ?? 600) !== (head.progressDeadlineSeconds ?? 600)) {
