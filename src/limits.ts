@@ -45,8 +45,25 @@ export const GITHUB_LIMITS = {
   annotationMessageChars: 64 * 1024,
   /** Annotations we send per check run in total; the summary says when more were found. */
   annotationsPerCheckRun: 500,
-  /** Blobs fetched in one GraphQL request (each is an aliased `object(expression:)` field). */
-  blobsPerGraphqlRequest: 50,
+  /**
+   * Blobs fetched in one GraphQL request (each is an aliased `object(expression:)` field, one node
+   * of the 500,000 a query may touch). Large enough that a pull request changing 100 Canaries, with
+   * their base versions and their neighbours, is one request; the bytes below bound the response
+   * so that it stays well inside GraphQL's 10 s timeout (github/docs "rate-limits-and-query-limits-
+   * for-the-graphql-api"). A batch that still fails with a 5xx is split in two and read again.
+   */
+  blobsPerGraphqlRequest: 500,
+  /** Bytes of blobs (known sizes from the tree listing) asked for in one GraphQL request. */
+  blobBytesPerGraphqlRequest: 4 * 1024 * 1024,
+  /**
+   * Unchanged manifests read per pull request to resolve references (the "neighbourhood" rule in
+   * docs/github-app.md). Bounds the GraphQL requests of a review in a huge repository.
+   */
+  contextFilesPerReview: 1_000,
+  /** Review attempts of one event when GitHub answers with a rate limit or a server error. */
+  reviewAttempts: 3,
+  /** Longest wait before another review attempt; a longer `retry-after` gives up and reports. */
+  retryDelaySeconds: 120,
   /** Bytes of manifests read per pull request, base and head together. */
   bytesPerReview: 32 * 1024 * 1024,
   /** `pulls.listFiles` returns at most 3,000 files (GitHub REST pulls API). */
@@ -56,4 +73,20 @@ export const GITHUB_LIMITS = {
 export const HTTP_LIMITS = {
   /** Largest request body accepted by our own routes (DESIGN.md: over 1 MiB is a 4xx). */
   requestBodyBytes: 1024 * 1024,
+  /**
+   * Largest webhook delivery read before the signature check. GitHub does not deliver payloads
+   * over 25 MB (github/docs "webhook-events-and-payloads", payload cap), so anything larger is not
+   * from GitHub.
+   */
+  webhookBodyBytes: 25 * 1024 * 1024,
+  /**
+   * On SIGTERM, how long in-flight deliveries and queued reviews may run before the process exits.
+   * GitHub gives a delivery 10 s; Kubernetes' default terminationGracePeriodSeconds is 30.
+   */
+  shutdownGraceMs: 20_000,
+} as const;
+
+export const CONFIG_LIMITS = {
+  /** Size of `.github/canary-bot.yml`; a real one is well under 10 KiB. */
+  bytes: 64 * 1024,
 } as const;

@@ -7,7 +7,7 @@
  * test/canary/crd-equivalence.test.ts holds the two against a JSON-schema validator.
  */
 import { formatPath, type PathSegment } from "./findings.js";
-import { anyObject, arr, bool, intOrString, map, num, obj, str, type Infer, type SchemaContext } from "./schema.js";
+import { anyObject, arr, bool, intOrString, map, num, obj, str, type Infer, type Schema, type SchemaContext } from "./schema.js";
 
 /** The CRD's duration pattern, anchored at the start only (flagger-scheduler.md §1.0). */
 export const CRD_DURATION = {
@@ -272,7 +272,9 @@ const canaryService = obj(
     match: arr(serviceMatch),
     retries: obj({ attempts: num({ crd: "integer" }), perTryTimeout: str(), retryOn: str() }),
     rewrite: obj({ uri: str(), authority: str(), type: str() }),
-    mirror: arr(obj({ backendRef: mirrorBackendRef }, { required: ["backendRef"] })),
+    // The CRD writes `required: [backendRef]` beside `items`, on the array, where it checks
+    // nothing: an item without backendRef passes the API server.
+    mirror: arr(obj({ backendRef: mirrorBackendRef })),
     headers: obj({ request: headerOperations, response: headerOperations }),
     gateways: arr(str()),
     gatewayRefs: arr(parentReference, { maxItems: 32 }),
@@ -511,12 +513,35 @@ const canaryStatus = obj({
   ),
 });
 
+/**
+ * `status` belongs to the status subresource (`subresources: status: {}` in each Flagger CRD): the
+ * API server deletes it from a created object and keeps the stored status on update
+ * (apiextensions-apiserver customResourceStrategy.PrepareForCreate/PrepareForUpdate), so a status in
+ * a manifest is never validated and never has an effect.
+ */
+function ignoredStatus<T>(schema: Schema<T>): Schema<T> {
+  return {
+    expected: schema.expected,
+    ...(schema.shape ? { shape: schema.shape } : {}),
+    read(_value, ctx, path) {
+      ctx.issues.push({
+        code: "STATUS_IGNORED",
+        severity: "warning",
+        message: `\`${formatPath(path)}\` is written by Flagger through the status subresource; the API server discards it from an applied manifest, so it has no effect. Remove it (it usually comes from \`kubectl get -o yaml\`).`,
+        path,
+        at: "key",
+      });
+      return undefined;
+    },
+  };
+}
+
 export const canarySchema = obj({
   apiVersion: str(),
   kind: str(),
   metadata: anyObject(),
   spec: canarySpecSchema,
-  status: canaryStatus,
+  status: ignoredStatus(canaryStatus),
 });
 
 export const metricTemplateSchema = obj({
@@ -540,7 +565,7 @@ export const metricTemplateSchema = obj({
     },
     { required: ["provider", "query"] },
   ),
-  status: anyObject(),
+  status: ignoredStatus(anyObject()),
 });
 
 export const alertProviderSchema = obj({
@@ -573,7 +598,7 @@ export const alertProviderSchema = obj({
       },
     },
   ),
-  status: anyObject(),
+  status: ignoredStatus(anyObject()),
 });
 
 export type CanaryObject = Infer<typeof canarySchema>;

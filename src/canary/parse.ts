@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isAlias, type Document, type Node } from "yaml";
+import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
 import { INPUT_LIMITS } from "../limits.js";
 import { formatPath, type Finding, type PathSegment, type PendingFinding } from "./findings.js";
 import { locatePath, positionOfOffset, type SourcePosition } from "./positions.js";
@@ -54,7 +54,22 @@ export interface ManifestFile {
  * `yes`/`on` are booleans and `0777` is octal). With YAML 1.2 we would reject values the cluster
  * accepts.
  */
-const YAML_OPTIONS = { version: "1.1", prettyErrors: false, uniqueKeys: true, strict: true } as const;
+const YAML_OPTIONS = { version: "1.1", prettyErrors: false, uniqueKeys: true, strict: true, customTags: withoutGoYamlV2Differences } as const;
+
+/**
+ * go-yaml v2 (behind sigs.k8s.io/yaml, kubectl and the API server) resolves YAML 1.1 with three
+ * exceptions that matter for validation: a timestamp such as `2024-01-01` decoded into an untyped
+ * value stays a string ("for backward compatibility", yaml.v2 decode.go), `1:20` is not a base-60
+ * number, and `!!binary` is not decoded. Without these tags the yaml library reads them as the
+ * strings the cluster sees instead of a Date, 80 and a Buffer.
+ */
+function withoutGoYamlV2Differences(tags: Tags): Tags {
+  return tags.filter(
+    (tag) => typeof tag === "string" || (tag.tag !== "tag:yaml.org,2002:timestamp" && tag.tag !== "tag:yaml.org,2002:binary" && tag.format !== "TIME"),
+  );
+}
+
+const COMMENTED_CANARY = /^\s*#\s*kind:\s*Canary\b/m;
 
 /** The Go text/template functions Flagger defines for metric queries (flagger-scheduler.md §6.3). */
 const FLAGGER_TEMPLATE_ACTION = /^(?:namespace|name|target|service|ingress|route|interval|variables\.[A-Za-z0-9_]+)$/;
@@ -112,6 +127,19 @@ export function parseManifestFile(params: { path: string; content: string | Uint
     );
   }
 
+  // The yaml composer recurses per nesting level: very deep input overflows the stack (and a
+  // megabyte of `[` exhausts memory inside the library), so depth is measured before parsing.
+  const nesting = findExcessiveNesting(text, INPUT_LIMITS.nestingDepth);
+  if (nesting) {
+    return fileFinding(
+      "YAML_TOO_DEEP",
+      "error",
+      `The file nests deeper than ${INPUT_LIMITS.nestingDepth} levels here, far beyond any Kubernetes object, so it was not read or validated. Check the indentation or the generator that wrote it.`,
+      nesting.line,
+      nesting.column,
+    );
+  }
+
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
@@ -121,7 +149,13 @@ export function parseManifestFile(params: { path: string; content: string | Uint
     return fileFinding("YAML_SYNTAX", "error", `The file could not be read as YAML (${describeError(error)}); it was not validated.`);
   }
   if (!Array.isArray(docs) || docs.length === 0) {
-    return fileFinding("EMPTY_FILE", "notice", "The file has no YAML documents (it is empty or only comments), so there is nothing to validate.");
+    return fileFinding(
+      "EMPTY_FILE",
+      "notice",
+      COMMENTED_CANARY.test(text)
+        ? "The file is only comments, among them a commented-out Canary: Flagger will not see it and it was not validated."
+        : "The file has no YAML documents (it is empty or only comments), so there is nothing to validate.",
+    );
   }
 
   const documents: ManifestDocument[] = [];
@@ -137,7 +171,7 @@ export function parseManifestFile(params: { path: string; content: string | Uint
       });
       break;
     }
-    documents.push(readDocument({ path, index, doc, lineCounter, findings }));
+    documents.push(readDocument({ path, text, index, doc, lineCounter, findings }));
   }
   return { path, documents, findings };
 }
@@ -162,6 +196,7 @@ export function buildOversizeFile(params: { path: string; byteLength: number }):
 
 function readDocument(params: {
   path: string;
+  text: string;
   index: number;
   doc: Document.Parsed;
   lineCounter: LineCounter;
@@ -175,9 +210,22 @@ function readDocument(params: {
   const base = { file: path, index, line, locate };
 
   let syntaxError = false;
+  let exhausted = false;
   for (const error of doc.errors) {
     const position = positionOfOffset(lineCounter, error.pos[0]);
-    if (error.code === "DUPLICATE_KEY") {
+    if (error.code === "RESOURCE_EXHAUSTION") {
+      // The parser ran out of stack: one finding for the document, not one per unwound frame.
+      syntaxError = true;
+      if (exhausted) continue;
+      exhausted = true;
+      findings.push({
+        code: "YAML_TOO_DEEP",
+        severity: "error",
+        message: `The document nests too deeply for the YAML reader (it ran out of stack here), far beyond any Kubernetes object, so it was not validated. Check the indentation or the generator that wrote it.`,
+        path: "",
+        ...position,
+      });
+    } else if (error.code === "DUPLICATE_KEY") {
       findings.push({
         code: "YAML_DUPLICATE_KEY",
         severity: "error",
@@ -208,7 +256,9 @@ function readDocument(params: {
   if (syntaxError) return { ...base, kind: "other", value: undefined };
 
   if (contents === null || (contents.range && contents.range[0] === contents.range[1] && isEmptyScalar(contents))) {
-    const commented = /^\s*#\s*kind:\s*Canary\b/m.test(doc.toString());
+    // The document's own source, not doc.toString(): re-stringifying can throw (e.g. on an anchor
+    // with a control character).
+    const commented = COMMENTED_CANARY.test(params.text.slice(doc.range[0], doc.range[2]));
     findings.push({
       code: "EMPTY_DOCUMENT",
       severity: "notice",
@@ -220,6 +270,19 @@ function readDocument(params: {
       column: 1,
     });
     return { ...base, kind: "empty", value: undefined };
+  }
+
+  // A Canary commented out below another object (e.g. after a Service) is easy to miss: say so.
+  const source = params.text.slice(doc.range[0], doc.range[2]);
+  const commentedAt = source.search(COMMENTED_CANARY);
+  if (commentedAt !== -1) {
+    findings.push({
+      code: "COMMENTED_OUT_CANARY",
+      severity: "notice",
+      message: "A Canary is commented out here: Flagger will not see it, and canary-bot did not validate it.",
+      path: "",
+      ...positionOfOffset(lineCounter, doc.range[0] + commentedAt + (source.slice(commentedAt).length - source.slice(commentedAt).trimStart().length)),
+    });
   }
 
   const depth = measureDepth(contents, doc);
@@ -340,6 +403,106 @@ function findHelmAction(text: string): { action: string; line: number; column: n
   const line = before.split("\n").length;
   const column = first.offset - before.lastIndexOf("\n");
   return { action: first.action, line, column, more: count - 1 };
+}
+
+/**
+ * Nesting depth of YAML text without parsing it: indentation levels of block collections, compact
+ * `- - x` / `? ` entries and flow brackets outside quotes, comments and block scalars. It may count a
+ * level or two more than the parser would, never far fewer, and stops at the first place deeper
+ * than `limit`.
+ */
+export function findExcessiveNesting(text: string, limit: number): { line: number; column: number; depth: number } | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let quote: '"' | "'" | undefined;
+  /** Indentation of the line that opened a block scalar; deeper lines are its content. */
+  let blockScalarParent: number | undefined;
+  let lineNumber = 0;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    lineNumber += 1;
+    const line = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
+    start = end + 1;
+    let indent = 0;
+    while (indent < line.length && line.charCodeAt(indent) === 32) indent += 1;
+    const blank = indent === line.length || /^[ \t]*$/.test(line);
+    if (blockScalarParent !== undefined && quote === undefined) {
+      if (blank || indent > blockScalarParent) continue;
+      blockScalarParent = undefined;
+    }
+    if (quote === undefined && flow === 0 && /^(?:---|\.\.\.)(?:[ \t]|$)/.test(line)) {
+      indents.length = 0;
+      continue;
+    }
+    if (blank || (quote === undefined && line.charCodeAt(indent) === 35)) continue;
+    if (quote === undefined && flow === 0) {
+      while (indents.length > 0 && indents[indents.length - 1]! > indent) indents.pop();
+      if (indents.length === 0 || indents[indents.length - 1]! < indent) indents.push(indent);
+      if (indents.length > limit) return { line: lineNumber, column: indent + 1, depth: indents.length };
+    }
+    let compact = 0;
+    // Quotes and flow brackets open a node only where a value starts (line start, after `- `, `? `,
+    // `: `, or inside flow after `[`, `{` and `,`), as in YAML: `a: it's [x]` is one plain scalar.
+    let valueStart = true;
+    let contentEnd = line.length;
+    for (let i = indent; i < line.length; i += 1) {
+      const c = line[i]!;
+      if (quote === '"') {
+        if (c === "\\") i += 1;
+        else if (c === '"') quote = undefined;
+        continue;
+      }
+      if (quote === "'") {
+        if (c === "'") {
+          if (line[i + 1] === "'") i += 1;
+          else quote = undefined;
+        }
+        continue;
+      }
+      if (c === " " || c === "\t") continue;
+      if (c === "#" && (i === indent || line[i - 1] === " " || line[i - 1] === "\t")) {
+        contentEnd = i;
+        break;
+      }
+      const next = line[i + 1];
+      const separated = next === undefined || next === " " || next === "\t";
+      if (valueStart) {
+        if (c === '"' || c === "'") {
+          quote = c;
+          valueStart = false;
+          continue;
+        }
+        if (c === "[" || c === "{" || ((c === "-" || c === "?") && flow === 0 && separated)) {
+          if (c === "[" || c === "{") flow += 1;
+          else compact += 1;
+          if (indents.length + compact + flow > limit) return { line: lineNumber, column: i + 1, depth: indents.length + compact + flow };
+          continue;
+        }
+        if (c === "!" || c === "&") {
+          // A tag or an anchor: the value starts after it.
+          while (i + 1 < line.length && line[i + 1] !== " " && line[i + 1] !== "\t") i += 1;
+          continue;
+        }
+      }
+      if (flow > 0 && (c === "]" || c === "}")) {
+        flow -= 1;
+        valueStart = false;
+      } else if (flow > 0 && c === ",") {
+        valueStart = true;
+      } else if (c === ":" && (separated || (flow > 0 && (next === "," || next === "[" || next === "{" || next === "]" || next === "}")))) {
+        valueStart = true;
+      } else {
+        valueStart = false;
+      }
+    }
+    // `key: |`, `- >-`, `|2+`: the following, deeper lines are text, whatever they contain.
+    const content = line.slice(indent, contentEnd).trimEnd();
+    const lastToken = content.slice(content.lastIndexOf(" ") + 1);
+    if (quote === undefined && flow === 0 && /^[|>][0-9+-]*$/.test(lastToken)) blockScalarParent = indent;
+  }
+  return undefined;
 }
 
 /** Depth and alias expansions of a document, walked iteratively so that depth cannot overflow the stack. */

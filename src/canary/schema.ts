@@ -21,7 +21,29 @@ export interface SchemaContext {
 export interface Schema<T> {
   /** How the expected type is named in messages ("a string", "an integer", …). */
   readonly expected: string;
+  /** What the schema checks, as data: lets a test compare it with the CRD's OpenAPI schema. */
+  readonly shape?: SchemaShape;
   read(value: unknown, ctx: SchemaContext, path: readonly PathSegment[]): T | undefined;
+}
+
+/** The OpenAPI constraints a schema reproduces (test/canary/crd-shape.test.ts walks them). */
+export interface SchemaShape {
+  type: "string" | "number" | "integer" | "boolean" | "int-or-string" | "object" | "array" | "map" | "any-object";
+  enum?: readonly string[];
+  /** The pattern's source, verbatim from the CRD. */
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  /** A CRD `number` whose Go field is an integer (fractions rejected on top of the CRD). */
+  goInteger?: boolean;
+  required?: readonly string[];
+  defaults?: Readonly<Record<string, unknown>>;
+  properties?: Readonly<Record<string, Schema<unknown>>>;
+  items?: Schema<unknown>;
+  values?: Schema<unknown>;
 }
 
 export type Infer<S> = S extends Schema<infer T> ? T : never;
@@ -34,7 +56,7 @@ function typeName(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "number") return Number.isInteger(value) ? `the number ${value}` : `the number ${value}`;
+  if (typeof value === "number") return `the number ${value}`;
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)}`;
   if (typeof value === "boolean") return `the boolean ${value}`;
   return typeof value;
@@ -66,6 +88,13 @@ export interface StringOptions {
 export function str<const E extends string = string>(options: StringOptions & { enum?: readonly E[] } = {}): Schema<string extends E ? string : E> {
   return {
     expected: "a string",
+    shape: {
+      type: "string",
+      ...(options.enum ? { enum: options.enum } : {}),
+      ...(options.pattern ? { pattern: options.pattern.regex.source } : {}),
+      ...(options.minLength !== undefined ? { minLength: options.minLength } : {}),
+      ...(options.maxLength !== undefined ? { maxLength: options.maxLength } : {}),
+    },
     read(value, ctx, path) {
       if (typeof value !== "string") {
         typeError(ctx, path, "a string", value, options.hint);
@@ -90,14 +119,19 @@ export function str<const E extends string = string>(options: StringOptions & { 
         });
         return undefined;
       }
-      if ((options.minLength !== undefined && value.length < options.minLength) || (options.maxLength !== undefined && value.length > options.maxLength)) {
-        report(ctx, {
-          code: "SCHEMA_RANGE",
-          severity: "error",
-          message: `\`${formatPath(path)}\` must have ${options.minLength ?? 0} to ${options.maxLength ?? "any number of"} characters, not ${value.length}: the API server rejects the object.`,
-          path,
-        });
-        return undefined;
+      if (options.minLength !== undefined || options.maxLength !== undefined) {
+        // OpenAPI lengths count characters (code points), not UTF-16 units.
+        let length = 0;
+        for (const _ of value) length += 1;
+        if ((options.minLength !== undefined && length < options.minLength) || (options.maxLength !== undefined && length > options.maxLength)) {
+          report(ctx, {
+            code: "SCHEMA_RANGE",
+            severity: "error",
+            message: `\`${formatPath(path)}\` must have ${options.minLength ?? 0} to ${options.maxLength ?? "any number of"} characters, not ${length}: the API server rejects the object.`,
+            path,
+          });
+          return undefined;
+        }
       }
       return value as string extends E ? string : E;
     },
@@ -120,8 +154,15 @@ export function num(options: NumberOptions): Schema<number> {
   const expected = options.crd === "integer" ? "an integer" : "a number";
   return {
     expected,
+    shape: {
+      type: options.crd,
+      ...(options.goInteger ? { goInteger: true } : {}),
+      ...(options.minimum !== undefined ? { minimum: options.minimum } : {}),
+      ...(options.maximum !== undefined ? { maximum: options.maximum } : {}),
+    },
     read(value, ctx, path) {
-      if (typeof value !== "number" || Number.isNaN(value)) {
+      // JSON has no NaN or Infinity (YAML's .nan/.inf): kubectl cannot even send them.
+      if (typeof value !== "number" || !Number.isFinite(value)) {
         typeError(ctx, path, expected, value);
         return undefined;
       }
@@ -144,7 +185,7 @@ export function num(options: NumberOptions): Schema<number> {
         report(ctx, {
           code: "SCHEMA_RANGE",
           severity: "error",
-          message: `\`${formatPath(path)}\` is ${value}; Flagger's CRD requires ${options.minimum ?? "-∞"} to ${options.maximum ?? "∞"}: the API server rejects the object.`,
+          message: `\`${formatPath(path)}\` is ${value}; Flagger's CRD requires ${describeBounds(options.minimum, options.maximum)}: the API server rejects the object.`,
           path,
         });
         return undefined;
@@ -154,9 +195,15 @@ export function num(options: NumberOptions): Schema<number> {
   };
 }
 
+function describeBounds(minimum: number | undefined, maximum: number | undefined): string {
+  if (minimum !== undefined && maximum !== undefined) return `${minimum} to ${maximum}`;
+  return minimum !== undefined ? `at least ${minimum}` : `at most ${maximum}`;
+}
+
 export function bool(): Schema<boolean> {
   return {
     expected: "a boolean",
+    shape: { type: "boolean" },
     read(value, ctx, path) {
       if (typeof value !== "boolean") {
         typeError(ctx, path, "a boolean (true or false)", value);
@@ -171,6 +218,7 @@ export function bool(): Schema<boolean> {
 export function intOrString(): Schema<number | string> {
   return {
     expected: "an integer or a string",
+    shape: { type: "int-or-string" },
     read(value, ctx, path) {
       if (typeof value === "string") return value;
       if (typeof value === "number" && Number.isInteger(value)) return value;
@@ -184,6 +232,7 @@ export function intOrString(): Schema<number | string> {
 export function anyObject(): Schema<Record<string, unknown>> {
   return {
     expected: "a mapping",
+    shape: { type: "any-object" },
     read(value, ctx, path) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         typeError(ctx, path, "a mapping", value);
@@ -197,6 +246,7 @@ export function anyObject(): Schema<Record<string, unknown>> {
 export function arr<T>(item: Schema<T>, options: { maxItems?: number } = {}): Schema<T[]> {
   return {
     expected: "a list",
+    shape: { type: "array", items: item as Schema<unknown>, ...(options.maxItems !== undefined ? { maxItems: options.maxItems } : {}) },
     read(value, ctx, path) {
       if (!Array.isArray(value)) {
         typeError(ctx, path, "a list", value);
@@ -224,6 +274,7 @@ export function arr<T>(item: Schema<T>, options: { maxItems?: number } = {}): Sc
 export function map<T>(valueSchema: Schema<T>): Schema<Record<string, T>> {
   return {
     expected: "a mapping",
+    shape: { type: "map", values: valueSchema as Schema<unknown> },
     read(value, ctx, path) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         typeError(ctx, path, "a mapping", value);
@@ -231,10 +282,11 @@ export function map<T>(valueSchema: Schema<T>): Schema<Record<string, T>> {
       }
       const out: Record<string, T> = {};
       for (const [key, element] of Object.entries(value)) {
-        // Null map values are pruned like null fields.
+        // Null map values are pruned like null fields (apiextensions PruneNonNullableNullsWithoutDefaults
+        // looks up additionalProperties too).
         if (element === null) continue;
         const read = valueSchema.read(element, ctx, [...path, key]);
-        if (read !== undefined) out[key] = read;
+        if (read !== undefined) setOwn(out, key, read);
       }
       return out;
     },
@@ -259,6 +311,12 @@ export function obj<P extends Props>(props: P, options: ObjectOptions<P> = {}): 
   return {
     props,
     expected: "a mapping",
+    shape: {
+      type: "object",
+      properties: props,
+      ...(options.required ? { required: options.required } : {}),
+      ...(options.defaults ? { defaults: options.defaults as Record<string, unknown> } : {}),
+    },
     read(value, ctx, path) {
       if (typeof value !== "object" || value === null || Array.isArray(value)) {
         typeError(ctx, path, "a mapping", value);
@@ -269,9 +327,11 @@ export function obj<P extends Props>(props: P, options: ObjectOptions<P> = {}): 
       const present: Record<string, unknown> = {};
       for (const [key, element] of Object.entries(raw)) {
         if (element === null || element === undefined) continue;
-        const schema = props[key];
+        // Own properties only: a key such as `constructor` or `__proto__` is just an unknown field.
+        const schema = Object.hasOwn(props, key) ? props[key] : undefined;
         if (!schema) {
-          report(ctx, unknownField([...path, key], known, options.unknownHints?.[key]));
+          const hint = options.unknownHints && Object.hasOwn(options.unknownHints, key) ? options.unknownHints[key] : undefined;
+          report(ctx, unknownField([...path, key], known, hint));
           continue;
         }
         present[key] = element;
@@ -298,6 +358,12 @@ export function obj<P extends Props>(props: P, options: ObjectOptions<P> = {}): 
       return result;
     },
   };
+}
+
+/** Sets a key as an own data property, also for `__proto__` (which plain assignment would not create). */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 function unknownField(path: readonly PathSegment[], known: readonly string[], hint: string | undefined): PendingFinding {

@@ -8,7 +8,7 @@ import { placeFinding, type ManifestFile } from "../canary/parse.js";
 import { buildRepositoryIndex, resolveCanary, type RepositoryIndex, type ResolvedCanary } from "../canary/resolve.js";
 import type { ControllerSettings } from "../canary/settings.js";
 import { INPUT_LIMITS } from "../limits.js";
-import { CANARY_RULES, REPOSITORY_RULES } from "./rules/index.js";
+import { CANARY_RULES, DOCUMENT_RULES, REPOSITORY_RULES } from "./rules/index.js";
 
 export interface CanaryReport {
   name: string;
@@ -68,6 +68,9 @@ export function validateManifests(params: {
     }
     for (const provider of index.alertProviders) {
       if (provider.document.file === file.path) fileFindings.push(...provider.schemaFindings.map((f) => placeFinding(provider.document, f)));
+    }
+    for (const document of file.documents) {
+      for (const rule of DOCUMENT_RULES) fileFindings.push(...rule({ document, index, settings }).map((f) => placeFinding(document, f)));
     }
     const canaries: CanaryReport[] = [];
     for (const [canary, pending] of canaryFindings) {
