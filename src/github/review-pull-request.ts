@@ -1,0 +1,159 @@
+/**
+ * Use case: review a pull request and report — one sticky comment and a `canary/validation` check
+ * run on the head commit. Receives plain inputs and the GitHub port (STYLE.md §1); every write is
+ * idempotent, so running it twice for the same head writes nothing the second time.
+ */
+import { truncateMarkdown } from "../report/budget.js";
+import type { CheckRunOutput } from "../report/check-run.js";
+import { REVIEW_MARKER, renderNoCanaryComment } from "../report/comment.js";
+import { codeBlock } from "../report/markdown.js";
+import { CONFIG_PATH, parseRepositoryConfig, renderConfigErrors, type ConfigError } from "../config/index.js";
+import { CONFIG_LIMITS, GITHUB_LIMITS } from "../limits.js";
+import { reviewChanges } from "../review/index.js";
+import type { GitHubPort, Log } from "./port.js";
+import { getRepositoryConfig } from "./repository-config.js";
+import { getPullRequestReviewInput, type PullRequestTarget } from "./review-input.js";
+import { ensureStickyComment, type CommentWrite } from "./sticky-comment.js";
+import { ensureValidationCheck, type CheckWrite } from "./validation-check.js";
+
+export interface ReviewedPullRequest extends PullRequestTarget {
+  /** Where the config is read from. */
+  defaultBranch: string;
+  /** `https://github.com/owner/repo`, for line links in the comment. */
+  repositoryUrl: string;
+}
+
+export type ReviewOutcome =
+  /** Reviewed; `comment` and `check` say what was written. */
+  | "reviewed"
+  /** The pull request touches no Canary (and never did, or its comment already says so). */
+  | "no-canaries"
+  /** The head moved on while reading: a newer event reviews the newer head. */
+  | "stale"
+  /** `.github/canary-bot.yml` is invalid: the check says why. */
+  | "config-error";
+
+export interface ReviewResult {
+  outcome: ReviewOutcome;
+  comment: CommentWrite;
+  check: CheckWrite | "none";
+}
+
+export async function reviewPullRequest(params: { port: GitHubPort; pullRequest: ReviewedPullRequest; rerun?: boolean; log: Log }): Promise<ReviewResult> {
+  const { port, pullRequest, log } = params;
+  const meta = { repo: `${port.repository.owner}/${port.repository.repo}`, pr: pullRequest.number, sha: pullRequest.headSha };
+
+  const config = await getRepositoryConfig({ port, defaultBranch: pullRequest.defaultBranch });
+  if (!config.ok) {
+    log.warn({ ...meta, errors: config.errors.length }, "repository config is invalid");
+    const check = await ensureValidationCheck({ port, headSha: pullRequest.headSha, output: buildConfigErrorOutput({ errors: config.errors, defaultBranch: pullRequest.defaultBranch }), rerun: params.rerun });
+    return { outcome: "config-error", comment: "none", check };
+  }
+
+  const read = await getPullRequestReviewInput({ port, pullRequest, config: config.config });
+  if (read.status === "stale") {
+    log.info({ ...meta, currentSha: read.currentHeadSha }, "dropped review of a head that moved on");
+    return { outcome: "stale", comment: "none", check: "none" };
+  }
+
+  const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}` });
+  // A pull request that changes the config gets it checked before it reaches the default branch.
+  const configProblems = read.configChanged ? await findConfigProblems({ port, headSha: pullRequest.headSha }) : [];
+  let comment: CommentWrite = "none";
+  if (!review.touchesCanaries) {
+    // Never create a comment for a pull request that never touched Canaries; one that did keeps
+    // its comment, which now says there is nothing to review.
+    const existing = await port.findBotComment({ issueNumber: pullRequest.number, marker: REVIEW_MARKER });
+    if (existing && existing.body !== renderNoCanaryComment()) {
+      if (!read.headConfirmed) {
+        const current = await port.getPullRequest({ pullNumber: pullRequest.number });
+        if (current?.headSha !== pullRequest.headSha) {
+          log.info({ ...meta, currentSha: current?.headSha ?? null }, "dropped review of a head that moved on");
+          return { outcome: "stale", comment: "none", check: "none" };
+        }
+      }
+      await port.updateIssueComment({ commentId: existing.id, body: renderNoCanaryComment() });
+      log.info(meta, "pull request no longer touches canaries");
+      comment = "updated";
+    } else if (existing) {
+      comment = "unchanged";
+    }
+    if (configProblems.length === 0) return { outcome: "no-canaries", comment, check: "none" };
+  }
+
+  let output = review.touchesCanaries ? withCheckNotes(review.check, read.notes) : buildNoCanaryOutput();
+  if (configProblems.length > 0) {
+    log.info({ ...meta, errors: configProblems.length }, "pull request changes the config into an invalid one");
+    output = withConfigProblems(output, configProblems);
+  }
+  const check = await ensureValidationCheck({ port, headSha: pullRequest.headSha, output, rerun: params.rerun });
+  if (review.touchesCanaries) {
+    const notes = configProblems.length > 0 ? [...read.notes, `This pull request's \`${CONFIG_PATH}\` is invalid; the canary/validation check lists the problems.`] : read.notes;
+    comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body: withCommentNotes(review.comment, notes), createIfMissing: true });
+  }
+  log.info({ ...meta, canaries: review.model.canaries.length, conclusion: output.conclusion, comment, check }, "reviewed pull request");
+  return { outcome: review.touchesCanaries ? "reviewed" : "no-canaries", comment, check };
+}
+
+/** The problems of the pull request's own version of the config (empty when it is valid or gone). */
+async function findConfigProblems(params: { port: GitHubPort; headSha: string }): Promise<ConfigError[]> {
+  const file = await params.port.getFileText({ revision: params.headSha, path: CONFIG_PATH, maxBytes: CONFIG_LIMITS.bytes });
+  if (file === null) return [];
+  if (file.kind === "too-large") return [{ path: "", line: 1, column: 1, message: `the file has ${file.size} bytes; canary-bot reads at most ${CONFIG_LIMITS.bytes}` }];
+  const result = parseRepositoryConfig(file.text);
+  return result.ok ? [] : result.errors;
+}
+
+function buildNoCanaryOutput(): CheckRunOutput {
+  return { conclusion: "neutral", title: "No Canary changes", summary: "This pull request changes no Flagger Canary nor anything a Canary points at.", text: "", annotations: [] };
+}
+
+/** Fails the check with the pull request's config problems, each annotated on its line. */
+export function withConfigProblems(output: CheckRunOutput, errors: readonly ConfigError[]): CheckRunOutput {
+  const section = [
+    `**This pull request's \`${CONFIG_PATH}\` is invalid.** Once merged, canary-bot could not review any pull request of this repository. Fix:`,
+    codeBlock("text", renderConfigErrors(errors)),
+  ].join("\n\n");
+  const annotations = errors.map((e) => ({
+    path: CONFIG_PATH,
+    start_line: e.line,
+    end_line: e.line,
+    start_column: e.column,
+    end_column: e.column,
+    annotation_level: "failure" as const,
+    message: e.message,
+    title: `Invalid ${e.path || "configuration"}`.slice(0, GITHUB_LIMITS.annotationTitleChars),
+  }));
+  return {
+    conclusion: "failure",
+    title: `Invalid ${CONFIG_PATH}; ${output.title}`,
+    summary: truncateMarkdown({ text: `${section}\n\n${output.summary}`, limit: GITHUB_LIMITS.checkOutputChars }),
+    text: output.text,
+    annotations: [...annotations, ...output.annotations].slice(0, GITHUB_LIMITS.annotationsPerCheckRun),
+  };
+}
+
+/** The check of a pull request reviewed under an invalid config: failure, with every problem and its line. */
+export function buildConfigErrorOutput(params: { errors: readonly ConfigError[]; defaultBranch: string }): CheckRunOutput {
+  const count = params.errors.length;
+  const summary = truncateMarkdown({
+    text: [
+      `canary-bot could not use \`${CONFIG_PATH}\` on the default branch (\`${params.defaultBranch}\`), so it did not review this pull request. Fix ${count === 1 ? "this problem" : `these ${count} problems`} on \`${params.defaultBranch}\`; the configuration reference is docs/configuration.md.`,
+      codeBlock("text", renderConfigErrors(params.errors)),
+    ].join("\n\n"),
+    limit: GITHUB_LIMITS.checkOutputChars,
+  });
+  return { conclusion: "failure", title: `Invalid ${CONFIG_PATH}`, summary, text: "", annotations: [] };
+}
+
+/** The review comment with what could not be read, after the review itself. */
+export function withCommentNotes(body: string, notes: readonly string[]): string {
+  if (notes.length === 0) return body;
+  return `${body}\n\n${notes.map((note) => `> [!NOTE]\n> ${note}`).join("\n\n")}`;
+}
+
+function withCheckNotes(output: CheckRunOutput, notes: readonly string[]): CheckRunOutput {
+  if (notes.length === 0) return output;
+  const summary = truncateMarkdown({ text: `${notes.map((note) => `**Note:** ${note}`).join("\n\n")}\n\n${output.summary}`, limit: GITHUB_LIMITS.checkOutputChars });
+  return { ...output, summary };
+}

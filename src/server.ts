@@ -1,0 +1,201 @@
+/**
+ * The one HTTP server (DESIGN.md, HTTP): Probot's webhook middleware, GET /healthz, GET /metrics,
+ * and the place of the Flagger routes (/flagger/events/<cluster>, /flagger/gates/<cluster>/<hook>),
+ * which later releases implement. Plain node:http, no framework: Probot 14 has no Express, and
+ * the webhook signature needs the raw body (github-platform.md §1.7, §1.10).
+ *
+ * Every answer of our own routes is JSON. Bodies are read with a size cap before anything else
+ * (HTTP_LIMITS): a webhook delivery up to GitHub's 25 MB, our own routes up to 1 MiB.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Metrics } from "./github/metrics.js";
+import type { Log } from "./github/port.js";
+import { HTTP_LIMITS } from "./limits.js";
+
+/** Probot's `createNodeMiddleware` result: answers the webhook path, returns false otherwise. */
+export type WebhookMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => boolean | void | Promise<boolean | void>;
+
+export interface ServerParams {
+  webhooks: WebhookMiddleware;
+  /** Where GitHub posts deliveries (WEBHOOK_PATH, default /api/github/webhooks). */
+  webhookPath: string;
+  metrics: Metrics;
+  log: Log;
+  limits?: { requestBodyBytes: number; webhookBodyBytes: number };
+}
+
+export interface CanaryBotServer {
+  readonly server: Server;
+  /** True once shutdown began: /healthz answers 503 so that load balancers stop sending traffic. */
+  readonly draining: boolean;
+  listen(params: { port: number; host: string }): Promise<{ port: number; host: string }>;
+  /**
+   * Graceful shutdown: stop accepting connections, let requests in flight and `drain` (queued
+   * reviews) finish within `graceMs`, then close what is left.
+   */
+  close(params: { graceMs: number; drain?: () => Promise<void> }): Promise<void>;
+}
+
+/** An answer with a status and a JSON error, thrown by request handling. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Route {
+  method: "GET" | "POST";
+  pattern: RegExp;
+  /** "json": the body is read (capped) and parsed before the handler runs. */
+  body: "none" | "json";
+  handle(params: { req: IncomingMessage; res: ServerResponse; match: RegExpMatchArray; body: unknown }): Promise<void> | void;
+}
+
+export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
+  const limits = params.limits ?? HTTP_LIMITS;
+  let draining = false;
+
+  const routes: Route[] = [
+    {
+      method: "GET",
+      pattern: /^\/healthz$/,
+      body: "none",
+      handle: ({ res }) => (draining ? sendJson(res, 503, { status: "shutting down" }) : sendJson(res, 200, { status: "ok" })),
+    },
+    {
+      method: "GET",
+      pattern: /^\/metrics$/,
+      body: "none",
+      handle: async ({ res }) => {
+        const text = await params.metrics.registry.metrics();
+        res.writeHead(200, { "content-type": params.metrics.registry.contentType }).end(text);
+      },
+    },
+    // The Flagger routes (DESIGN.md "Cluster status" and "Flagger gates") belong to later releases:
+    // their bodies are already read and checked like every route of ours, then answered 404.
+    {
+      method: "POST",
+      pattern: /^\/flagger\/events\/([a-z0-9-]{1,63})$/,
+      body: "json",
+      handle: ({ res }) => sendError(res, new HttpError(404, "not_implemented", "Flagger event webhooks are not served by this version of canary-bot")),
+    },
+    {
+      method: "POST",
+      pattern: /^\/flagger\/gates\/([a-z0-9-]{1,63})\/(confirm-rollout|confirm-traffic-increase|confirm-promotion|rollback)$/,
+      body: "json",
+      handle: ({ res }) => sendError(res, new HttpError(404, "not_implemented", "Flagger gates are not served by this version of canary-bot")),
+    },
+  ];
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === params.webhookPath) {
+      if (req.method === "POST") {
+        // Read (capped) before Probot: it would read any size. Probot uses a string body as is.
+        req.body = (await readBody(req, limits.webhookBodyBytes)).toString("utf8");
+      }
+      if (await params.webhooks(req, res)) return;
+    }
+    const matching = routes.filter((r) => r.pattern.test(path));
+    const route = matching.find((r) => r.method === req.method);
+    if (!route) {
+      if (matching.length > 0) {
+        res.setHeader("allow", [...new Set(matching.map((r) => r.method))].join(", "));
+        throw new HttpError(405, "method_not_allowed", `${req.method} is not allowed on ${path}`);
+      }
+      throw new HttpError(404, "not_found", `no route for ${req.method} ${path}`);
+    }
+    const body = route.body === "json" ? parseJsonBody(req, await readBody(req, limits.requestBodyBytes)) : undefined;
+    await route.handle({ req, res, match: path.match(route.pattern)!, body });
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!(error instanceof HttpError)) params.log.error({ err: error, method: req.method, path: (req.url ?? "").split("?")[0] }, "request failed");
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, error instanceof HttpError ? error : new HttpError(500, "internal_error", "the request failed; see the server log"));
+      if (error instanceof HttpError && error.status === 413) {
+        // Do not read the rest of an oversize body: answer, then drop the connection.
+        res.on("finish", () => req.destroy());
+      }
+    });
+  });
+  // A request must arrive whole in reasonable time (slow-loris); GitHub gives up after 10 s anyway.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 15_000;
+
+  return {
+    server,
+    get draining() {
+      return draining;
+    },
+    listen({ port, host }) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          resolve({ port: address.port, host: address.address });
+        });
+      });
+    },
+    async close({ graceMs, drain }) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), graceMs);
+        timer.unref();
+      });
+      const finished = await Promise.race([Promise.all([closed, drain?.() ?? Promise.resolve()]).then(() => "done" as const), deadline]);
+      clearTimeout(timer);
+      if (finished === "timeout") params.log.warn({ graceMs }, "shutdown grace period over; closing remaining connections");
+      server.closeAllConnections();
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, "payload_too_large", `the request body is larger than ${limit} bytes`);
+}
+
+function parseJsonBody(req: IncomingMessage, body: Buffer): unknown {
+  const type = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type !== "application/json") throw new HttpError(415, "unsupported_media_type", "send the body as application/json");
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new HttpError(400, "invalid_json", "the request body is not valid JSON");
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(`${JSON.stringify(body)}\n`);
+}
+
+function sendError(res: ServerResponse, error: HttpError): void {
+  if (error.status === 413) res.setHeader("connection", "close");
+  sendJson(res, error.status, { error: error.code, message: error.message });
+}
