@@ -8,7 +8,7 @@ import { reviewChanges, type PullRequestReview } from "../review/index.js";
 import type { GitHubReader, PullRequestInfo } from "./port.js";
 import { getRepositoryConfig } from "./repository-config.js";
 import { getPullRequestReviewInput } from "./review-input.js";
-import { buildConfigErrorOutput, withCommentNotes } from "./review-pull-request.js";
+import { buildConfigErrorOutput } from "./review-pull-request.js";
 
 export type DryRunResult =
   | { status: "no-pull-request" }
@@ -46,14 +46,14 @@ export async function getPullRequestReview(params: {
     if (params.meshProvider) config = { ...config, controller: { ...config.controller, meshProvider: params.meshProvider } };
     const read = await getPullRequestReviewInput({ port: reader, pullRequest: { number: pullRequest.number, headSha: pullRequest.headSha, baseSha: pullRequest.baseSha }, config });
     if (read.status === "stale") continue;
-    const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}` });
+    const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes: read.notes });
     return {
       status: "reviewed",
       pullRequest,
       mergeBase: read.mergeBase,
       changedPaths: read.input.changedPaths as string[],
       review,
-      comment: review.touchesCanaries ? withCommentNotes(review.comment, read.notes) : null,
+      comment: review.touchesCanaries ? review.comment : null,
       notes: read.notes,
     };
   }

@@ -56,9 +56,10 @@ export async function reviewPullRequest(params: { port: GitHubPort; pullRequest:
     return { outcome: "stale", comment: "none", check: "none" };
   }
 
-  const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}` });
   // A pull request that changes the config gets it checked before it reaches the default branch.
   const configProblems = read.configChanged ? await findConfigProblems({ port, headSha: pullRequest.headSha }) : [];
+  const notes = configProblems.length > 0 ? [...read.notes, `This pull request's ${CONFIG_PATH} is invalid; the canary/validation check lists the problems.`] : read.notes;
+  const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes });
   let comment: CommentWrite = "none";
   if (!review.touchesCanaries) {
     // Never create a comment for a pull request that never touched Canaries; one that did keeps
@@ -81,15 +82,14 @@ export async function reviewPullRequest(params: { port: GitHubPort; pullRequest:
     if (configProblems.length === 0) return { outcome: "no-canaries", comment, check: "none" };
   }
 
-  let output = review.touchesCanaries ? withCheckNotes(review.check, read.notes) : buildNoCanaryOutput();
+  let output = review.touchesCanaries ? review.check : buildNoCanaryOutput();
   if (configProblems.length > 0) {
     log.info({ ...meta, errors: configProblems.length }, "pull request changes the config into an invalid one");
     output = withConfigProblems(output, configProblems);
   }
   const check = await ensureValidationCheck({ port, headSha: pullRequest.headSha, output, rerun: params.rerun });
   if (review.touchesCanaries) {
-    const notes = configProblems.length > 0 ? [...read.notes, `This pull request's \`${CONFIG_PATH}\` is invalid; the canary/validation check lists the problems.`] : read.notes;
-    comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body: withCommentNotes(review.comment, notes), createIfMissing: true });
+    comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body: review.comment, createIfMissing: true });
   }
   log.info({ ...meta, canaries: review.model.canaries.length, conclusion: output.conclusion, comment, check }, "reviewed pull request");
   return { outcome: review.touchesCanaries ? "reviewed" : "no-canaries", comment, check };
@@ -144,16 +144,4 @@ export function buildConfigErrorOutput(params: { errors: readonly ConfigError[];
     limit: GITHUB_LIMITS.checkOutputChars,
   });
   return { conclusion: "failure", title: `Invalid ${CONFIG_PATH}`, summary, text: "", annotations: [] };
-}
-
-/** The review comment with what could not be read, after the review itself. */
-export function withCommentNotes(body: string, notes: readonly string[]): string {
-  if (notes.length === 0) return body;
-  return `${body}\n\n${notes.map((note) => `> [!NOTE]\n> ${note}`).join("\n\n")}`;
-}
-
-function withCheckNotes(output: CheckRunOutput, notes: readonly string[]): CheckRunOutput {
-  if (notes.length === 0) return output;
-  const summary = truncateMarkdown({ text: `${notes.map((note) => `**Note:** ${note}`).join("\n\n")}\n\n${output.summary}`, limit: GITHUB_LIMITS.checkOutputChars });
-  return { ...output, summary };
 }

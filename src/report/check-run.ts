@@ -7,7 +7,7 @@ import { countBySeverity, compareFindings, type Finding } from "../canary/findin
 import { GITHUB_LIMITS } from "../limits.js";
 import { hasErrors, type ReviewModel } from "../review/review.js";
 import { truncateMarkdown } from "./budget.js";
-import { code, plural, table } from "./markdown.js";
+import { code, plural, sanitize, table } from "./markdown.js";
 import { verdictOf } from "./comment.js";
 
 export const VALIDATION_CHECK_NAME = "canary/validation";
@@ -36,7 +36,7 @@ export interface CheckRunOutput {
 
 const LEVEL: Record<Finding["severity"], CheckAnnotation["annotation_level"]> = { error: "failure", warning: "warning", notice: "notice" };
 
-export function buildCheckRunOutput(params: { model: ReviewModel; detailsMarkdown?: string }): CheckRunOutput {
+export function buildCheckRunOutput(params: { model: ReviewModel; notes?: readonly string[]; detailsMarkdown?: string }): CheckRunOutput {
   const { model } = params;
   const findings: Array<{ file: string; finding: Finding }> = [
     ...model.canaries.flatMap((c) => (c.head?.findings ?? []).map((finding) => ({ file: c.file, finding }))),
@@ -59,6 +59,7 @@ export function buildCheckRunOutput(params: { model: ReviewModel; detailsMarkdow
   });
   const summary = truncateMarkdown({
     text: [
+      ...(params.notes ?? []).map((note) => `**Note:** ${sanitize(note)}`),
       failed ? "Flagger would reject, stall or roll back at least one changed Canary. Each finding is annotated on its line." : "Every changed Canary passes Flagger's CRD and controller checks.",
       model.canaries.length > 0 ? table({ headers: ["Canary", "File", "Errors", "Warnings", "Notices"], rows, align: ["left", "left", "right", "right", "right"] }) : "",
     ]

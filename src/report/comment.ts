@@ -39,6 +39,8 @@ export interface CommentParams {
   extras?: ReadonlyMap<string, { summary?: CanarySummary; sections: CanarySection[] }>;
   /** Links findings to lines, e.g. `https://github.com/o/r/blob/<sha>`; plain text when absent. */
   blobUrl?: string;
+  /** What the review could not read or decide, shown right after the headline. */
+  notes?: readonly string[];
   limit?: number;
 }
 
@@ -47,6 +49,7 @@ const STATUS_WORDS: Record<CanaryChange["status"], string> = {
   removed: "removed",
   modified: "changed",
   affected: "new revision",
+  unreadable: "unreadable",
 };
 
 export function renderReviewComment(params: CommentParams): string {
@@ -67,6 +70,7 @@ export function renderReviewComment(params: CommentParams): string {
     .filter(Boolean)
     .join(" · ");
   blocks.push({ text: `${REVIEW_MARKER}\n### 🐤 canary-bot review\n\n${headline}`, required: true, priority: 0, label: "header" });
+  for (const note of params.notes ?? []) blocks.push({ text: `> [!NOTE]\n> ${sanitize(note)}`, required: true, priority: 0, label: "note" });
 
   // The summary table is required up to a size; beyond that its rows compete like any block,
   // errors first, so that a PR changing 500 Canaries still shows the ones that need attention.
@@ -103,6 +107,7 @@ export function renderReviewComment(params: CommentParams): string {
     const intro: string[] = [title];
     if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => sanitize(d)).join(", ")} changed.`);
     if (change.status === "removed") intro.push("Removed: Flagger deletes its generated objects (and reverts the Services when `revertOnDeletion` is set).");
+    if (change.status === "unreadable") intro.push(`Its file could not be read at the head of this pull request, so its new version was not reviewed; see the findings of ${code(change.file)}.`);
     blocks.push({ text: intro.join("\n\n"), priority: 3, label: `section of ${change.key}` });
     if (findings.length > 0) {
       blocks.push({
@@ -125,7 +130,7 @@ export function renderReviewComment(params: CommentParams): string {
   }
 
   blocks.push({
-    text: "<sub>canary-bot reads Flagger v1.44 semantics. Re-run with `/canary refresh`; reproduce offline with `canary-bot review --base <ref>`.</sub>",
+    text: "<sub>canary-bot reads Flagger v1.44 semantics. Reproduce this review offline with `canary-bot review --base REF`; re-run it from the canary/validation check.</sub>",
     priority: 9,
     label: "footer",
   });
@@ -140,6 +145,7 @@ export function renderNoCanaryComment(): string {
 export type Verdict = "error" | "warning" | "ok" | "removed";
 
 export function verdictOf(change: CanaryChange): Verdict {
+  if (change.status === "unreadable") return "error";
   if (change.status === "removed") return "removed";
   const counts = countBySeverity(change.head?.findings ?? []);
   return counts.error > 0 ? "error" : counts.warning > 0 ? "warning" : "ok";
@@ -153,7 +159,9 @@ function summaryRow(change: CanaryChange, summary: CanarySummary | undefined): s
   const counts = countBySeverity(change.head?.findings ?? []);
   const verdict = verdictOf(change);
   const verdictText =
-    verdict === "error"
+    change.status === "unreadable"
+      ? "❌ unreadable"
+      : verdict === "error"
       ? `❌ ${plural(counts.error, "error")}`
       : verdict === "warning"
         ? `⚠️ ${plural(counts.warning, "warning")}`
@@ -169,6 +177,7 @@ function nextStep(change: CanaryChange): string[] {
   const counts = countBySeverity(change.head?.findings ?? []);
   const loosened = change.policy.filter((p) => p.effect === "loosened");
   const steps: string[] = [];
+  if (change.status === "unreadable") steps.push(`- ${code(change.key)}: fix ${code(change.file)} so that it can be read; its Canary was not reviewed.`);
   if (counts.error > 0) steps.push(`- ${code(change.key)}: fix ${plural(counts.error, "error")} before merging; Flagger would reject, stall or roll back this Canary.`);
   if (loosened.length > 0) steps.push(`- ${code(change.key)}: confirm the loosened safety settings (${loosened.map((p) => code(p.field)).join(", ")}) are intended.`);
   return steps;

@@ -17,8 +17,9 @@ export interface PullRequestReview {
   check: CheckRunOutput;
 }
 
-export function reviewChanges(input: ReviewInput & { blobUrl?: string }): PullRequestReview {
+export function reviewChanges(input: ReviewInput & { blobUrl?: string; notes?: readonly string[] }): PullRequestReview {
   const model = buildReviewModel(input);
-  const comment = renderReviewComment({ model, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
-  return { touchesCanaries: model.canaries.length > 0, model, comment, check: buildCheckRunOutput({ model }) };
+  const notes = input.notes ?? [];
+  const comment = renderReviewComment({ model, notes, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
+  return { touchesCanaries: model.canaries.length > 0, model, comment, check: buildCheckRunOutput({ model, notes }) };
 }

@@ -23,7 +23,12 @@ export interface ReviewInput {
   settings: ControllerSettings;
 }
 
-export type CanaryChangeStatus = "added" | "removed" | "modified" | "affected";
+/**
+ * `unreadable`: the Canary's file still exists at the head but could not be read (a YAML syntax
+ * error, too large, not read within the review's limits), so nothing can be said about its new
+ * version; the file's findings say why.
+ */
+export type CanaryChangeStatus = "added" | "removed" | "modified" | "affected" | "unreadable";
 
 export interface CanaryChange {
   /** `namespace/name`, or `name` when the manifest sets no namespace. */
@@ -78,13 +83,15 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
       policy: buildPolicyDiff({ base: base?.resolved.canary.spec, head: head.resolved.canary.spec }),
     });
   }
+  const unreadableAtHead = new Set(input.head.filter(isUnreadable).map((f) => f.path));
   for (const [key, base] of baseReports) {
-    if (headReports.has(key) || !changed.has(base.resolved.canary.document.file)) continue;
+    const file = base.resolved.canary.document.file;
+    if (headReports.has(key) || !changed.has(file)) continue;
     canaries.push({
       key,
       name: base.name,
       ...(base.namespace !== undefined ? { namespace: base.namespace } : {}),
-      status: "removed",
+      status: unreadableAtHead.has(file) ? "unreadable" : "removed",
       file: base.resolved.canary.document.file,
       line: base.line,
       affectedBy: [],
@@ -98,6 +105,11 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
     .filter((f) => changed.has(f.path) && f.findings.length > 0)
     .map((f) => ({ path: f.path, findings: f.findings }));
   return { canaries, files };
+}
+
+/** A file some of whose content could not be read: a file-level error, or a document that failed to parse. */
+function isUnreadable(file: ManifestFile): boolean {
+  return file.findings.some((f) => f.severity === "error" || f.code === "NOT_REVIEWED") && file.documents.every((d) => d.kind !== "Canary");
 }
 
 export function canaryKey(report: { name: string; namespace?: string }): string {

@@ -91,6 +91,13 @@ describe("buildReviewModel", () => {
     ]);
   });
 
+  it("calls a Canary whose file no longer parses unreadable, not removed", () => {
+    const model = review({ "c.yaml": canary("c") }, { "c.yaml": `${canary("c")}  bad: [\n` }, ["c.yaml"]);
+    expect(model.canaries.map((c) => [c.key, c.status])).toEqual([["apps/c", "unreadable"]]);
+    expect(model.files.map((f) => f.findings.map((x) => x.code))).toEqual([["YAML_SYNTAX"]]);
+    expect(hasErrors(model)).toBe(true);
+  });
+
   it("carries the head findings and fails on errors; file-level problems of changed files count too", () => {
     const broken = review({}, { "c.yaml": canary("c", "    stepWeights: [10, 20]\n") }, ["c.yaml"]);
     expect(broken.canaries[0]?.head?.findings.map((f) => f.code)).toContain("ANALYSIS_STRATEGY_CONFLICT");
