@@ -3,6 +3,7 @@
  * versions of one Canary, with loosened safety flagged. "Loosened" means the change lets a bad
  * revision reach more users, or for longer, or with fewer checks, before Flagger rolls it back.
  */
+import { formatDurationMs, resolveAnalysisIntervalMs } from "../canary/duration.js";
 import type { CanaryAnalysis, CanaryMetric, CanarySpec, CanaryWebhook } from "../canary/crd.js";
 
 export type PolicyEffect = "loosened" | "tightened" | "neutral";
@@ -82,12 +83,14 @@ export function buildPolicyDiff(params: { base?: CanarySpec; head?: CanarySpec }
     why: (up) => (up ? "more failed checks are tolerated before rollback" : "fewer failed checks are tolerated before rollback"),
   });
   if ((a.interval ?? "") !== (b.interval ?? "")) {
-    const before = parseDurationSeconds(a.interval);
-    const after = parseDurationSeconds(b.interval);
+    // Compare what Flagger schedules with, not the text: "60s" → "1m" is no change, and "5s" is 10s.
+    const before = resolveAnalysisIntervalMs(a.interval);
+    const after = resolveAnalysisIntervalMs(b.interval);
+    const what = after < before ? "every step and check comes sooner, with less time to observe each step" : after > before ? "every step and check waits longer" : `Flagger still runs every ${formatDurationMs(after)}`;
     changes.push({
       field: "analysis.interval",
-      summary: `interval changed from ${a.interval ?? "(unset)"} to ${b.interval ?? "(unset)"}: every step and check ${after !== undefined && before !== undefined && after < before ? "comes sooner, with less time to observe each step" : "waits longer"}.`,
-      effect: before !== undefined && after !== undefined ? (after < before ? "loosened" : after > before ? "tightened" : "neutral") : "neutral",
+      summary: `interval changed from ${a.interval ?? "(unset)"} to ${b.interval ?? "(unset)"}: ${what}.`,
+      effect: after < before ? "loosened" : after > before ? "tightened" : "neutral",
     });
   }
   compareNumber(changes, {
@@ -250,12 +253,4 @@ function compareWebhooks(changes: PolicyChange[], before: CanaryWebhook[], after
 
 function formatList(list: number[] | undefined): string {
   return list ? `[${list.join(", ")}]` : "(unset)";
-}
-
-/** Go-style `90s`, `1m30s`, `2m`; undefined when it does not parse. */
-export function parseDurationSeconds(value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value.trim());
-  if (!match || (!match[1] && !match[2] && !match[3])) return undefined;
-  return Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
 }

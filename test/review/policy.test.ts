@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CanarySpec } from "../../src/canary/crd.js";
-import { buildPolicyDiff, parseDurationSeconds } from "../../src/review/policy.js";
+import { buildPolicyDiff } from "../../src/review/policy.js";
 
 const base: CanarySpec = {
   targetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "podinfo" },
@@ -84,8 +84,13 @@ describe("buildPolicyDiff", () => {
   });
 });
 
-describe("parseDurationSeconds", () => {
-  it("reads Go-style durations and refuses the rest", () => {
-    expect([parseDurationSeconds("1m"), parseDurationSeconds("1m30s"), parseDurationSeconds("2h"), parseDurationSeconds("5mins"), parseDurationSeconds("")]).toEqual([60, 90, 7200, undefined, undefined]);
+describe("interval changes are judged by what Flagger schedules (flagger-scheduler.md §0)", () => {
+  it("treats 60s → 1m as no change and 1m → 5s as the 10s floor, loosened", () => {
+    const same = buildPolicyDiff({ base: withAnalysis({ interval: "60s" }), head: withAnalysis({ interval: "1m" }) }).find((c) => c.field === "analysis.interval");
+    expect(same).toEqual({ field: "analysis.interval", summary: "interval changed from 60s to 1m: Flagger still runs every 1m.", effect: "neutral" });
+    const faster = buildPolicyDiff({ base: withAnalysis({ interval: "1m" }), head: withAnalysis({ interval: "5s" }) }).find((c) => c.field === "analysis.interval");
+    expect(faster?.effect).toBe("loosened");
+    const slower = buildPolicyDiff({ base: withAnalysis({ interval: "1m" }), head: withAnalysis({ interval: "bogus" }) }).find((c) => c.field === "analysis.interval");
+    expect(slower?.effect).toBe("neutral");
   });
 });
