@@ -6,6 +6,8 @@
 
 /** The phase a tick leaves the Canary in (flagger-scheduler.md §3.1). */
 export type TimelinePhase =
+  /** Before detection: only a spec that never lets Flagger see the new revision stays here. */
+  | "Initialized"
   | "Waiting"
   | "Progressing"
   | "WaitingPromotion"

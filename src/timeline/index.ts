@@ -1,0 +1,3 @@
+export * from "./types.js";
+export { simulateRollout } from "./simulate.js";
+export { buildStrategyPlan, describeStrategy, detectStrategy, nextStepWeight, type StrategyPlan } from "./strategy.js";
