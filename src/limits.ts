@@ -29,6 +29,13 @@ export const SIMULATION_LIMITS = {
   maxTicks: 2_000,
 } as const;
 
+export const TIMELINE_RENDER_LIMITS = {
+  /** Rows of a timeline table; a longer run keeps its beginning and end (a 1% ladder has 100+ ticks). */
+  tableRows: 40,
+  /** Bars per section of the Mermaid gantt chart: beyond a few dozen GitHub draws them unreadably thin. */
+  mermaidBars: 30,
+} as const;
+
 export const GITHUB_LIMITS = {
   /**
    * Our budget for the sticky comment. GitHub rejects bodies over 65,536 characters ("Body is too
