@@ -16,6 +16,10 @@ export interface MarkdownBlock {
   label: string;
   /** Joined to the block before it by a single newline (table rows), not a blank line. */
   tight?: boolean;
+  /** Blocks of one group (one Canary's section) share their `header` block. */
+  group?: string;
+  /** Kept only together with at least one other block of its group: a heading with nothing under it is noise. */
+  header?: boolean;
 }
 
 export interface FittedMarkdown {
@@ -42,19 +46,28 @@ export function fitMarkdownBlocks(params: { blocks: readonly MarkdownBlock[]; li
       used += block.text.length + SEPARATOR.length;
     }
   });
+  const headers = new Map<string, number>();
+  blocks.forEach((block, index) => {
+    if (block.header && block.group !== undefined && !block.required) headers.set(block.group, index);
+  });
   const byPriority = blocks
     .map((block, index) => ({ block, index }))
-    .filter(({ block }) => !block.required)
+    .filter(({ block }) => !block.required && !block.header)
     .sort((a, b) => a.block.priority - b.block.priority || a.index - b.index);
   // Room for the note that lists what was left out, at its largest.
   const reserve = OMISSION_NOTE_MAX_CHARS + SEPARATOR.length;
   for (const { block, index } of byPriority) {
-    if (used + block.text.length + SEPARATOR.length + reserve <= limit) {
+    const header = block.group !== undefined ? headers.get(block.group) : undefined;
+    const needsHeader = header !== undefined && !kept.has(header);
+    const cost = block.text.length + SEPARATOR.length + (needsHeader ? blocks[header]!.text.length + SEPARATOR.length : 0);
+    if (used + cost + reserve <= limit) {
       kept.add(index);
-      used += block.text.length + SEPARATOR.length;
+      if (needsHeader) kept.add(header);
+      used += cost;
     }
   }
-  const omitted = blocks.flatMap((block, index) => (kept.has(index) ? [] : [block.label]));
+  // A left-out heading is not worth naming: the blocks under it are named.
+  const omitted = blocks.flatMap((block, index) => (kept.has(index) || block.header ? [] : [block.label]));
   const parts = joinBlocks(blocks.filter((_, index) => kept.has(index)));
   const note = renderOmissionNote(omitted);
   const joined = omitted.length > 0 ? `${parts}${SEPARATOR}${note}` : parts;

@@ -82,7 +82,8 @@ export function renderReviewComment(params: CommentParams): string {
     blocks.push({
       text: table({ headers: [], rows: [summaryRow(change, summary)] }).split("\n").slice(2).join("\n"),
       required: index < 20,
-      priority: 1 + rankVerdict(verdictOf(change)),
+      // Every summary row comes before any section: the table is the overview of the whole PR.
+      priority: verdictOf(change) === "error" || verdictOf(change) === "warning" ? 1 : 2,
       label: `summary row of ${change.key}`,
       tight: true,
     });
@@ -108,7 +109,10 @@ export function renderReviewComment(params: CommentParams): string {
     if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => sanitize(d)).join(", ")} changed.`);
     if (change.status === "removed") intro.push("Removed: Flagger deletes its generated objects (and reverts the Services when `revertOnDeletion` is set).");
     if (change.status === "unreadable") intro.push(`Its file could not be read at the head of this pull request, so its new version was not reviewed; see the findings of ${code(change.file)}.`);
-    blocks.push({ text: intro.join("\n\n"), priority: 3, label: `section of ${change.key}` });
+    // The heading goes with whatever of this Canary's section survives the budget, never alone;
+    // a Canary whose section has nothing else still gets it when there is room.
+    const hasContent = findings.length > 0 || change.policy.length > 0 || (params.extras?.get(change.key)?.sections.length ?? 0) > 0;
+    blocks.push({ text: intro.join("\n\n"), priority: 3, label: `section of ${change.key}`, group: change.key, header: hasContent });
     if (findings.length > 0) {
       blocks.push({
         text: details({
@@ -118,14 +122,15 @@ export function renderReviewComment(params: CommentParams): string {
         }),
         priority: 3,
         label: `findings of ${change.key}`,
+        group: change.key,
       });
     }
     if (change.policy.length > 0) {
       const rows = change.policy.map((p) => `- ${p.effect === "loosened" ? "⚠️ **loosened**: " : p.effect === "tightened" ? "🔒 " : ""}${sanitize(p.summary)}`);
-      blocks.push({ text: details({ summary: `Policy changes (${change.policy.length})`, body: rows.join("\n"), open: change.policy.some((p) => p.effect === "loosened") }), priority: 4, label: `policy changes of ${change.key}` });
+      blocks.push({ text: details({ summary: `Policy changes (${change.policy.length})`, body: rows.join("\n"), open: change.policy.some((p) => p.effect === "loosened") }), priority: 4, label: `policy changes of ${change.key}`, group: change.key });
     }
     for (const section of params.extras?.get(change.key)?.sections ?? []) {
-      blocks.push({ text: details({ summary: section.title, body: section.body }), priority: section.priority, label: section.label });
+      blocks.push({ text: details({ summary: section.title, body: section.body }), priority: section.priority, label: section.label, group: change.key });
     }
   }
 

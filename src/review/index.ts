@@ -4,6 +4,7 @@
  */
 import { buildCheckRunOutput, type CheckRunOutput } from "../report/check-run.js";
 import { renderReviewComment } from "../report/comment.js";
+import { buildReviewExtras } from "./extras.js";
 import { buildReviewModel, type ReviewInput, type ReviewModel } from "./review.js";
 
 export type { ReviewInput, ReviewModel } from "./review.js";
@@ -20,6 +21,7 @@ export interface PullRequestReview {
 export function reviewChanges(input: ReviewInput & { blobUrl?: string; notes?: readonly string[] }): PullRequestReview {
   const model = buildReviewModel(input);
   const notes = input.notes ?? [];
-  const comment = renderReviewComment({ model, notes, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
+  const extras = buildReviewExtras({ model, settings: input.settings });
+  const comment = renderReviewComment({ model, notes, extras, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
   return { touchesCanaries: model.canaries.length > 0, model, comment, check: buildCheckRunOutput({ model, notes }) };
 }

@@ -107,15 +107,19 @@ export function describeStrategy(params: { spec: CanarySpec | undefined; provide
     }
     case "canary":
     case "canary-mirror": {
-      const steps =
-        plan.stepWeights.length > 0 && !(plan.stepWeight > 0)
-          ? `weights ${plan.stepWeights.join("→")}%`
-          : `${plan.stepWeight}% steps up to ${plan.maxWeight}%`;
+      const steps = plan.stepWeights.length > 0 && !(plan.stepWeight > 0) ? `weights ${plan.stepWeights.join("→")}%` : describeSteps(plan);
       const mirror = plan.kind === "canary-mirror" ? ", one mirrored step first" : "";
       const affinity = analysis?.sessionAffinity ? ", sticky sessions" : "";
       return `canary: ${steps}${mirror}${affinity}${promotion}`;
     }
   }
+}
+
+/** The weight the steps really reach: Flagger does not clamp the last step at maxWeight (§3.3). */
+function describeSteps(plan: StrategyPlan): string {
+  if (plan.stepWeight <= 0) return `step ${plan.stepWeight}%, up to ${plan.maxWeight}%`;
+  const top = Math.min(100, Math.ceil(plan.maxWeight / plan.stepWeight) * plan.stepWeight);
+  return top === plan.maxWeight ? `${plan.stepWeight}% steps up to ${plan.maxWeight}%` : `${plan.stepWeight}% steps up to ${top}% (maxWeight ${plan.maxWeight})`;
 }
 
 function describeMatch(match: NonNullable<NonNullable<CanarySpec["analysis"]>["match"]>): string {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli.js";
 import { findMarkdownProblems } from "../support/gfm.js";
+import { extractMermaidBlocks, openMermaidChecker } from "../support/mermaid.js";
 
 const FIXTURE = join(import.meta.dirname, "../../fixtures/gitops-podinfo");
 
@@ -29,6 +30,18 @@ describe("canary-bot review over the podinfo GitOps fixture", () => {
     expect(code).toBe(0);
     expect(findMarkdownProblems(stdout)).toEqual([]);
     await expect(stdout).toMatchFileSnapshot(join(FIXTURE, "expected-review.md"));
+  });
+
+  it("draws pictures that Mermaid itself renders (headless Chromium)", async () => {
+    const { stdout } = await cli(["review", "--repo", repo, "--base", "1-initial", "--head", "2-gateway-affinity"]);
+    const diagrams = extractMermaidBlocks(stdout);
+    expect(diagrams).toHaveLength(1);
+    const checker = await openMermaidChecker();
+    try {
+      expect((await checker.check(diagrams)).filter((r) => !r.ok)).toEqual([]);
+    } finally {
+      await checker.close();
+    }
   });
 
   it("says there is nothing to review between identical revisions", async () => {

@@ -60,3 +60,19 @@ describe("truncateMarkdown and closeOpenBlocks", () => {
     expect(truncateMarkdown({ text: "short", limit: 10 })).toBe("short");
   });
 });
+
+describe("headings of a group (one Canary's section)", () => {
+  it("are kept only with a block of their group, and their cost is counted with it", () => {
+    const blocks = [
+      { text: "intro", required: true, priority: 0, label: "intro" },
+      { text: "#### a", priority: 3, label: "heading a", group: "a", header: true },
+      { text: "A".repeat(300), priority: 3, label: "body a", group: "a" },
+      { text: "#### b", priority: 3, label: "heading b", group: "b", header: true },
+      { text: "B".repeat(5000), priority: 3, label: "body b", group: "b" },
+    ];
+    const out = fitMarkdownBlocks({ blocks, limit: 3000 });
+    expect(out.text.startsWith("intro\n\n#### a\n\n" + "A".repeat(300))).toBe(true);
+    expect(out.text).not.toContain("#### b");
+    expect(out.omitted).toEqual(["body b"]);
+  });
+});
