@@ -1,6 +1,50 @@
-import type { BenchSection } from "./measure.js";
+/**
+ * Simulating and rendering the rollout of 10,000 Canaries (bench/repository.ts varies providers
+ * and strategies), as a ratio to parsing the same files, in the same process. Also the routing
+ * objects Flagger generates for them.
+ */
+import { parseManifestFile, type ManifestFile } from "../src/canary/parse.js";
+import { buildRepositoryIndex, resolveCanary, type ResolvedCanary } from "../src/canary/resolve.js";
+import { DEFAULT_CONTROLLER_SETTINGS } from "../src/canary/settings.js";
+import { generateRoutingResources } from "../src/routing/index.js";
+import { renderResourcesYaml } from "../src/routing/yaml.js";
+import { buildMetricQueries, renderMetricQueriesMarkdown } from "../src/timeline/queries.js";
+import { renderTimelineMarkdown } from "../src/timeline/render-markdown.js";
+import { simulateRollout } from "../src/timeline/simulate.js";
+import { formatBytes, peakHeapGrowth, ratio, time, type BenchSection } from "./measure.js";
+import { generateRepository } from "./repository.js";
 
-/** Placeholder until this benchmark is written. */
+const CANARIES = 10_000;
+
 export const benchTimeline: BenchSection = async (print) => {
-  print("(not measured yet)");
+  const entries = Object.entries(generateRepository(CANARIES));
+  const settings = DEFAULT_CONTROLLER_SETTINGS;
+  const parse = (): ManifestFile[] => entries.map(([path, content]) => parseManifestFile({ path, content }));
+  const files = parse();
+  const index = buildRepositoryIndex(files);
+  const resolved: ResolvedCanary[] = index.canaries.map((canary) => resolveCanary({ canary, index, settings }));
+
+  const simulateAndRender = () => {
+    let chars = 0;
+    for (const r of resolved) {
+      const timeline = simulateRollout({ resolved: r, settings });
+      chars += renderTimelineMarkdown(timeline).length + renderMetricQueriesMarkdown(buildMetricQueries({ resolved: r, settings })).length;
+    }
+    return chars;
+  };
+  const generate = () => {
+    let chars = 0;
+    for (const r of resolved) chars += renderResourcesYaml(generateRoutingResources({ resolved: r, settings }).resources).length;
+    return chars;
+  };
+
+  const parsing = time(() => void parse(), { runs: 2, warmup: 0 });
+  const simulating = time(() => void simulateAndRender(), { runs: 3, warmup: 1 });
+  const generating = time(() => void generate(), { runs: 2, warmup: 0 });
+  const peak = await peakHeapGrowth(simulateAndRender);
+  print(`${resolved.length} Canaries in ${entries.length} files`);
+  print(`parse: ${parsing.medianMs.toFixed(0)} ms`);
+  print(`simulate + render timeline (Markdown, Mermaid) + metric queries: ${simulating.medianMs.toFixed(0)} ms = ${ratio(simulating.medianMs, parsing.medianMs)} parsing, ${Math.round((resolved.length / simulating.medianMs) * 1000)} Canaries/s`);
+  print(`generate routing objects + YAML: ${generating.medianMs.toFixed(0)} ms = ${ratio(generating.medianMs, parsing.medianMs)} parsing`);
+  print(`peak heap growth while simulating and rendering: ${formatBytes(peak)}`);
 };
