@@ -218,10 +218,12 @@ export function listConfigReferences(workload: Record<string, unknown>): Array<{
   return [...out.values()];
 }
 
-function record(value: unknown): Record<string, unknown> {
+/** A value as an object, or an empty one: for reading manifests leniently. */
+export function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function list(value: unknown): unknown[] {
+/** A value as an array, or an empty one. */
+export function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }

@@ -2,7 +2,8 @@
  * Contour HTTPProxy (flagger-routing.md §7; `contour.go`): one weighted route, or a header route
  * before it for A/B, each service carrying Linkerd's `l5d-dst-override` header.
  */
-import { buildOwnerReference, buildRoutingMetadata, buildServiceNames, namespaceOf, record } from "./kubernetes.js";
+import { record } from "../canary/resolve.js";
+import { buildOwnerReference, buildRoutingMetadata, buildServiceNames, namespaceOf } from "./kubernetes.js";
 import type { KubernetesObject, ProviderRouting, RoutingInput } from "./types.js";
 
 export function generateContourRoutes(input: RoutingInput): ProviderRouting {

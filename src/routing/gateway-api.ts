@@ -4,7 +4,7 @@
  */
 import { parseGoDuration } from "../canary/duration.js";
 import type { ResolvedCanary } from "../canary/resolve.js";
-import { buildCookie, placeholderCookieValue } from "./istio.js";
+import { buildCookie, mergeMatches, placeholderCookieValue } from "./istio.js";
 import { buildOwnerReference, buildRoutingMetadata, buildServiceNames, namespaceOf } from "./kubernetes.js";
 import type { KubernetesObject, ProviderRouting, RoutingInput } from "./types.js";
 
@@ -43,7 +43,7 @@ export function generateGatewayApiRoutes(input: RoutingInput): ProviderRouting {
     // service/default match (§5 QUIRK).
     const converted = convertAnalysisMatches(analysisMatch);
     if (converted === undefined) notes.push("An analysis.match header or query parameter uses a match type other than exact or regex: Flagger drops the A/B condition, so once the test starts ALL traffic goes to the canary (flagger-routing.md §5 QUIRK).");
-    const abMatches = converted === undefined ? defaultMatches : mergeGatewayMatches(converted, defaultMatches);
+    const abMatches = converted === undefined ? defaultMatches : mergeMatches(converted, defaultMatches, ["headers", "queryParams"]);
     rules = [rule(abMatches, [backend(names.primary, routes.primaryWeight), backend(names.canary, routes.canaryWeight)]), rule(defaultMatches, [backend(names.primary, 100)])];
   } else {
     const weighted = [backend(names.primary, routes.primaryWeight), backend(names.canary, routes.canaryWeight)];
@@ -215,20 +215,6 @@ function convertStringMatches(value: unknown): Array<Record<string, string>> | u
     const found = STRING_MATCH_TYPES.find(([key]) => condition?.[key] !== undefined);
     if (!found) return undefined;
     out.push({ type: found[1], name, value: condition[found[0]]! });
-  }
-  return out;
-}
-
-/** Analysis-major product: each service/default match with headers and query params replaced. */
-function mergeGatewayMatches(analysis: readonly Match[], base: readonly Match[]): Match[] {
-  const out: Match[] = [];
-  for (const a of analysis) {
-    for (const b of base) {
-      const merged = structuredClone(b);
-      if (a.headers !== undefined) merged.headers = structuredClone(a.headers);
-      if (a.queryParams !== undefined) merged.queryParams = structuredClone(a.queryParams);
-      out.push(merged);
-    }
   }
   return out;
 }

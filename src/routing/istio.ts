@@ -237,16 +237,17 @@ export function placeholderCookieValue(resolved: ResolvedCanary, which: "canary"
 
 /**
  * `mergeMatchConditions` (§4.4): with no service match, the analysis matches verbatim; otherwise one
- * copy of each service match per analysis match, with only headers and sourceLabels replaced.
+ * copy of each service match per analysis match (analysis-major), with only the `replaced` fields
+ * taken from the analysis match — headers and sourceLabels for Istio, headers and queryParams for
+ * Gateway API (§5).
  */
-export function mergeMatches(analysis: readonly Match[], service: readonly Match[]): Match[] {
+export function mergeMatches(analysis: readonly Match[], service: readonly Match[], replaced: readonly string[] = ["headers", "sourceLabels"]): Match[] {
   if (service.length === 0) return analysis.map((m) => structuredClone(m));
   const out: Match[] = [];
   for (const a of analysis) {
     for (const s of service) {
       const merged = structuredClone(s);
-      if (a.headers !== undefined) merged.headers = structuredClone(a.headers);
-      if (a.sourceLabels !== undefined) merged.sourceLabels = structuredClone(a.sourceLabels);
+      for (const field of replaced) if (a[field] !== undefined) merged[field] = structuredClone(a[field]);
       out.push(merged);
     }
   }

@@ -5,7 +5,8 @@
  * helpers the mesh generators share.
  */
 import type { ResolvedCanary } from "../canary/resolve.js";
-import { listConfigReferences } from "../canary/resolve.js";
+import { list, listConfigReferences, record } from "../canary/resolve.js";
+import { readStringMap } from "../canary/model.js";
 import type { ControllerSettings } from "../canary/settings.js";
 import type { KubernetesObject, ProviderRouting, RoutingInput } from "./types.js";
 
@@ -178,7 +179,7 @@ function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: Cont
       const document = resolved.configs.get(`${reference.kind}/${reference.name}`);
       if (!document) continue;
       const value = record(document.value);
-      const annotations = stringMap(record(value.metadata).annotations);
+      const annotations = readStringMap(record(value.metadata).annotations);
       if ((annotations["flagger.app/config-tracking"] ?? "").startsWith("disabled")) continue;
       if (reference.kind === "Secret" && !TRACKED_SECRET_TYPES.has(typeof value.type === "string" ? value.type : "Opaque")) continue;
       renamed.add(`${reference.kind}/${reference.name}`);
@@ -188,7 +189,7 @@ function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: Cont
         metadata: {
           name: `${reference.name}-primary`,
           ...namespaceOf(resolved),
-          ...labelsOrNothing(filterByPrefix(stringMap(record(value.metadata).labels), settings.includeLabelPrefix)),
+          ...labelsOrNothing(filterByPrefix(readStringMap(record(value.metadata).labels), settings.includeLabelPrefix)),
           ownerReferences: [buildOwnerReference(resolved)],
         },
         ...(value.type !== undefined ? { type: value.type } : {}),
@@ -200,11 +201,11 @@ function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: Cont
   }
   const podSpec = renamePodSpec({ podSpec: structuredClone(record(template.spec)), renamed, selectorKeys: settings.selectorLabels, targetName: target.name });
 
-  const workloadLabels = filterByPrefix(withoutToolkit(stringMap(metadata.labels)), settings.includeLabelPrefix);
+  const workloadLabels = filterByPrefix(withoutToolkit(readStringMap(metadata.labels)), settings.includeLabelPrefix);
   workloadLabels[label.key] = primaryValue;
-  const workloadAnnotations = withoutToolkit(stringMap(metadata.annotations));
-  const podLabels = { ...withoutToolkit(stringMap(templateMetadata.labels)), [label.key]: primaryValue };
-  const podAnnotations = { ...withoutToolkit(stringMap(templateMetadata.annotations)), "flagger-id": "<random UUID, new on every promotion>" };
+  const workloadAnnotations = withoutToolkit(readStringMap(metadata.annotations));
+  const podLabels = { ...withoutToolkit(readStringMap(templateMetadata.labels)), [label.key]: primaryValue };
+  const podAnnotations = { ...withoutToolkit(readStringMap(templateMetadata.annotations)), "flagger-id": "<random UUID, new on every promotion>" };
   const copied = (keys: string[]) => Object.fromEntries(keys.filter((k) => spec[k] !== undefined).map((k) => [k, spec[k]]));
   const podTemplate = { metadata: { labels: podLabels, annotations: podAnnotations }, spec: podSpec };
   const workloadSpec =
@@ -299,7 +300,7 @@ function buildPrimaryAutoscaler(resolved: ResolvedCanary, names: ServiceNames, n
   const value = record(document.value);
   const metadata = record(value.metadata);
   const spec = record(value.spec);
-  const labels = withoutToolkit(stringMap(metadata.labels));
+  const labels = withoutToolkit(readStringMap(metadata.labels));
   const base = {
     metadata: {
       name: `${ref.name}-primary`,
@@ -309,7 +310,7 @@ function buildPrimaryAutoscaler(resolved: ResolvedCanary, names: ServiceNames, n
     },
   };
   if (ref.kind === "ScaledObject") {
-    const annotations = withoutToolkit(stringMap(metadata.annotations));
+    const annotations = withoutToolkit(readStringMap(metadata.annotations));
     const copy = structuredClone(spec);
     record(copy.scaleTargetRef).name = `${names.target}-primary`;
     const hpaConfig = record(record(copy.advanced).horizontalPodAutoscalerConfig);
@@ -361,16 +362,4 @@ function filterByPrefix(map: Record<string, string>, prefixes: readonly string[]
   const usable = prefixes.filter((p) => p !== "");
   if (usable.length === 0) return {};
   return Object.fromEntries(Object.entries(withoutToolkit(map)).filter(([k]) => usable.some((p) => p === "*" || k.startsWith(p))));
-}
-
-export function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-export function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(record(value)).filter((e): e is [string, string] => typeof e[1] === "string"));
 }

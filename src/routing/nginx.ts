@@ -2,7 +2,9 @@
  * NGINX: the canary Ingress `<ingressRef.name>-canary`, cloned from the user's Ingress with its
  * backends pointed at the canary Service and the canary annotations (flagger-routing.md §6).
  */
-import { buildOwnerReference, buildServiceNames, FLUX_MARKERS, list, namespaceOf, record } from "./kubernetes.js";
+import { readStringMap } from "../canary/model.js";
+import { list, record } from "../canary/resolve.js";
+import { buildOwnerReference, buildServiceNames, FLUX_MARKERS, namespaceOf } from "./kubernetes.js";
 import type { KubernetesObject, ProviderRouting, RoutingInput } from "./types.js";
 
 export function generateNginxRoutes(input: RoutingInput): ProviderRouting {
@@ -38,8 +40,8 @@ export function generateNginxRoutes(input: RoutingInput): ProviderRouting {
   }
   const routes = input.routes ?? { primaryWeight: 100, canaryWeight: 0, mirrored: false };
   if (routes.mirrored) notes.push("The NGINX router cannot mirror traffic.");
-  const annotations = buildCanaryAnnotations({ userAnnotations: stringMap(metadata.annotations), prefix, routes, analysisMatch: (resolved.canary.spec.analysis?.match ?? []) as Array<Record<string, unknown>>, setRoutes: input.routes !== undefined });
-  const labels = stringMap(metadata.labels);
+  const annotations = buildCanaryAnnotations({ userAnnotations: readStringMap(metadata.annotations), prefix, routes, analysisMatch: (resolved.canary.spec.analysis?.match ?? []) as Array<Record<string, unknown>>, setRoutes: input.routes !== undefined });
+  const labels = readStringMap(metadata.labels);
   const ingress: KubernetesObject = {
     apiVersion: "networking.k8s.io/v1",
     kind: "Ingress",
@@ -96,8 +98,4 @@ function buildCanaryAnnotations(params: {
     ...(headerValue ? { [`${prefix}/canary-by-header-value`]: headerValue } : {}),
     ...(headerPattern ? { [`${prefix}/canary-by-header-pattern`]: headerPattern } : {}),
   };
-}
-
-function stringMap(value: unknown): Record<string, string> {
-  return Object.fromEntries(Object.entries(record(value)).filter((e): e is [string, string] => typeof e[1] === "string"));
 }

@@ -32,15 +32,7 @@ interface MetricPlan {
 }
 
 /** The status and routes after a tick. */
-interface State {
-  phase: TimelinePhase;
-  primaryWeight: number;
-  canaryWeight: number;
-  mirrored: boolean;
-  statusCanaryWeight: number;
-  iteration: number;
-  failedChecks: number;
-}
+type State = Pick<TimelineTick, "phase" | "primaryWeight" | "canaryWeight" | "mirrored" | "statusCanaryWeight" | "iteration" | "failedChecks">;
 
 interface Run {
   ticks: TimelineTick[];

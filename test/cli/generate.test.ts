@@ -1,16 +1,11 @@
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCliCaptured } from "../support/cli.js";
 
 const PODINFO = join(import.meta.dirname, "../../fixtures/gitops-podinfo/commits/2-gateway-affinity/apps");
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe("canary-bot generate (DESIGN.md CLI contract)", () => {
   it("prints one YAML stream of what Flagger creates for the podinfo fixture", async () => {

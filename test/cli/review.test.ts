@@ -3,18 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCliCaptured } from "../support/cli.js";
 import { findMarkdownProblems } from "../support/gfm.js";
 import { extractMermaidBlocks, openMermaidChecker } from "../support/mermaid.js";
 
 const FIXTURE = join(import.meta.dirname, "../../fixtures/gitops-podinfo");
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe("canary-bot review over the podinfo GitOps fixture", () => {
   let repo: string;

@@ -1,15 +1,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli.js";
+import { runCliCaptured } from "../support/cli.js";
 
 const PODINFO = join(import.meta.dirname, "../../fixtures/timeline/podinfo-canary.yaml");
 
-async function cli(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const cli = runCliCaptured;
 
 describe("canary-bot timeline (DESIGN.md CLI contract)", () => {
   it("prints the podinfo rollout as JSON with the documented fields", async () => {
