@@ -36,6 +36,16 @@ export const TIMELINE_RENDER_LIMITS = {
   mermaidBars: 30,
 } as const;
 
+export const REVIEW_LIMITS = {
+  /**
+   * Canaries whose sections (timeline, resources, diffs, queries) are built for one comment. One
+   * timeline section alone is ~2,500 characters, so no more than a few dozen can fit in the 60,000
+   * of a comment; building them for the other Canaries of a 1,000-Canary PR is wasted work. Every
+   * Canary still gets its summary row and figures.
+   */
+  canariesWithSections: 40,
+} as const;
+
 export const GITHUB_LIMITS = {
   /**
    * Our budget for the sticky comment. GitHub rejects bodies over 65,536 characters ("Body is too

@@ -156,7 +156,8 @@ export function verdictOf(change: CanaryChange): Verdict {
   return counts.error > 0 ? "error" : counts.warning > 0 ? "warning" : "ok";
 }
 
-function rankVerdict(verdict: Verdict): number {
+/** Errors first, then warnings, removed, fine: the order of the summary table. */
+export function rankVerdict(verdict: Verdict): number {
   return verdict === "error" ? 0 : verdict === "warning" ? 1 : verdict === "removed" ? 2 : 3;
 }
 

@@ -6,7 +6,8 @@
  */
 import type { ControllerSettings } from "../canary/settings.js";
 import { code, codeBlock, formatDuration, plural, sanitize } from "../report/markdown.js";
-import type { CanarySection, CanarySummary } from "../report/comment.js";
+import { rankVerdict, verdictOf, type CanarySection, type CanarySummary } from "../report/comment.js";
+import { REVIEW_LIMITS } from "../limits.js";
 import { diffGeneratedResources, type ResourceDiff } from "../routing/diff.js";
 import { generateRoutingResources } from "../routing/index.js";
 import type { GeneratedRouting, RouteWeights } from "../routing/types.js";
@@ -29,10 +30,34 @@ export interface CanaryExtras {
  */
 const PRIORITY = { timeline: 5, diff: 6, queries: 7, resources: 8 } as const;
 
-export function buildReviewExtras(params: { model: ReviewModel; settings: ControllerSettings }): Map<string, CanaryExtras> {
-  const extras = new Map<string, CanaryExtras>();
-  for (const change of params.model.canaries) extras.set(change.key, buildCanaryExtras({ change, settings: params.settings }));
-  return extras;
+export interface ReviewExtras {
+  byCanary: Map<string, CanaryExtras>;
+  /** Said in the comment when some Canaries got only their summary figures. */
+  notes: string[];
+}
+
+/**
+ * Sections for the Canaries that need attention first (errors, then warnings, in the comment's
+ * order), up to REVIEW_LIMITS.canariesWithSections; the others get their summary figures only.
+ */
+export function buildReviewExtras(params: { model: ReviewModel; settings: ControllerSettings }): ReviewExtras {
+  const byCanary = new Map<string, CanaryExtras>();
+  const ranked = [...params.model.canaries].sort((a, b) => rankVerdict(verdictOf(a)) - rankVerdict(verdictOf(b)));
+  const limit = REVIEW_LIMITS.canariesWithSections;
+  ranked.forEach((change, index) => {
+    byCanary.set(change.key, index < limit ? buildCanaryExtras({ change, settings: params.settings }) : buildCanarySummary({ change, settings: params.settings }));
+  });
+  const notes =
+    ranked.length > limit
+      ? [`Timelines and generated resources are shown for ${limit} of the ${ranked.length} Canaries (errors and warnings first); run \`canary-bot review\` locally for all of them.`]
+      : [];
+  return { byCanary, notes };
+}
+
+/** The summary figures alone. */
+function buildCanarySummary(params: { change: CanaryChange; settings: ControllerSettings }): CanaryExtras {
+  const head = params.change.status === "removed" || params.change.status === "unreadable" ? undefined : params.change.head?.resolved;
+  return head ? { summary: summarize(simulateRollout({ resolved: head, settings: params.settings })), sections: [] } : { sections: [] };
 }
 
 export function buildCanaryExtras(params: { change: CanaryChange; settings: ControllerSettings }): CanaryExtras {

@@ -22,6 +22,6 @@ export function reviewChanges(input: ReviewInput & { blobUrl?: string; notes?: r
   const model = buildReviewModel(input);
   const notes = input.notes ?? [];
   const extras = buildReviewExtras({ model, settings: input.settings });
-  const comment = renderReviewComment({ model, notes, extras, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
+  const comment = renderReviewComment({ model, notes: [...notes, ...extras.notes], extras: extras.byCanary, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
   return { touchesCanaries: model.canaries.length > 0, model, comment, check: buildCheckRunOutput({ model, notes }) };
 }

@@ -35,6 +35,9 @@ describe("a pull request that changes 500 Canaries", () => {
     expect(review.comment.length).toBeLessThanOrEqual(GITHUB_LIMITS.commentChars);
     expect(review.comment.length).toBeGreaterThan(GITHUB_LIMITS.commentChars * 0.8);
     expect(review.comment).toMatch(/left out/i);
+    // Sections are built for the Canaries that need attention first, and the comment says so.
+    expect(review.comment).toContain("Timelines and generated resources are shown for 40 of the 500 Canaries (errors and warnings first)");
+    expect(few.comment).not.toContain("Timelines and generated resources are shown for");
   });
 
   it("keeps the summary table, headings only with content under them, and well-formed Markdown", () => {
