@@ -422,7 +422,9 @@ function describeStall(context: RunContext, state: State): string {
 function findWorstCaseRollbackTick(context: RunContext, happy: Run): number | undefined {
   if (happy.outcome !== "Succeeded" || happy.promotionTick === undefined || context.plan.kind === "skip-analysis") return undefined;
   if (countFailableChecks(context) === 0) return undefined;
-  for (let k = happy.promotionTick; k >= 1; k--) {
+  // With pre-rollout hooks as the only checks, only the pre-rollout tick (tick 1) can fail.
+  const onlyPreRollout = hooksOf(context, "rollout").length + context.metrics.ordered.length === 0;
+  for (let k = onlyPreRollout ? 1 : happy.promotionTick; k >= 1; k--) {
     const run = runScheduler(context, k);
     if (run.outcome === "Failed") return run.ticks[run.ticks.length - 1]!.tick;
   }
