@@ -11,6 +11,7 @@
  * The result is typed (`Infer<typeof schema>`), with every field optional: the rest of the project
  * works on the cleaned model and never has to re-check types.
  */
+import { editDistance } from "./edit-distance.js";
 import type { PathSegment, PendingFinding } from "./findings.js";
 import { formatPath } from "./findings.js";
 
@@ -383,24 +384,9 @@ function suggest(name: string, known: readonly string[]): string | undefined {
   let best: { key: string; distance: number } | undefined;
   const lower = name.toLowerCase();
   for (const key of known) {
-    const distance = key.toLowerCase() === lower ? 0 : levenshtein(lower, key.toLowerCase());
+    const distance = key.toLowerCase() === lower ? 0 : editDistance(lower, key.toLowerCase(), 3);
     if (!best || distance < best.distance) best = { key, distance };
   }
   if (best && best.distance <= Math.max(2, Math.floor(name.length / 4))) return `Did you mean \`${best.key}\`?`;
   return undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }

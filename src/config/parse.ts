@@ -2,6 +2,7 @@
  * Reading `.github/canary-bot.yml`: YAML text → the validated config with defaults, or errors that
  * name the line, the key and what to write instead. Pure; never throws on bad input.
  */
+import { editDistance } from "../canary/edit-distance.js";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { PathSegment } from "../canary/findings.js";
 import { locatePath, positionOfOffset } from "../canary/positions.js";
@@ -104,23 +105,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
 function suggestKey(path: readonly (string | number)[], key: string): string {
   const parent = [...path].reverse().find((s): s is string => typeof s === "string") ?? "";
   const known = KNOWN_KEYS[parent] ?? [];
-  const match = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  const match = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase(), 2) <= 2);
   return match ? `; did you mean "${match}"?` : known.length > 0 ? `; expected one of ${known.join(", ")}` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const current = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length]!;
 }
 
 function firstLine(message: string): string {

@@ -4,6 +4,8 @@
  * implementation that talks to GitHub, and the only code that sees Octokit's errors.
  */
 
+import type { CheckAnnotation } from "../report/check-run.js";
+
 export interface RepositoryRef {
   owner: string;
   repo: string;
@@ -74,16 +76,8 @@ export interface CheckRunSummary {
   annotationsCount: number;
 }
 
-export interface CheckRunAnnotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  start_column?: number;
-  end_column?: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title?: string;
-}
+/** GitHub's check-run annotation object (built by report/check-run.ts). */
+export type CheckRunAnnotation = CheckAnnotation;
 
 export interface CheckRunOutputWrite {
   title: string;
