@@ -72,10 +72,6 @@ export const DISAGREEMENTS: Record<string, { ours: Verdict; because: string[] }>
   // "questionable": metric names that are neither built-in nor have a query/templateRef fail every check (§2 FAIL).
   "canaries/AnkitAdarsh__flagger-istio-demo-in-kind__podinfo-canary.yaml": { ours: "invalid", because: ["METRIC_NOT_BUILTIN_WITHOUT_QUERY"] },
   "canaries/Eli1123__progressive-delivery-addon-demo__templates-canary.yaml": { ours: "invalid", because: ["METRIC_NOT_BUILTIN_WITHOUT_QUERY"] },
-  // No note, but the file is two copies of the spec spliced together: duplicate keys.
-  "canaries/dsyer__flagger-gateway__config-canary.yaml": { ours: "invalid", because: ["YAML_DUPLICATE_KEY"] },
-  // "extracted" from a design document: no spec.service for a Deployment target, template metrics without interval.
-  "canaries/ionfury__homelab__docs-plans-oci-artifact-promotion.yaml": { ours: "invalid", because: ["SERVICE_MISSING", "TEMPLATE_METRIC_WITHOUT_INTERVAL"] },
 };
 
 const ENTRIES = readIndex();
