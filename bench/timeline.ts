@@ -9,7 +9,7 @@ import { DEFAULT_CONTROLLER_SETTINGS } from "../src/canary/settings.js";
 import { generateRoutingResources } from "../src/routing/index.js";
 import { renderResourcesYaml } from "../src/routing/yaml.js";
 import { buildMetricQueries, renderMetricQueriesMarkdown } from "../src/timeline/queries.js";
-import { renderTimelineMarkdown } from "../src/timeline/render-markdown.js";
+import { renderTimelineMarkdown, renderTimelineMermaid } from "../src/timeline/render-markdown.js";
 import { simulateRollout } from "../src/timeline/simulate.js";
 import { formatBytes, peakHeapGrowth, ratio, time, type BenchSection } from "./measure.js";
 import { generateRepository } from "./repository.js";
@@ -24,6 +24,18 @@ export const benchTimeline: BenchSection = async (print) => {
   const index = buildRepositoryIndex(files);
   const resolved: ResolvedCanary[] = index.canaries.map((canary) => resolveCanary({ canary, index, settings }));
 
+  const simulate = () => resolved.map((r) => simulateRollout({ resolved: r, settings }));
+  const timelines = simulate();
+  // Rendering alone, on timelines simulated once: the Markdown table and figures, the Mermaid
+  // gantt source, and the metric queries (built and rendered).
+  const render = () => {
+    let chars = 0;
+    for (const [i, timeline] of timelines.entries()) {
+      chars += renderTimelineMarkdown(timeline, { diagram: false }).length + renderTimelineMermaid(timeline).length;
+      chars += renderMetricQueriesMarkdown(buildMetricQueries({ resolved: resolved[i]!, settings })).length;
+    }
+    return chars;
+  };
   const simulateAndRender = () => {
     let chars = 0;
     for (const r of resolved) {
@@ -39,11 +51,15 @@ export const benchTimeline: BenchSection = async (print) => {
   };
 
   const parsing = time(() => void parse(), { runs: 2, warmup: 0 });
+  const simulatingOnly = time(() => void simulate(), { runs: 3, warmup: 1 });
+  const renderingOnly = time(() => void render(), { runs: 3, warmup: 1 });
   const simulating = time(() => void simulateAndRender(), { runs: 3, warmup: 1 });
   const generating = time(() => void generate(), { runs: 2, warmup: 0 });
   const peak = await peakHeapGrowth(simulateAndRender);
   print(`${resolved.length} Canaries in ${entries.length} files`);
   print(`parse: ${parsing.medianMs.toFixed(0)} ms`);
+  print(`simulate only: ${simulatingOnly.medianMs.toFixed(0)} ms = ${ratio(simulatingOnly.medianMs, parsing.medianMs)} parsing`);
+  print(`render only (Markdown table and figures, Mermaid gantt, metric queries): ${renderingOnly.medianMs.toFixed(0)} ms = ${ratio(renderingOnly.medianMs, parsing.medianMs)} parsing`);
   print(`simulate + render timeline (Markdown, Mermaid) + metric queries: ${simulating.medianMs.toFixed(0)} ms = ${ratio(simulating.medianMs, parsing.medianMs)} parsing, ${Math.round((resolved.length / simulating.medianMs) * 1000)} Canaries/s`);
   print(`generate routing objects + YAML: ${generating.medianMs.toFixed(0)} ms = ${ratio(generating.medianMs, parsing.medianMs)} parsing`);
   print(`peak heap growth while simulating and rendering: ${formatBytes(peak)}`);

@@ -12,7 +12,7 @@ import { findManifestPaths, readManifestFiles, UsageError } from "./files.js";
 import type { CommandIO } from "./io.js";
 import { loadControllerSettings, SETTINGS_OPTIONS } from "./settings.js";
 
-export const GENERATE_USAGE = `Usage: canary-bot generate [--format yaml|json] [--weights PRIMARY,CANARY] [--mirror] [--config FILE] PATH...
+export const GENERATE_USAGE = `Usage: canary-bot generate [--format yaml|json] [--weights PRIMARY,CANARY] [--mirror] [--config FILE] [--mesh-provider NAME] PATH...
 
 Prints the objects Flagger creates for every Canary in the files or folders: the apex, -primary
 and -canary Services, the primary workload and autoscaler, and the provider's routing objects
@@ -22,6 +22,9 @@ TrafficSplit, Contour HTTPProxy).
   --weights P,C   the objects after Flagger sets these weights (two integers summing to 100);
                   without it, the objects as created on initialization (100,0)
   --mirror        with --weights: the mirrored step (Istio, Gateway API blue/green)
+  --config FILE   controller settings (selector labels, label prefixes, ingress class …) from the
+                  controller: section of a canary-bot config
+  --mesh-provider the provider of Canaries without spec.provider (Flagger's -mesh-provider)
 
 Exit codes: 0 done, 2 usage error.`;
 

@@ -7,19 +7,25 @@ import { parseArgs } from "node:util";
 import { buildRepositoryIndex, resolveCanary } from "../canary/resolve.js";
 import { buildMetricQueries, renderMetricQueriesMarkdown } from "../timeline/queries.js";
 import { renderTimelineMarkdown } from "../timeline/render-markdown.js";
-import { renderTimelineText } from "../timeline/render-text.js";
+import { renderMetricQueriesText, renderTimelineText } from "../timeline/render-text.js";
 import { simulateRollout } from "../timeline/simulate.js";
 import { findManifestPaths, readManifestFiles, UsageError } from "./files.js";
 import type { CommandIO } from "./io.js";
 import { loadControllerSettings, SETTINGS_OPTIONS } from "./settings.js";
 
-export const TIMELINE_USAGE = `Usage: canary-bot timeline [--format text|json|markdown] [--fail-from K] [--config FILE] PATH...
+export const TIMELINE_USAGE = `Usage: canary-bot timeline [--format text|json|markdown] [--fail-from K] [--config FILE] [--mesh-provider P] PATH...
 
 Simulates Flagger's scheduler for every Canary in the files or folders: tick by tick weights,
 hooks, metric checks and phases, the time to promote and the worst-case time to roll back.
-Tick 0 is the tick on which Flagger detects the new revision.
+Tick 0 is the tick on which Flagger detects the new revision. Every format also shows the
+metric queries Flagger will send, with the Canary's values filled in.
 
-  --fail-from K   every check fails from tick K on (what if the new version is bad?)
+  --format F           text (default), json or markdown
+  --fail-from K        every check fails from tick K on (what if the new version is bad?)
+  --config FILE        the repository's .github/canary-bot.yml (controller settings)
+  --mesh-provider P    Flagger's -mesh-provider flag (default istio)
+
+Files with YAML errors are reported on stderr; the Canaries that parse are still simulated.
 
 Exit codes: 0 done, 2 usage error.`;
 
@@ -43,9 +49,9 @@ export async function runTimeline(args: readonly string[], io: CommandIO): Promi
   if (positionals.length === 0) throw new UsageError("timeline needs at least one file or folder");
   const settings = await loadControllerSettings(values);
   const files = await readManifestFiles(await findManifestPaths(positionals));
-  // Files that could not be read still say why on stderr: their Canaries are not simulated.
+  // A document that does not parse says why on stderr (no silent skip); the others are simulated.
   for (const file of files) {
-    for (const finding of file.findings.filter((f) => f.severity === "error")) io.stderr(`${file.path}:${finding.line}:${finding.column}: ${finding.message}\n`);
+    for (const finding of file.findings.filter((f) => f.severity === "error")) io.stderr(`${file.path}:${finding.line}:${finding.column}: ${finding.message} (no timeline for it)\n`);
   }
   const index = buildRepositoryIndex(files);
   const canaries = index.canaries.map((canary) => {
@@ -67,7 +73,7 @@ export async function runTimeline(args: readonly string[], io: CommandIO): Promi
         .join("\n\n") + "\n",
     );
   } else {
-    io.stdout(canaries.map(({ timeline }) => renderTimelineText(timeline)).join("\n"));
+    io.stdout(canaries.map(({ timeline, queries }) => renderTimelineText(timeline) + renderMetricQueriesText(queries)).join("\n"));
   }
   return 0;
 }

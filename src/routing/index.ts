@@ -33,7 +33,8 @@ export function generateRoutingResources(input: RoutingInput): GeneratedRouting 
   if (family === "istio" && resolved.provider !== "istio") {
     notes.push(`Provider ${resolved.provider} is not one Flagger knows: its router factory falls back to Istio, shown here.`);
   }
-  if (resolved.canary.spec.targetRef?.kind !== "Service" && family !== "kubernetes") {
+  // The mesh router reconciles for every target kind, Service targets included (scheduler.go:advanceCanary).
+  if (family !== "kubernetes") {
     const generate = GENERATORS[family];
     if (generate) {
       const routing = generate(input);

@@ -93,9 +93,8 @@ function buildHttpRoutes(params: {
   const common = (match: Match[] | undefined, route: Destination[]): HttpRoute => ({
     ...(match && match.length > 0 ? { match: structuredClone(match) } : {}),
     route,
-    ...(service.rewrite && (service.rewrite.uri || service.rewrite.authority)
-      ? { rewrite: { ...(service.rewrite.uri ? { uri: service.rewrite.uri } : {}), ...(service.rewrite.authority ? { authority: service.rewrite.authority } : {}) } }
-      : {}),
+    // GetIstioRewrite returns a non-nil rewrite whenever service.rewrite is set: `rewrite: {}` when it has only `type` (§4.2).
+    ...(service.rewrite ? { rewrite: { ...(service.rewrite.uri ? { uri: service.rewrite.uri } : {}), ...(service.rewrite.authority ? { authority: service.rewrite.authority } : {}) } } : {}),
     ...(service.timeout ? { timeout: service.timeout } : {}),
     ...(service.retries
       ? { retries: { attempts: service.retries.attempts ?? 0, ...(service.retries.perTryTimeout ? { perTryTimeout: service.retries.perTryTimeout } : {}), ...(service.retries.retryOn ? { retryOn: service.retries.retryOn } : {}) } }
@@ -120,24 +119,25 @@ function buildHttpRoutes(params: {
 
   const affinity = spec.analysis?.sessionAffinity;
   let http: HttpRoute[];
-  if (affinity?.cookieName && params.setRoutes) {
-    http = buildStickyRoutes({ resolved, common, weighted, routes, serviceMatch, notes });
+  // SetRoutes tests only that sessionAffinity is set (§4.6); Reconcile never writes sticky routes.
+  const stickyNotes: string[] = [];
+  const sticky = affinity && params.setRoutes ? buildStickyRoutes({ resolved, common, weighted, routes, serviceMatch, notes: stickyNotes }) : undefined;
+  if (sticky === "failed") {
+    notes.push(
+      `analysis.sessionAffinity.primaryCookieName is set but analysis.interval (${JSON.stringify(spec.analysis?.interval ?? "")}) is not a Go duration: Flagger's SetRoutes fails with "failed to parse canary interval" and leaves the VirtualService as it was, shown here as on initialization (flagger-routing.md §4.6). Set analysis.interval, e.g. 1m.`,
+    );
+    return [common(serviceMatch, weighted(100, 0))];
+  }
+  if (sticky) {
+    notes.push(...stickyNotes);
+    http = sticky;
   } else {
     http = [common(serviceMatch, weighted(routes.primaryWeight, routes.canaryWeight))];
   }
   if (routes.mirrored) {
     // §4.5: on http[0], the sticky route when session affinity is active (QUIRK).
-    const first = http[0]!;
     const mirrorWeight = spec.analysis?.mirrorWeight ?? 0;
-    const ordered: HttpRoute = {};
-    for (const [key, value] of Object.entries(first)) {
-      ordered[key] = value;
-      if (key === "route") {
-        ordered.mirror = { host: names.canary };
-        if (mirrorWeight > 0) ordered.mirrorPercentage = { value: mirrorWeight };
-      }
-    }
-    http[0] = ordered;
+    http[0] = withMirror(http[0]!, { host: names.canary }, mirrorWeight > 0 ? { value: mirrorWeight } : undefined);
   }
   return http;
 }
@@ -153,12 +153,14 @@ function buildStickyRoutes(params: {
   routes: RouteWeights;
   serviceMatch: Match[];
   notes: string[];
-}): HttpRoute[] {
+}): HttpRoute[] | "failed" {
   const { resolved, common, weighted, routes, serviceMatch, notes } = params;
   const analysis = resolved.canary.spec.analysis!;
   const affinity = analysis.sessionAffinity!;
-  const cookie = `${affinity.cookieName}=${placeholderCookieValue(resolved, "canary")}`;
-  notes.push(`Session affinity cookie values are 10 random letters chosen by Flagger at the first step of a run; ${cookie.split("=")[1]} stands for them here.`);
+  const cookie = `${affinity.cookieName ?? ""}=${placeholderCookieValue(resolved, "canary")}`;
+  notes.push(
+    `Session affinity cookie values are 10 random letters Flagger chooses at the first step of a run (status.sessionAffinityCookie); ${cookie.slice(cookie.indexOf("=") + 1)}, derived from the Canary's namespace and name, stands for them here.`,
+  );
   const cookieMatch = (value: string): Match[] => mergeMatches([{ headers: { Cookie: { regex: `.*${value.split("=")[0]}.*${value.slice(value.indexOf("=") + 1)}.*` } } }], serviceMatch);
 
   if (routes.canaryWeight !== 0) {
@@ -168,12 +170,10 @@ function buildStickyRoutes(params: {
     const http = [common(cookieMatch(cookie), weighted(0, 100))];
     if (affinity.primaryCookieName) {
       const primaryCookie = `${affinity.primaryCookieName}=${placeholderCookieValue(resolved, "primary")}`;
+      // The primary cookie lives one analysis interval, parsed with time.ParseDuration (§4.6).
       const intervalMs = analysis.interval ? parseGoDuration(analysis.interval) : undefined;
-      if (intervalMs === undefined) {
-        notes.push("primaryCookieName needs analysis.interval to parse as a Go duration: Flagger's SetRoutes fails here (flagger-routing.md §4.6).");
-      } else {
-        (route[0] as Destination).headers = { response: { add: { "Set-Cookie": buildCookie(primaryCookie, Math.trunc(intervalMs / 1000), affinity) } } };
-      }
+      if (intervalMs === undefined) return "failed";
+      (route[0] as Destination).headers = { response: { add: { "Set-Cookie": buildCookie(primaryCookie, Math.trunc(intervalMs / 1000), affinity) } } };
       http.push(common(cookieMatch(primaryCookie), weighted(100, 0)));
     }
     http.push(common(params.serviceMatch, route));
@@ -193,6 +193,18 @@ function buildStickyRoutes(params: {
     expire.headers = { response: { add: { "Set-Cookie": expiry } } };
   }
   return [expire, weightedRoute];
+}
+
+/** Istio's HTTPRoute field order (match, route, rewrite, timeout, retries, mirror, mirrorPercentage, corsPolicy, headers). */
+function withMirror(route: HttpRoute, mirror: Destination, percentage: { value: number } | undefined): HttpRoute {
+  const { corsPolicy, headers, ...rest } = route;
+  return {
+    ...rest,
+    mirror,
+    ...(percentage ? { mirrorPercentage: percentage } : {}),
+    ...(corsPolicy !== undefined ? { corsPolicy } : {}),
+    ...(headers !== undefined ? { headers } : {}),
+  };
 }
 
 function addSetCookie(route: HttpRoute, value: string): void {

@@ -101,7 +101,10 @@ export function generateKubernetesResources(input: RoutingInput): ProviderRoutin
   const names = buildServiceNames(resolved);
   const label = findSelectorLabel(resolved, settings);
   if (resolved.canary.spec.targetRef?.kind === "Service") {
-    notes.push("targetRef.kind Service: Flagger's Kubernetes router does nothing for Service targets; no Services or primary workload are generated.");
+    // factory.go:KubernetesRouter is a no-op for Service targets; the Service controller copies the target instead.
+    notes.push(
+      `targetRef.kind Service: Flagger does not build the apex/primary/canary Services from the Canary here; its Service controller copies the target Service ${names.target} to ${names.target}-primary and ${names.target}-canary (service_controller.go), which canary-bot does not render yet.`,
+    );
     return { resources: [], notes };
   }
   if (!label) {
@@ -110,15 +113,23 @@ export function generateKubernetesResources(input: RoutingInput): ProviderRoutin
   }
   if (!label.known) notes.push(`The target ${names.target} is not in the repository: the selector label is assumed to be ${label.key}: ${label.value}, and discovered ports and the primary workload are not shown.`);
   const ports = buildServicePorts(resolved);
+  const apexSelector = { [label.key]: `${label.value}-primary` };
   const resources: KubernetesObject[] = [
-    buildService({ resolved, name: names.apex, role: "apex", selector: { [label.key]: `${label.value}-primary` }, labelKey: label.key, ports }),
+    resolved.apexService
+      ? buildAdoptedService({ resolved, document: record(resolved.apexService.value), selector: apexSelector, ports })
+      : buildService({ resolved, name: names.apex, role: "apex", selector: apexSelector, labelKey: label.key, ports }),
     buildService({ resolved, name: names.primary, role: "primary", selector: { [label.key]: `${label.value}-primary` }, labelKey: label.key, ports }),
     buildService({ resolved, name: names.canary, role: "canary", selector: { [label.key]: label.value }, labelKey: label.key, ports }),
   ];
-  if (resolved.apexService) notes.push(`Service ${names.apex} exists in the repository: Flagger adopts it, switches its selector to the primary pods and replaces its ports (flagger-routing.md §1.4).`);
+  if (resolved.apexService) {
+    notes.push(
+      `Service ${names.apex} exists in the repository: Flagger adopts it instead of creating it, switches its selector to the primary pods and replaces its ports, and keeps its type, labels and other fields, without an owner reference (flagger-routing.md §1.4).`,
+    );
+  }
   if (resolved.target && label.known) {
-    const { workload, configs } = buildPrimaryWorkload({ resolved, settings, label });
-    if (workload) resources.push(workload, ...configs);
+    const { workload, configs } = buildPrimaryWorkload({ resolved, settings, label, notes });
+    // The configs are copied before the primary is created (createPrimaryDeployment).
+    if (workload) resources.push(...configs, workload);
   }
   const autoscaler = buildPrimaryAutoscaler(resolved, names, notes);
   if (autoscaler) resources.push(autoscaler);
@@ -156,16 +167,53 @@ function buildService(params: {
   };
 }
 
+/**
+ * A user-written apex Service as Flagger leaves it after adopting it (§1.4, `reconcileService`
+ * update path): selector and ports replaced (node ports kept by port name), and the Flux markers
+ * added when that needed an update; everything else, type and labels included, untouched.
+ */
+function buildAdoptedService(params: { resolved: ResolvedCanary; document: Record<string, unknown>; selector: Record<string, string>; ports: Array<Record<string, unknown>> }): KubernetesObject {
+  const { resolved, document } = params;
+  const { name, namespace: _namespace, ...metadata } = record(document.metadata);
+  const spec = record(document.spec);
+  const existingPorts = list(spec.ports).map(record);
+  const ports = params.ports.map((port) => {
+    const nodePort = existingPorts.find((p) => p.name === port.name && typeof p.nodePort === "number" && p.nodePort > 0)?.nodePort;
+    return nodePort !== undefined ? { ...port, nodePort } : port;
+  });
+  // Flagger compares ports sorted by number and the selector as a map.
+  const byPort = (list: Array<Record<string, unknown>>) => JSON.stringify([...list].sort((a, b) => Number(a.port) - Number(b.port)));
+  const changed = byPort(ports) !== byPort(existingPorts) || JSON.stringify(Object.entries(readStringMap(spec.selector)).sort()) !== JSON.stringify(Object.entries(params.selector).sort());
+  const annotations = readStringMap(metadata.annotations);
+  return {
+    apiVersion: typeof document.apiVersion === "string" ? document.apiVersion : "v1",
+    kind: "Service",
+    metadata: {
+      name: typeof name === "string" ? name : buildServiceNames(resolved).apex,
+      ...namespaceOf(resolved),
+      ...metadata,
+      ...(changed ? { annotations: { ...annotations, ...FLUX_MARKERS } } : {}),
+    },
+    spec: { ...spec, selector: params.selector, ports },
+  };
+}
+
 const TRACKED_SECRET_TYPES = new Set(["Opaque", "kubernetes.io/basic-auth", "kubernetes.io/ssh-auth", "kubernetes.io/tls"]);
 
 /** The primary Deployment or DaemonSet (§3.1) and its ConfigMap/Secret copies. */
-function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: ControllerSettings; label: SelectorLabel }): { workload?: KubernetesObject; configs: KubernetesObject[] } {
-  const { resolved, settings, label } = params;
+function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: ControllerSettings; label: SelectorLabel; notes: string[] }): { workload?: KubernetesObject; configs: KubernetesObject[] } {
+  const { resolved, settings, label, notes } = params;
   const target = resolved.target!;
   if (target.kind === "KnativeService") return { configs: [] };
   const raw = target.raw;
   const metadata = record(raw.metadata);
   const spec = record(raw.spec);
+  const updateType = record(spec.updateStrategy).type;
+  if (target.kind === "DaemonSet" && typeof updateType === "string" && updateType !== "" && updateType !== "RollingUpdate") {
+    // daemonset_controller.go:createPrimaryDaemonSet refuses any other update strategy.
+    notes.push(`The DaemonSet ${target.name} has updateStrategy ${updateType}: Flagger fails with "daemonset ${target.name}.${resolved.canary.namespace ?? "<namespace>"} must have RollingUpdate strategy but have ${updateType}" and creates no primary DaemonSet.`);
+    return { configs: [] };
+  }
   const template = record(spec.template);
   const templateMetadata = record(template.metadata);
   const names = buildServiceNames(resolved);
@@ -177,29 +225,38 @@ function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: Cont
   if (settings.enableConfigTracking) {
     for (const reference of listConfigReferences(raw)) {
       const document = resolved.configs.get(`${reference.kind}/${reference.name}`);
-      if (!document) continue;
+      if (!document) {
+        notes.push(
+          `The ${reference.kind} ${reference.name} the target uses is not in the repository: if it exists in the cluster Flagger copies it to ${reference.name}-primary and points the primary at the copy${reference.optional ? "" : "; if it does not, Flagger fails to create the primary"} (flagger-routing.md §3.1). Neither is shown.`,
+        );
+        continue;
+      }
       const value = record(document.value);
       const annotations = readStringMap(record(value.metadata).annotations);
-      if ((annotations["flagger.app/config-tracking"] ?? "").startsWith("disabled")) continue;
-      if (reference.kind === "Secret" && !TRACKED_SECRET_TYPES.has(typeof value.type === "string" ? value.type : "Opaque")) continue;
+      // config_tracker.go:configIsDisabled tests the prefix "disable", so "disabled" and "disable" both opt out.
+      if ((annotations["flagger.app/config-tracking"] ?? "").startsWith("disable")) continue;
+      const secretType = typeof value.type === "string" && value.type !== "" ? value.type : "Opaque";
+      if (reference.kind === "Secret" && !TRACKED_SECRET_TYPES.has(secretType)) continue;
       renamed.add(`${reference.kind}/${reference.name}`);
-      configs.push({
-        apiVersion: "v1",
-        kind: reference.kind,
-        metadata: {
-          name: `${reference.name}-primary`,
-          ...namespaceOf(resolved),
-          ...labelsOrNothing(filterByPrefix(readStringMap(record(value.metadata).labels), settings.includeLabelPrefix)),
-          ownerReferences: [buildOwnerReference(resolved)],
-        },
-        ...(value.type !== undefined ? { type: value.type } : {}),
-        ...(value.data !== undefined ? { data: value.data } : {}),
-        ...(value.stringData !== undefined ? { stringData: value.stringData } : {}),
-        ...(value.binaryData !== undefined ? { binaryData: value.binaryData } : {}),
-      });
+      const metadata = {
+        name: `${reference.name}-primary`,
+        ...namespaceOf(resolved),
+        ...labelsOrNothing(filterByPrefix(readStringMap(record(value.metadata).labels), settings.includeLabelPrefix)),
+        ownerReferences: [buildOwnerReference(resolved)],
+      };
+      if (reference.kind === "ConfigMap") {
+        // CreatePrimaryConfigs copies `data` only: binaryData is lost in the copy (§3.1 QUIRK).
+        if (value.binaryData !== undefined) notes.push(`ConfigMap ${reference.name} has binaryData: Flagger copies only data to ${reference.name}-primary, so the primary pods do not get the binaryData keys.`);
+        configs.push({ apiVersion: "v1", kind: "ConfigMap", metadata, ...(value.data !== undefined ? { data: value.data } : {}) });
+      } else {
+        // The live Secret has stringData merged into data (base64) by the API server; Flagger copies type and data.
+        const data = buildSecretData(value);
+        configs.push({ apiVersion: "v1", kind: "Secret", metadata, ...(data ? { data } : {}), type: secretType });
+      }
     }
   }
-  const podSpec = renamePodSpec({ podSpec: structuredClone(record(template.spec)), renamed, selectorKeys: settings.selectorLabels, targetName: target.name });
+  // Only the Deployment controller rewrites anti-affinity and topology-spread selectors (§3.1).
+  const podSpec = renamePodSpec({ podSpec: structuredClone(record(template.spec)), renamed, selectorKeys: target.kind === "Deployment" ? settings.selectorLabels : [], targetName: target.name });
 
   const workloadLabels = filterByPrefix(withoutToolkit(readStringMap(metadata.labels)), settings.includeLabelPrefix);
   workloadLabels[label.key] = primaryValue;
@@ -292,6 +349,11 @@ function renamePodSpec(params: { podSpec: Record<string, unknown>; renamed: Set<
 function buildPrimaryAutoscaler(resolved: ResolvedCanary, names: ServiceNames, notes: string[]): KubernetesObject | undefined {
   const ref = resolved.canary.spec.autoscalerRef;
   if (!ref?.name) return undefined;
+  if (ref.kind !== "HorizontalPodAutoscaler" && ref.kind !== "ScaledObject") {
+    // factory.go:ScalerReconciler knows only these two kinds and returns no reconciler otherwise.
+    notes.push(`autoscalerRef.kind is ${ref.kind === undefined ? "missing" : JSON.stringify(ref.kind)}: Flagger reconciles no primary autoscaler (only HorizontalPodAutoscaler and ScaledObject are known), so ${ref.name}-primary is not created.`);
+    return undefined;
+  }
   const document = resolved.autoscaler;
   if (!document) {
     notes.push(`The ${ref.kind ?? "autoscaler"} ${ref.name} is not in the repository: its primary copy ${ref.name}-primary is not shown.`);
@@ -309,26 +371,7 @@ function buildPrimaryAutoscaler(resolved: ResolvedCanary, names: ServiceNames, n
       ownerReferences: [buildOwnerReference(resolved)],
     },
   };
-  if (ref.kind === "ScaledObject") {
-    const annotations = withoutToolkit(readStringMap(metadata.annotations));
-    const copy = structuredClone(spec);
-    record(copy.scaleTargetRef).name = `${names.target}-primary`;
-    const hpaConfig = record(record(copy.advanced).horizontalPodAutoscalerConfig);
-    if (typeof hpaConfig.name === "string" && hpaConfig.name !== "") hpaConfig.name = `${hpaConfig.name}-primary`;
-    for (const trigger of list(copy.triggers)) {
-      const t = record(trigger);
-      const triggerMetadata = record(t.metadata);
-      if (typeof triggerMetadata.query !== "string") continue;
-      const override = typeof t.name === "string" ? ref.primaryScalerQueries?.[t.name] : undefined;
-      triggerMetadata.query = override ?? triggerMetadata.query.replaceAll(`${names.target}-canary`, `${names.target}-primary`).replace(new RegExp(`${escapeRegExp(names.target)}(?!-primary)`, "g"), `${names.target}-primary`);
-    }
-    return {
-      apiVersion: typeof value.apiVersion === "string" ? value.apiVersion : "keda.sh/v1alpha1",
-      kind: "ScaledObject",
-      metadata: { ...base.metadata, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
-      spec: copy,
-    };
-  }
+  if (ref.kind === "ScaledObject") return buildPrimaryScaledObject({ resolved, names, value, base: base.metadata });
   const scaleTargetRef = record(spec.scaleTargetRef);
   return {
     apiVersion: "autoscaling/v2",
@@ -337,15 +380,99 @@ function buildPrimaryAutoscaler(resolved: ResolvedCanary, names: ServiceNames, n
     spec: {
       scaleTargetRef: { apiVersion: scaleTargetRef.apiVersion, kind: scaleTargetRef.kind, name: `${names.target}-primary` },
       ...(ref.primaryScalerReplicas?.minReplicas !== undefined ? { minReplicas: ref.primaryScalerReplicas.minReplicas } : spec.minReplicas !== undefined ? { minReplicas: spec.minReplicas } : {}),
-      maxReplicas: ref.primaryScalerReplicas?.maxReplicas ?? spec.maxReplicas,
+      // An int32 without omitempty in the HPA spec: Go writes 0 when the target HPA had none.
+      maxReplicas: ref.primaryScalerReplicas?.maxReplicas ?? (typeof spec.maxReplicas === "number" ? spec.maxReplicas : 0),
       ...(spec.metrics !== undefined ? { metrics: spec.metrics } : {}),
       ...(spec.behavior !== undefined ? { behavior: spec.behavior } : {}),
     },
   };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * The primary KEDA ScaledObject (§3.3, `scaled_object_reconciler.go`): Flagger rebuilds the spec
+ * field by field from its typed copy, so fields its KEDA types do not know are dropped.
+ */
+function buildPrimaryScaledObject(params: { resolved: ResolvedCanary; names: ServiceNames; value: Record<string, unknown>; base: KubernetesObject["metadata"] }): KubernetesObject {
+  const { resolved, names, value } = params;
+  const ref = resolved.canary.spec.autoscalerRef!;
+  const metadata = record(value.metadata);
+  const spec = structuredClone(record(value.spec));
+  const annotations = withoutToolkit(readStringMap(metadata.annotations));
+  const scaleTargetRef = record(spec.scaleTargetRef);
+  const queries = ref.primaryScalerQueries;
+  const triggers = list(spec.triggers).map((trigger) => {
+    const t = record(trigger);
+    const triggerMetadata = record(t.metadata);
+    if (queries !== undefined) {
+      // With primaryScalerQueries, only the triggers named there change; the others keep their query.
+      const override = typeof t.name === "string" ? queries[t.name] : undefined;
+      if (override !== undefined) triggerMetadata.query = override;
+    } else if (typeof triggerMetadata.query === "string") {
+      triggerMetadata.query = rewriteScalerQuery(triggerMetadata.query, names.target);
+    }
+    // Only the fields of Flagger's KEDA types survive the typed copy.
+    return {
+      type: t.type,
+      ...(typeof t.name === "string" && t.name !== "" ? { name: t.name } : {}),
+      metadata: triggerMetadata,
+      ...(t.authenticationRef !== undefined ? { authenticationRef: t.authenticationRef } : {}),
+      ...(typeof t.metricType === "string" && t.metricType !== "" ? { metricType: t.metricType } : {}),
+    };
+  });
+  // setPrimaryScaledObjectHPA always allocates advanced.horizontalPodAutoscalerConfig, so the
+  // primary carries `advanced: {horizontalPodAutoscalerConfig: {}}` even when the target had none (§3.3 QUIRK).
+  const advanced = record(spec.advanced);
+  const targetHpaConfig = record(advanced.horizontalPodAutoscalerConfig);
+  const hpaConfig = {
+    ...(typeof targetHpaConfig.name === "string" && targetHpaConfig.name !== "" ? { name: `${targetHpaConfig.name}-primary` } : {}),
+    ...(targetHpaConfig.behavior !== undefined ? { behavior: targetHpaConfig.behavior } : {}),
+  };
+  const pick = (key: string) => (spec[key] !== undefined ? { [key]: spec[key] } : {});
+  const replicas = ref.primaryScalerReplicas;
+  return {
+    apiVersion: "keda.sh/v1alpha1",
+    kind: "ScaledObject",
+    metadata: { ...params.base, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+    spec: {
+      scaleTargetRef: {
+        name: `${names.target}-primary`,
+        ...(typeof scaleTargetRef.apiVersion === "string" && scaleTargetRef.apiVersion !== "" ? { apiVersion: scaleTargetRef.apiVersion } : {}),
+        ...(typeof scaleTargetRef.kind === "string" && scaleTargetRef.kind !== "" ? { kind: scaleTargetRef.kind } : {}),
+        ...(typeof scaleTargetRef.envSourceContainerName === "string" && scaleTargetRef.envSourceContainerName !== "" ? { envSourceContainerName: scaleTargetRef.envSourceContainerName } : {}),
+      },
+      ...pick("pollingInterval"),
+      ...pick("cooldownPeriod"),
+      ...pick("idleReplicaCount"),
+      ...(replicas?.minReplicas !== undefined ? { minReplicaCount: replicas.minReplicas } : pick("minReplicaCount")),
+      ...(replicas?.maxReplicas !== undefined ? { maxReplicaCount: replicas.maxReplicas } : pick("maxReplicaCount")),
+      advanced: { horizontalPodAutoscalerConfig: hpaConfig, ...(advanced.restoreToOriginalReplicaCount === true ? { restoreToOriginalReplicaCount: true } : {}) },
+      triggers,
+      ...pick("fallback"),
+    },
+  };
+}
+
+/**
+ * `setPrimaryScaledObjectQueries`: `<target>-canary` and then every `<target>` become
+ * `<target>-primary`, textually — so a query already naming `<target>-primary` ends up with
+ * `<target>-primary-primary` (§3.3 QUIRK).
+ */
+export function rewriteScalerQuery(query: string, target: string): string {
+  if (target === "") return query;
+  return query
+    .split(`${target}-canary`)
+    .map((part) => part.replaceAll(target, `${target}-primary`))
+    .join(`${target}-primary`);
+}
+
+/** The Secret's data as the API server stores it: stringData base64-encoded over data. */
+function buildSecretData(value: Record<string, unknown>): Record<string, unknown> | undefined {
+  const data = record(value.data);
+  const stringData = readStringMap(value.stringData);
+  if (value.data === undefined && value.stringData === undefined) return undefined;
+  const out: Record<string, unknown> = { ...data };
+  for (const [key, text] of Object.entries(stringData)) out[key] = Buffer.from(text, "utf8").toString("base64");
+  return out;
 }
 
 function labelsOrNothing(labels: Record<string, string>): { labels?: Record<string, string> } {

@@ -13,7 +13,9 @@ function ordered(object: KubernetesObject): Record<string, unknown> {
 
 export function renderResourceYaml(object: KubernetesObject): string {
   // lineWidth 0: long PromQL or regex values stay on one line, so diffs stay line-aligned.
-  return stringify(ordered(object), { lineWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting: kubectl reads YAML 1.1, where unquoted yes/on/y/NO are booleans and
+  // 2024-01-01 a timestamp, so such strings must come out quoted to apply as strings.
+  return stringify(ordered(object), { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** One multi-document stream. */

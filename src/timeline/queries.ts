@@ -35,10 +35,10 @@ export interface MetricQuery {
   notes: string[];
 }
 
-type BuiltinName = "request-success-rate" | "request-duration";
+export type BuiltinName = "request-success-rate" | "request-duration";
 
 /** §6.2, with the whitespace collapsed as Flagger's trimQuery does. */
-const BUILTIN_QUERIES: Record<Observer, Record<BuiltinName, string>> = {
+export const BUILTIN_QUERIES: Record<Observer, Record<BuiltinName, string>> = {
   istio: {
     "request-success-rate": `sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="{{ namespace }}", destination_workload=~"{{ target }}", response_code!~"5.*"}[{{ interval }}])) / sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="{{ namespace }}", destination_workload=~"{{ target }}"}[{{ interval }}])) * 100`,
     "request-duration": `histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination", destination_workload_namespace="{{ namespace }}", destination_workload=~"{{ target }}"}[{{ interval }}])) by (le))`,
@@ -109,7 +109,8 @@ export function selectObserver(params: { resolved: ResolvedCanary; settings: Con
   const global = params.settings.meshProvider;
   let p = global.includes("crossover") ? "crossover" : global;
   if (spec.provider) p = global.includes("linkerd") ? "linkerd" : spec.provider;
-  if (spec.targetRef?.kind === "Service") p = `${p}:service`;
+  // Flagger's IsKnativeService: exactly this apiVersion (canary.go), so a Knative Service keeps its provider.
+  if (spec.targetRef?.kind === "Service" && spec.targetRef.apiVersion !== "serving.knative.dev/v1") p = `${p}:service`;
   if (p.startsWith("appmesh")) return "appmesh";
   if (p.startsWith("gloo")) return "gloo";
   if (p === "kubernetes" || p.startsWith("gatewayapi")) return "http";
@@ -127,6 +128,9 @@ export function selectObserver(params: { resolved: ResolvedCanary; settings: Con
   };
   return exact[p] ?? "istio";
 }
+
+/** Go text/template's predefined functions: valid in a query, but not evaluated here. */
+const GO_TEMPLATE_BUILTINS = new Set(["and", "or", "not", "len", "index", "slice", "print", "printf", "println", "html", "js", "urlquery", "call", "eq", "ne", "lt", "le", "gt", "ge", "end", "else"]);
 
 interface TemplateValues {
   name: string;
@@ -163,8 +167,11 @@ export function renderQueryTemplate(template: string, values: TemplateValues): {
       case "interval":
         return values[expression];
       default:
-        if (expression.startsWith(".")) problems.push(`${whole}: Flagger's template variables are functions, write {{ ${expression.slice(1)} }} (flagger-scheduler.md §6.3).`);
-        else problems.push(`${whole} is not one of Flagger's template functions; shown as written.`);
+        // Flagger executes the template with nil data and missingkey=error (§6.3): a field
+        // reference is a render error, an undefined function a parse error — both a failed check.
+        if (/^\.[A-Za-z_]\w*$/.test(expression)) problems.push(`${whole}: Flagger's template variables are functions and the template data is nil, so this is a render error and every check fails; write {{ ${expression.slice(1)} }} (flagger-scheduler.md §6.3).`);
+        else if (/^[A-Za-z_]\w*$/.test(expression) && !GO_TEMPLATE_BUILTINS.has(expression)) problems.push(`${whole}: ${expression} is not one of Flagger's template functions (name, namespace, target, service, ingress, route, interval, variables), so the template does not parse and every check fails (flagger-scheduler.md §6.3).`);
+        else problems.push(`${whole}: canary-bot does not evaluate this template expression; shown as written.`);
         return whole;
     }
   });
@@ -187,25 +194,62 @@ function valuesFor(resolved: ResolvedCanary, metric: CanaryMetric, interval: str
   };
 }
 
+/**
+ * One entry per query Flagger runs, in Flagger's order (§3.2 step 14): a first loop over the
+ * metrics runs the built-in query of a metric named like one and any inline `query`; a second loop
+ * runs the `templateRef`s and fails metrics that have none of these. One metric can do several (§2).
+ */
 export function buildMetricQueries(params: { resolved: ResolvedCanary; settings: ControllerSettings }): MetricQuery[] {
   const { resolved } = params;
   const metrics = resolved.canary.spec.analysis?.metrics ?? [];
   const observer = selectObserver(params);
+  const namespaceNote = resolved.canary.namespace === undefined ? ["The Canary has no metadata.namespace: `default` is shown; Flagger uses the namespace it is applied to."] : [];
   const out: MetricQuery[] = [];
+  const later: MetricQuery[] = [];
   metrics.forEach((metric, index) => {
     const name = metric.name ?? "(unnamed)";
     const range = metric.thresholdRange ? { thresholdRange: { ...metric.thresholdRange } } : {};
+    const builtin = name === "request-success-rate" || name === "request-duration" ? name : undefined;
+    // Built-in and inline-query metrics default to 1m (GetMetricInterval); templates do not (§3.9).
+    const interval = metric.interval || "1m";
+    if (builtin) {
+      const values = valuesFor(resolved, metric, interval);
+      let template = BUILTIN_QUERIES[observer][builtin];
+      if (observer === "skipper") {
+        // encodeModelForSkipper: non-word characters become `_` before rendering (§6.2).
+        const enc = (s: string) => s.replace(/\W/g, "_");
+        const route = `kube(ew)?_${enc(values.namespace)}__${enc(values.ingress)}_canary__.*__${enc(values.service)}_canary(_[0-9]+)?`;
+        template = template.replaceAll("{{ $route }}", route);
+      }
+      const rendered = renderQueryTemplate(template, values);
+      const notes = [unitNote(observer, builtin), ...legacyThresholdNote(metric, builtin), ...namespaceNote, ...knativeNote(resolved, observer)];
+      if (metric.query || metric.templateRef) notes.push(`Named like a built-in metric and also has a ${metric.query ? "query" : "templateRef"}: Flagger runs both the built-in ${builtin} check and that query, and each can fail the tick (flagger-scheduler.md §2). Rename the metric to run only the query.`);
+      out.push({ name, source: "builtin", provider: observer, interval, query: rendered.query, ...range, notes });
+    }
+    if (metric.query) {
+      const rendered = renderQueryTemplate(metric.query, valuesFor(resolved, metric, interval));
+      out.push({
+        name,
+        source: "query",
+        provider: "prometheus",
+        interval,
+        query: rendered.query,
+        ...range,
+        notes: ["Inline queries are deprecated: move it to a MetricTemplate.", ...legacyThresholdNote(metric, undefined), ...namespaceNote, ...rendered.problems],
+      });
+    }
     if (metric.templateRef) {
       const template = resolved.metricTemplates[index];
       const notes: string[] = [];
-      if (!metric.interval) notes.push("No interval: `{{ interval }}` renders empty (e.g. `[]`), Prometheus rejects the query, and every check fails. Set interval, e.g. 1m (flagger-scheduler.md §2, §3.9).");
+      if (!metric.interval) notes.push("No interval: `{{ interval }}` renders empty (e.g. `[]`), Prometheus rejects the query (other providers cannot parse the empty look-back), and every check fails. Set interval, e.g. 1m (flagger-scheduler.md §2, §3.9).");
+      notes.push(...legacyThresholdNote(metric, undefined), ...namespaceNote);
       if (!template) {
         notes.push(`MetricTemplate ${metric.templateRef.namespace ? `${metric.templateRef.namespace}/` : ""}${metric.templateRef.name ?? ""} is not in the repository: its query cannot be shown.`);
-        out.push({ name, source: "template", provider: "unknown", ...(metric.interval ? { interval: metric.interval } : {}), ...range, notes });
+        later.push({ name, source: "template", provider: "unknown", ...(metric.interval ? { interval: metric.interval } : {}), ...range, notes });
         return;
       }
       const rendered = renderQueryTemplate(template.object.spec?.query ?? "", valuesFor(resolved, metric, metric.interval ?? ""));
-      out.push({
+      later.push({
         name,
         source: "template",
         provider: template.object.spec?.provider?.type ?? "prometheus",
@@ -214,27 +258,35 @@ export function buildMetricQueries(params: { resolved: ResolvedCanary; settings:
         ...range,
         notes: [...notes, ...rendered.problems],
       });
-      return;
     }
-    const interval = metric.interval || "1m";
-    if (metric.query) {
-      const rendered = renderQueryTemplate(metric.query, valuesFor(resolved, metric, interval));
-      out.push({ name, source: "query", provider: "prometheus", interval, query: rendered.query, ...range, notes: ["Inline queries are deprecated: move it to a MetricTemplate.", ...rendered.problems] });
-      return;
+    if (!builtin && !metric.query && !metric.templateRef) {
+      later.push({
+        name,
+        source: "query",
+        provider: "none",
+        ...range,
+        notes: [
+          `Not a built-in metric (request-success-rate, request-duration) and no query or templateRef: Flagger reports "no usable metrics template and query were configured" and counts a failed check on every tick (flagger-scheduler.md §2). Add a templateRef or use a built-in name.`,
+        ],
+      });
     }
-    if (name !== "request-success-rate" && name !== "request-duration") return;
-    const values = valuesFor(resolved, metric, interval);
-    let template = BUILTIN_QUERIES[observer][name];
-    if (observer === "skipper") {
-      // encodeModelForSkipper: non-word characters become `_` before rendering (§6.2).
-      const enc = (s: string) => s.replace(/\W/g, "_");
-      const route = `kube(ew)?_${enc(values.namespace)}__${enc(values.ingress)}_canary__.*__${enc(values.service)}_canary(_[0-9]+)?`;
-      template = template.replaceAll("{{ $route }}", route);
-    }
-    const rendered = renderQueryTemplate(template, values);
-    out.push({ name, source: "builtin", provider: observer, interval, query: rendered.query, ...range, notes: [unitNote(observer, name)] });
   });
-  return out;
+  return [...out, ...later];
+}
+
+/** §6.5: without thresholdRange the legacy `threshold` (default 0) applies, and its direction depends on the metric. */
+function legacyThresholdNote(metric: CanaryMetric, builtin: BuiltinName | undefined): string[] {
+  if (metric.thresholdRange) return [];
+  const value = metric.threshold ?? 0;
+  if (builtin === "request-success-rate") return [`No thresholdRange: the legacy threshold ${value} is a minimum (fails when the rate is below ${value}%) (flagger-scheduler.md §6.5).`];
+  const unit = builtin === "request-duration" ? " ms" : "";
+  const always = value === 0 ? `, so it fails whenever the value is above 0${unit}` : "";
+  return [`No thresholdRange: the legacy threshold ${value}${unit} is a maximum${always} (flagger-scheduler.md §2, §6.5). Set thresholdRange.`];
+}
+
+/** §6.2: Knative's `route` is the Service's latest created revision, known only in the cluster. */
+function knativeNote(resolved: ResolvedCanary, observer: Observer): string[] {
+  return observer === "knative" ? [`\`{{ route }}\` is the Knative Service's status.latestCreatedRevisionName, shown as ${resolved.canary.spec.targetRef?.name ?? ""}-<latest revision>.`] : [];
 }
 
 export function renderMetricQueriesMarkdown(queries: readonly MetricQuery[]): string {
@@ -243,7 +295,8 @@ export function renderMetricQueriesMarkdown(queries: readonly MetricQuery[]): st
       const range = q.thresholdRange
         ? ` · passes when ${[q.thresholdRange.min !== undefined ? `≥ ${q.thresholdRange.min}` : "", q.thresholdRange.max !== undefined ? `≤ ${q.thresholdRange.max}` : ""].filter(Boolean).join(" and ") || "always (empty range)"}`
         : "";
-      const head = `**${sanitize(q.name)}** (${q.source === "builtin" ? `built-in, ${sanitize(q.provider)} queries` : q.source === "query" ? "inline query" : `MetricTemplate, ${sanitize(q.provider)}`}, window ${code(q.interval ?? "(none)")})${range}`;
+      const kind = q.source === "builtin" ? `built-in, ${sanitize(q.provider)} queries` : q.source === "template" ? `MetricTemplate, ${sanitize(q.provider)}` : q.provider === "none" ? "no query" : "inline query";
+      const head = `**${sanitize(q.name)}** (${kind}, window ${code(q.interval ?? "(none)")})${range}`;
       const body = q.query !== undefined ? codeBlock(q.provider === "prometheus" || q.source === "builtin" ? "promql" : "text", q.query) : "";
       const notes = q.notes.map((n) => `- ${sanitize(n)}`).join("\n");
       return [head, body, notes].filter(Boolean).join("\n\n");

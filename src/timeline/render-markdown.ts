@@ -14,13 +14,23 @@ interface RowGroup {
   last: TimelineTick;
 }
 
-export function renderTimelineMarkdown(timeline: Timeline): string {
+/** The caps live in src/limits.ts with the others; re-exported for the renderer's users. */
+export { TIMELINE_RENDER_LIMITS };
+
+export interface TimelineMarkdownOptions {
+  /** The Mermaid picture (default true): a comment with many Canaries may leave it out. */
+  diagram?: boolean;
+  /** The tick table (default true). */
+  table?: boolean;
+}
+
+export function renderTimelineMarkdown(timeline: Timeline, options: TimelineMarkdownOptions = {}): string {
   const parts = [renderFigures(timeline)];
   if (timeline.stall) {
     parts.push(`> [!WARNING]\n> This rollout never finishes: from tick ${timeline.stall.tick} (${timeline.stall.phase}) ${sanitize(timeline.stall.reason)}`);
   }
-  parts.push(codeBlock("mermaid", renderTimelineMermaid(timeline)));
-  parts.push(renderTickTable(timeline));
+  if (options.diagram !== false) parts.push(codeBlock("mermaid", renderTimelineMermaid(timeline)));
+  if (options.table !== false) parts.push(renderTickTable(timeline));
   if (timeline.notes.length > 0) parts.push(timeline.notes.map((n) => `- ${sanitize(n)}`).join("\n"));
   return parts.join("\n\n");
 }

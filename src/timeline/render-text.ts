@@ -1,6 +1,15 @@
 /** The timeline for a terminal: aligned columns, no colours. */
 import { formatDuration } from "../report/markdown.js";
+import type { MetricQuery } from "./queries.js";
 import type { Timeline } from "./types.js";
+
+/**
+ * Manifest text in a terminal: control characters (ANSI escapes, carriage returns) could rewrite
+ * the screen, so they become `?`.
+ */
+export function terminalText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "?");
+}
 
 export function renderTimelineText(timeline: Timeline): string {
   const lines: string[] = [];
@@ -16,7 +25,7 @@ export function renderTimelineText(timeline: Timeline): string {
     String(t.iteration),
     String(t.failedChecks),
     [...t.hooks.map((h) => `${h.outcome === "fail" ? "FAIL " : ""}${h.type}:${h.name}`), ...t.metrics.map((m) => `${m.outcome === "fail" ? "FAIL " : ""}${m.name}`)].join(" ") || "-",
-  ]);
+  ].map(terminalText));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
   lines.push(format(header), ...rows.map(format));
@@ -26,5 +35,18 @@ export function renderTimelineText(timeline: Timeline): string {
   );
   if (timeline.stall) lines.push(`STALL from tick ${timeline.stall.tick} (${timeline.stall.phase}): ${timeline.stall.reason}`);
   for (const note of timeline.notes) lines.push(`note: ${note}`);
-  return `${lines.join("\n")}\n`;
+  return `${lines.map(terminalText).join("\n")}\n`;
+}
+
+/** The metric queries for a terminal: one line per query (ready to paste into Prometheus), then its notes. */
+export function renderMetricQueriesText(queries: readonly MetricQuery[]): string {
+  if (queries.length === 0) return "";
+  const lines = ["metric queries (flagger-scheduler.md §6):"];
+  for (const q of queries) {
+    const kind = q.source === "builtin" ? `built-in, ${q.provider}` : q.source === "template" ? `MetricTemplate, ${q.provider}` : q.provider === "none" ? "no query" : "inline query";
+    const range = q.thresholdRange ? `, passes when ${[q.thresholdRange.min !== undefined ? `>= ${q.thresholdRange.min}` : "", q.thresholdRange.max !== undefined ? `<= ${q.thresholdRange.max}` : ""].filter(Boolean).join(" and ") || "always"}` : "";
+    lines.push(`  ${q.name} (${kind}, window ${q.interval ?? "(none)"}${range})${q.query !== undefined ? `: ${q.query}` : ""}`);
+    for (const note of q.notes) lines.push(`    note: ${note}`);
+  }
+  return `${lines.map(terminalText).join("\n")}\n`;
 }

@@ -10,12 +10,14 @@
 import type { CanaryMetric, CanarySpec, CanaryWebhook } from "../canary/crd.js";
 import { formatDurationMs, parseGoDuration, parsePrometheusDuration, resolveAnalysisIntervalMs } from "../canary/duration.js";
 import type { ResolvedCanary } from "../canary/resolve.js";
-import type { ControllerSettings } from "../canary/settings.js";
+import { routerFamily, type ControllerSettings } from "../canary/settings.js";
 import { SIMULATION_LIMITS } from "../limits.js";
 import { buildStrategyPlan, describeStrategy, nextStepWeight, type StrategyPlan } from "./strategy.js";
 import type { HookCall, HookType, MetricCheck, Timeline, TimelinePhase, TimelineStall, TimelineTick } from "./types.js";
 
 const BUILTIN_METRICS = new Set(["request-success-rate", "request-duration"]);
+/** Routers that read analysis.match; the others send every request to the canary in A/B (§2). */
+const MATCH_ROUTERS = new Set(["istio", "appmesh", "contour", "gloo", "nginx", "gatewayapi"]);
 /** Flagger's default metric window for built-in and inline-query metrics (§3.9). */
 const DEFAULT_METRIC_INTERVAL = "1m";
 /** Kubernetes' default `progressDeadlineSeconds` for Deployments, which Flagger also uses (§3.6). */
@@ -26,8 +28,9 @@ interface Hooks {
 }
 
 interface MetricPlan {
-  /** Built-in and inline-query metrics first, then template metrics (§3.2 step 14). */
+  /** Built-in and inline-query metrics first, then template metrics and unusable metrics (§3.2 step 14). */
   ordered: Array<{ metric: CanaryMetric; source: MetricCheck["source"]; interval?: string }>;
+  /** Metrics with no built-in name, query or templateRef: Flagger fails them on every tick. */
   ignored: string[];
 }
 
@@ -51,8 +54,10 @@ export function simulateRollout(params: { resolved: ResolvedCanary; settings: Co
   const threshold = (spec.analysis?.threshold ?? 0) > 0 ? spec.analysis!.threshold! : 1;
   const context: RunContext = { spec, plan, hooks: groupHooks(spec), metrics: planMetrics(spec), threshold, intervalSeconds, provider };
 
+  // A fail-from tick that is not a finite number means no failure at all (never throws, STYLE).
+  const failFrom = params.failFromTick !== undefined && Number.isFinite(params.failFromTick) ? Math.max(0, Math.floor(params.failFromTick)) : undefined;
   const happy = runScheduler(context, undefined);
-  const run = params.failFromTick === undefined ? happy : runScheduler(context, Math.max(0, Math.floor(params.failFromTick)));
+  const run = failFrom === undefined ? happy : runScheduler(context, failFrom);
   const succeeded = happy.outcome === "Succeeded" ? happy.ticks[happy.ticks.length - 1]!.tick : undefined;
   const worstCaseTick = findWorstCaseRollbackTick(context, happy);
 
@@ -64,7 +69,7 @@ export function simulateRollout(params: { resolved: ResolvedCanary; settings: Co
     strategyDescription: describeStrategy({ spec, provider }),
     intervalSeconds,
     threshold,
-    ...(params.failFromTick !== undefined ? { failFromTick: Math.max(0, Math.floor(params.failFromTick)) } : {}),
+    ...(failFrom !== undefined ? { failFromTick: failFrom } : {}),
     ticks: run.ticks,
     minSecondsToPromotion: succeeded !== undefined ? succeeded * intervalSeconds : null,
     worstCaseSecondsToRollback: worstCaseTick !== undefined ? worstCaseTick * intervalSeconds : null,
@@ -102,12 +107,20 @@ function planMetrics(spec: CanarySpec): MetricPlan {
   const builtinOrQuery: MetricPlan["ordered"] = [];
   const templates: MetricPlan["ordered"] = [];
   const ignored: string[] = [];
+  // runBuiltinMetricChecks checks, per metric in list order, the built-in name and then an inline
+  // query; runMetricChecks then checks the templateRefs. A metric can take part in both (§2 WARN row).
   for (const metric of spec.analysis?.metrics ?? []) {
     const name = metric.name ?? "(unnamed)";
+    const interval = metric.interval || DEFAULT_METRIC_INTERVAL;
+    if (BUILTIN_METRICS.has(name)) builtinOrQuery.push({ metric, source: "builtin", interval });
+    if (metric.query) builtinOrQuery.push({ metric, source: "query", interval });
     if (metric.templateRef) templates.push({ metric, source: "template", ...(metric.interval ? { interval: metric.interval } : {}) });
-    else if (metric.query) builtinOrQuery.push({ metric, source: "query", interval: metric.interval || DEFAULT_METRIC_INTERVAL });
-    else if (BUILTIN_METRICS.has(name)) builtinOrQuery.push({ metric, source: "builtin", interval: metric.interval || DEFAULT_METRIC_INTERVAL });
-    else ignored.push(name);
+    else if (!BUILTIN_METRICS.has(name) && !metric.query) {
+      // runMetricChecks fails such a metric on every tick, in the template pass (§2 FAIL row). It
+      // stays a check (a "query" without one, as queries.ts shows it); the notes say it cannot pass.
+      templates.push({ metric, source: "query", ...(metric.interval ? { interval: metric.interval } : {}) });
+      ignored.push(name);
+    }
   }
   return { ordered: [...builtinOrQuery, ...templates], ignored };
 }
@@ -135,21 +148,27 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
     ticks.push({ tick, seconds: tick * context.intervalSeconds, ...state, hooks, metrics, events });
   };
 
-  // Readiness thresholds over 100 never let a workload count as ready (§2, §3.6): every tick
-  // returns early, so the timeline stops where Flagger does.
-  if ((spec.analysis?.primaryReadyThreshold ?? 0) > 100) {
-    const state = initialState("Initialized");
-    push(0, state, [], [], ["The primary never counts as ready (primaryReadyThreshold > 100): every tick returns before detecting the new revision."]);
-    return { ticks, stall: { tick: 0, phase: "Initialized", reason: "primaryReadyThreshold is over 100, so the primary never counts as ready and Flagger never starts the rollout (flagger-scheduler.md §2, §3.6)." }, outcome: "stalled" };
-  }
   if (spec.suspend === true) {
     push(0, initialState("Initialized"), [], [], ["The Canary is suspended: every tick only emits \"skipping canary run as object is suspended\"."]);
     return { ticks, stall: { tick: 0, phase: "Initialized", reason: "spec.suspend is true: Flagger skips every tick until it is unset (flagger-scheduler.md §3.7)." }, outcome: "stalled" };
+  }
+  // A primary readiness threshold over 100 never lets the primary count as ready (§2, §3.6): every
+  // tick returns at step 4, before detection. skipAnalysis skips IsPrimaryReady entirely (§3.7).
+  if (plan.kind !== "skip-analysis" && (spec.analysis?.primaryReadyThreshold ?? 0) > 100) {
+    const state = initialState("Initialized");
+    push(0, state, [], [], ["The primary never counts as ready (primaryReadyThreshold > 100): every tick returns before detecting the new revision."]);
+    return { ticks, stall: { tick: 0, phase: "Initialized", reason: "primaryReadyThreshold is over 100, so the primary never counts as ready and Flagger never starts the rollout (flagger-scheduler.md §2, §3.6)." }, outcome: "stalled" };
   }
 
   // Tick 0: detection. Confirm-rollout gates, then Progressing with counters at 0 (§3.2 step 6).
   let state: State = { ...initialState("Progressing") };
   push(0, state, passAll(hooksOf(context, "confirm-rollout"), "confirm-rollout"), [], ["New revision detected: the canary is scaled up and the analysis starts."]);
+
+  // IsCanaryReady (step 8) runs before the skipAnalysis path (step 9), so it blocks that path too.
+  if ((spec.analysis?.canaryReadyThreshold ?? 0) > 100) {
+    push(1, state, [], [], ["The canary never counts as ready (canaryReadyThreshold > 100): the tick returns early."]);
+    return { ticks, stall: { tick: 1, phase: "Progressing", reason: "canaryReadyThreshold is over 100, so the canary never counts as ready: every tick returns before the analysis, with no rollback (flagger-scheduler.md §2, §3.6)." }, outcome: "stalled" };
+  }
 
   if (plan.kind === "skip-analysis") {
     // §3.7: the next tick routes everything to the primary, promotes, and succeeds.
@@ -158,11 +177,6 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
       spec.analysis === undefined ? "No analysis: Flagger promotes without any check." : "skipAnalysis: all traffic to the primary, primary spec updated, canary scaled to zero without waiting for the primary's rollout.",
     ]);
     return { ticks, promotionTick: 1, outcome: "Succeeded" };
-  }
-
-  if ((spec.analysis?.canaryReadyThreshold ?? 0) > 100) {
-    push(1, state, [], [], ["The canary never counts as ready (canaryReadyThreshold > 100): the tick returns early."]);
-    return { ticks, stall: { tick: 1, phase: "Progressing", reason: "canaryReadyThreshold is over 100, so the canary never counts as ready: every tick returns before the analysis, with no rollback (flagger-scheduler.md §2, §3.6)." }, outcome: "stalled" };
   }
 
   let promotionTick: number | undefined;
@@ -176,17 +190,12 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
 
     if (state.phase === "Promoting") {
       runPromotionTick(context, next, events);
-      if (next.phase === "Promoting" && plan.stepWeightPromotion < 0) {
-        push(tick, next, hooks, metrics, events);
-        return {
-          ticks,
-          promotionTick,
-          stall: { tick, phase: "Promoting", reason: `stepWeightPromotion is negative (${plan.stepWeightPromotion}): every Promoting tick moves traffic away from the primary, which never reaches 100%, so promotion never ends (flagger-scheduler.md §2).` },
-          outcome: "stalled",
-        };
-      }
       push(tick, next, hooks, metrics, events);
       state = next;
+      // Promoting runs no checks, so a Promoting tick that changes nothing repeats forever.
+      if (sameState(before, state)) {
+        return { ticks, promotionTick, stall: { tick, phase: "Promoting", reason: describePromotionStall(context, state) }, outcome: "stalled" };
+      }
       continue;
     }
     if (state.phase === "Finalising") {
@@ -204,7 +213,7 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
     if (state.failedChecks >= context.threshold) {
       Object.assign(next, { phase: "Failed", primaryWeight: 100, canaryWeight: 0, mirrored: false, statusCanaryWeight: 0, iteration: 0, failedChecks: 0 });
       hooks.push(...passAll(hooksOf(context, "post-rollout"), "post-rollout"));
-      events.push(`Rolling back: ${state.failedChecks} failed checks reached the threshold of ${context.threshold}; all traffic to the primary, canary scaled to zero.`);
+      events.push(`Rolling back: ${state.failedChecks} failed checks reached the threshold of ${context.threshold}; all traffic to the primary, canary scaled to zero.`, ...(state.canaryWeight > 0 ? stickyEvents(context, "end") : []));
       push(tick, next, hooks, metrics, events);
       return { ticks, promotionTick, outcome: "Failed" };
     }
@@ -240,7 +249,9 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
     push(tick, next, hooks, metrics, events);
     state = next;
 
-    if (failFrom === undefined && sameState(before, state)) {
+    // From failFrom on (or without it) every tick runs with the same outcomes, so a tick that
+    // changes nothing is a fixed point; before failFrom a later failure may still change things.
+    if ((failFrom === undefined || tick > failFrom) && sameState(before, state)) {
       return { ticks, promotionTick, stall: { tick, phase: state.phase, reason: describeStall(context, state) }, outcome: "stalled" };
     }
   }
@@ -294,7 +305,11 @@ function runStrategyStep(context: RunContext, next: State, hooks: HookCall[], ev
       next.primaryWeight = 0;
       next.canaryWeight = 100;
       next.iteration += 1;
-      events.push(`Iteration ${next.iteration}/${plan.iterations}: requests matching the A/B rules go to the canary, all others to the primary.`);
+      events.push(
+        MATCH_ROUTERS.has(routerFamily(context.provider))
+          ? `Iteration ${next.iteration}/${plan.iterations}: requests matching the A/B rules go to the canary, all others to the primary.`
+          : `Iteration ${next.iteration}/${plan.iterations}: provider ${context.provider} ignores the A/B rules, so every request goes to the canary.`,
+      );
       return false;
     }
     return promote(context, next, hooks, events);
@@ -346,12 +361,13 @@ function runStrategyStep(context: RunContext, next: State, hooks: HookCall[], ev
         next.mirrored = false;
         next.primaryWeight = 100 - step;
         next.canaryWeight = step;
-        events.push(`Mirroring stops; advance canary weight ${step}.`);
+        events.push(`Mirroring stops; advance canary weight ${step}.`, ...stickyEvents(context, "first-step"));
       }
     } else {
+      const firstStep = next.canaryWeight === 0;
       next.primaryWeight = Math.max(0, next.primaryWeight - step);
       next.canaryWeight = Math.min(100, next.canaryWeight + step);
-      events.push(`Advance canary weight ${next.canaryWeight}.`);
+      events.push(`Advance canary weight ${next.canaryWeight}.`, ...(firstStep ? stickyEvents(context, "first-step") : []));
     }
     next.statusCanaryWeight = next.canaryWeight;
     return false;
@@ -378,22 +394,68 @@ function runPromotionTick(context: RunContext, next: State, events: string[]): v
   }
   if (plan.stepWeightPromotion === 0) {
     Object.assign(next, { primaryWeight: 100, canaryWeight: 0, mirrored: false, phase: "Finalising", statusCanaryWeight: 0, iteration: 0 });
-    events.push("Routing all traffic to the primary.");
+    events.push("Routing all traffic to the primary.", ...stickyEvents(context, "end"));
     return;
   }
-  if (next.canaryWeight <= 0) return;
-  next.primaryWeight = Math.min(100, next.primaryWeight + plan.stepWeightPromotion);
-  next.canaryWeight = Math.max(0, next.canaryWeight - plan.stepWeightPromotion);
+  // runPromotionTrafficShift only shifts while the canary has traffic.
+  if (next.canaryWeight <= 0) {
+    events.push("The canary has no traffic left to shift: Flagger does nothing on this tick.");
+    return;
+  }
   next.mirrored = false;
   if (plan.stepWeightPromotion < 0) {
-    events.push(`Primary weight ${next.primaryWeight}: a negative stepWeightPromotion moves traffic away from the primary.`);
+    // Flagger caps the primary only at 100 and the canary only at 0, so a negative step asks for
+    // weights below 0 / above 100 once the primary is empty (§2 STALL row). The timeline keeps the
+    // routes inside 0–100 and says what Flagger asks for.
+    const askedPrimary = Math.min(100, next.primaryWeight + plan.stepWeightPromotion);
+    const askedCanary = Math.max(0, next.canaryWeight - plan.stepWeightPromotion);
+    if (askedPrimary >= 0 && askedCanary <= 100) {
+      next.primaryWeight = askedPrimary;
+      next.canaryWeight = askedCanary;
+      next.statusCanaryWeight = askedCanary;
+    }
+    events.push(
+      askedPrimary < 0 || askedCanary > 100
+        ? `Flagger asks for primary ${askedPrimary}% / canary ${askedCanary}%, which is not a valid split: the routes stay at primary ${next.primaryWeight}%.`
+        : `Primary weight ${next.primaryWeight}: a negative stepWeightPromotion moves traffic away from the primary.`,
+    );
     return;
   }
+  next.primaryWeight = Math.min(100, next.primaryWeight + plan.stepWeightPromotion);
+  next.canaryWeight = Math.max(0, next.canaryWeight - plan.stepWeightPromotion);
   events.push(`Advance primary weight ${next.primaryWeight}.`);
   if (next.primaryWeight === 100) {
     Object.assign(next, { phase: "Finalising", statusCanaryWeight: 0, iteration: 0 });
   } else {
     next.statusCanaryWeight = next.canaryWeight;
+  }
+}
+
+/** Why a Promoting tick repeats forever (§2 stepWeightPromotion STALL row, §3.4). */
+function describePromotionStall(context: RunContext, state: State): string {
+  const step = context.plan.stepWeightPromotion;
+  if (step < 0) {
+    return `stepWeightPromotion is negative (${step}): every Promoting tick moves traffic away from the primary, which never reaches 100%, so promotion never ends and the canary keeps ${state.canaryWeight}% of the traffic (flagger-scheduler.md §2).`;
+  }
+  return `in Promoting the canary has no traffic left to shift but the primary is at ${state.primaryWeight}%, so Flagger never reaches Finalising (flagger-scheduler.md §3.4).`;
+}
+
+/**
+ * Session affinity (flagger-routing.md §4.6, Istio and Gateway API, canary strategy): while the
+ * canary has traffic its responses set the cookie and requests carrying it stay on the canary; when
+ * the canary weight returns to 0 the cookie is expired.
+ */
+function stickyEvents(context: RunContext, moment: "first-step" | "end"): string[] {
+  const affinity = context.spec.analysis?.sessionAffinity;
+  const family = routerFamily(context.provider);
+  if (!affinity?.cookieName || (family !== "istio" && family !== "gatewayapi")) return [];
+  if (context.plan.kind !== "canary" && context.plan.kind !== "canary-mirror") return [];
+  const cookie = affinity.cookieName;
+  switch (moment) {
+    case "first-step":
+      return [`Session affinity: canary responses set the cookie ${cookie}; requests carrying it stay on the canary whatever the weight.`];
+    case "end":
+      return [`Session affinity: the ${cookie} cookie is expired (Max-Age=-1), so sticky users return to the primary.`];
   }
 }
 
@@ -431,6 +493,20 @@ function findWorstCaseRollbackTick(context: RunContext, happy: Run): number | un
   return undefined;
 }
 
+/**
+ * For a check that fails on every analysis tick: when the run then rolls back. Tick 1 is the
+ * pre-rollout tick (no metrics, §3.2 step 14); when it moved the weights or iterations, tick 2 is
+ * the first analysis tick, and failing from there is the what-if run `failFromTick: 2` minus any
+ * pre-rollout failure, which cannot happen after tick 1.
+ */
+function describeCertainRollback(context: RunContext, happy: Run): string {
+  const [first, second] = [happy.ticks[0], happy.ticks[1]];
+  if (!first || !second || second.phase !== "Progressing" || sameState(first, second)) return "";
+  const run = runScheduler(context, 2);
+  const last = run.ticks[run.ticks.length - 1]!;
+  return run.outcome === "Failed" ? `, so the rollout rolls back on tick ${last.tick} (${formatDurationMs(last.seconds * 1000)} after detection)` : "";
+}
+
 function buildNotes(context: RunContext, happy: Run): string[] {
   const { spec, plan, intervalSeconds } = context;
   const notes: string[] = [];
@@ -459,18 +535,42 @@ function buildNotes(context: RunContext, happy: Run): string[] {
         : "While a confirm-promotion gate is closed the phase is WaitingPromotion and the gate is only polled every second tick (flagger-scheduler.md §3.3).",
     );
   }
+  if (plan.kind === "ab-testing" && !MATCH_ROUTERS.has(routerFamily(context.provider))) {
+    notes.push(`Provider ${context.provider} ignores analysis.match: each A/B iteration routes 100% of the traffic to the canary, not only the matching requests (flagger-scheduler.md §2).`);
+  }
+  const eventHooks = (spec.analysis?.webhooks ?? []).filter((h) => h.type === "event").map((h) => h.name ?? "(unnamed)");
+  if (eventHooks.length > 0) {
+    notes.push(`Event webhooks (${eventHooks.join(", ")}) are not listed per tick: Flagger calls them for every Kubernetes event it records for this Canary (flagger-scheduler.md §4.4).`);
+  }
   if (hooksOf(context, "confirm-traffic-increase").length > 0 && (plan.kind === "canary" || plan.kind === "canary-mirror")) {
     notes.push("confirm-traffic-increase also runs on the promotion tick: a closed gate blocks promotion too (flagger-scheduler.md §3.3).");
+  }
+  if (plan.kind === "blue-green" && plan.mirror && !plan.noRouting) {
+    notes.push(`Provider ${context.provider} cannot mirror in blue/green: analysis.mirror is ignored and the canary gets only test traffic until all traffic moves to it (flagger-scheduler.md §2).`);
   }
   if (plan.kind === "canary-mirror") notes.push("While traffic is mirrored, status.canaryWeight reads 0 (flagger-scheduler.md §3.3).");
   if (plan.kind === "skip-analysis") notes.push("No pre-rollout, rollout, rollback or metric checks run: nothing can roll this revision back except the canary failing to become ready (flagger-scheduler.md §3.7).");
   else if (countFailableChecks(context) === 0) notes.push("There are no metrics and no pre-rollout or rollout hooks: no check can fail, so only an unready canary can roll back (flagger-scheduler.md §3.5).");
 
-  for (const name of context.metrics.ignored) notes.push(`Metric ${name} is neither built in nor has a query or templateRef: it is not checked.`);
+  // Only specs with a check that cannot pass pay for the extra what-if run.
+  const cannotPass = context.metrics.ignored.length > 0 || context.metrics.ordered.some((m) => m.source === "template" && !m.interval);
+  const certainRollback = cannotPass ? describeCertainRollback(context, happy) : "";
+  for (const name of context.metrics.ignored) {
+    notes.push(
+      `Metric ${name} is neither built in (request-success-rate, request-duration) nor has a query or templateRef: Flagger fails it on every analysis tick ("no usable metrics template and query were configured")${certainRollback}. The timeline above assumes it passes. Add a query or templateRef (flagger-scheduler.md §2).`,
+    );
+  }
+  for (const metric of spec.analysis?.metrics ?? []) {
+    if (BUILTIN_METRICS.has(metric.name ?? "") && (metric.query || metric.templateRef)) {
+      notes.push(`Metric ${metric.name} is a built-in name and also has a ${metric.query ? "query" : "templateRef"}: Flagger checks both, the built-in query first (flagger-scheduler.md §2).`);
+    }
+  }
   for (const { metric, source, interval: metricInterval } of context.metrics.ordered) {
     const name = metric.name ?? "(unnamed)";
+    if (source === "builtin" && (metric.query || metric.templateRef)) continue;
+    if (source === "query" && !metric.query) continue;
     if (source === "template" && !metricInterval) {
-      notes.push(`Template metric ${name} has no interval: its query renders an empty range such as \`[]\`, which Prometheus rejects, and every check fails (flagger-scheduler.md §2, §3.9). Set interval, e.g. 1m.`);
+      notes.push(`Template metric ${name} has no interval: its query renders an empty range such as \`[]\`, which Prometheus rejects (and other providers cannot parse): every check fails${certainRollback}. The timeline above assumes it passes. Set interval, e.g. 1m (flagger-scheduler.md §2, §3.9).`);
       continue;
     }
     const windowMs = metricInterval ? parsePrometheusDuration(metricInterval) : undefined;

@@ -45,10 +45,12 @@ export function buildStrategyPlan(spec: CanarySpec | undefined, provider: string
     stepWeights.length > 0 ? Math.min(100, stepWeights[stepWeights.length - 1]!) : (analysis?.maxWeight ?? 0) > 0 ? analysis!.maxWeight! : 100;
   const mirror = analysis?.mirror === true;
   const tcp = (spec?.service?.appProtocol ?? "").toLowerCase() === "tcp";
+  const blueGreenMirrorWorks = (family === "istio" && !tcp) || family === "gatewayapi";
   let kind: StrategyKind;
   if (spec?.skipAnalysis === true || analysis === undefined) kind = "skip-analysis";
   else if (iterations > 0 && match.length > 0 && !noRouting) kind = "ab-testing";
-  else if (iterations > 0) kind = mirror && !noRouting ? "blue-green-mirror" : "blue-green";
+  // Only Istio (HTTP) and Gateway API routers mirror in blue/green; elsewhere `mirror` is ignored (§2 WARN row).
+  else if (iterations > 0) kind = mirror && blueGreenMirrorWorks ? "blue-green-mirror" : "blue-green";
   else kind = mirror ? "canary-mirror" : "canary";
   return {
     kind,
@@ -59,7 +61,7 @@ export function buildStrategyPlan(spec: CanarySpec | undefined, provider: string
     stepWeightPromotion: analysis?.stepWeightPromotion ?? 0,
     mirror,
     progressiveMirrorWorks: family === "istio" && !tcp,
-    blueGreenMirrorWorks: (family === "istio" && !tcp) || family === "gatewayapi",
+    blueGreenMirrorWorks,
     noRouting,
     matchDropped: noRouting && match.length > 0,
     forcedBlueGreen,

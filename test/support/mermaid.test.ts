@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extractMermaidBlocks, openMermaidChecker } from "./mermaid.js";
+import { checkMermaidDiagrams, extractMermaidBlocks, openMermaidChecker } from "./mermaid.js";
 
 describe("the Mermaid checker itself", () => {
   let checker: Awaited<ReturnType<typeof openMermaidChecker>>;
@@ -16,6 +16,16 @@ describe("the Mermaid checker itself", () => {
     ]);
     expect(results.map((r) => r.ok)).toEqual([true, false, false]);
     expect(results[1]!.error).toBeTruthy();
+  });
+
+  it("checkMermaidDiagrams opens its own browser and reports each diagram", async () => {
+    const results = await checkMermaidDiagrams(["flowchart LR\n  A --> B", "gantt\n  dateFormat X\n  section A\n  step :a1, 0, 60", "sequenceDiagram\n  A->>"]);
+    expect(results.map(({ source, ok }) => ({ source: source.split("\n")[0], ok }))).toEqual([
+      { source: "flowchart LR", ok: true },
+      { source: "gantt", ok: true },
+      { source: "sequenceDiagram", ok: false },
+    ]);
+    expect(results[2]!.error).toMatch(/\S/);
   });
 
   it("finds the mermaid blocks of a Markdown text", () => {

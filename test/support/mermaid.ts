@@ -55,6 +55,16 @@ export async function openMermaidChecker(): Promise<{ check(sources: readonly st
   };
 }
 
+/** Checks many diagrams in one browser, then closes it. */
+export async function checkMermaidDiagrams(sources: readonly string[]): Promise<MermaidResult[]> {
+  const checker = await openMermaidChecker();
+  try {
+    return await checker.check(sources);
+  } finally {
+    await checker.close();
+  }
+}
+
 /** The ```mermaid blocks of a Markdown text. */
 export function extractMermaidBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^(`{3,})mermaid\n([\s\S]*?)\n\1$/gm)].map((m) => m[2]!);

@@ -105,22 +105,51 @@ describe("simulation properties (flagger-scheduler.md §3)", () => {
     );
   });
 
+  /** The STALL rows of flagger-scheduler.md §2 that change the schedule. */
+  const stallAnalysis = fc.oneof(
+    fc.constant({ stepWeight: 0 }),
+    fc.integer({ min: 101, max: 500 }).map((maxWeight) => ({ stepWeight: 25, maxWeight })),
+    fc.integer({ min: -50, max: -1 }).map((stepWeightPromotion) => ({ stepWeight: 50, stepWeightPromotion })),
+    fc.tuple(fc.integer({ min: 1, max: 20 }), fc.integer({ min: -50, max: -1 })).map(([iterations, stepWeightPromotion]) => ({ iterations, stepWeightPromotion })),
+    fc.tuple(fc.integer({ min: 20, max: 60 }), fc.integer({ min: 1, max: 19 })).map(([a, b]) => ({ stepWeights: [a, b, 90] })),
+    fc.integer({ min: 1, max: 50 }).map((a) => ({ stepWeights: [a, a, 90] })),
+    fc.constant({ stepWeight: 10, primaryReadyThreshold: 101 }),
+    fc.constant({ iterations: 3, canaryReadyThreshold: 150 }),
+    fc.constant({ stepWeight: 10, mirror: true, provider: "linkerd" }),
+    fc.constant({ stepWeight: 10, mirror: true, provider: "gatewayapi:v1" }),
+  );
+  const renderStall = (analysis: Record<string, unknown>, p: string, i: string, h: string[], withMetric: boolean) => {
+    const { provider: forced, ...fields } = analysis;
+    const lines = [`    interval: ${i}`, "    threshold: 2", ...Object.entries(fields).map(([k, v]) => `    ${k}: ${Array.isArray(v) ? `[${v.join(", ")}]` : String(v)}`)];
+    if (h.length > 0) lines.push("    webhooks:", ...h.map((t) => `      - name: ${t}-hook\n        type: ${t}\n        url: http://hooks/`));
+    if (withMetric) lines.push("    metrics:\n      - name: request-success-rate\n        thresholdRange: {min: 99}");
+    return canaryYaml({ analysis: lines.join("\n"), spec: `  provider: ${typeof forced === "string" ? forced : p}\n` });
+  };
+
   it("STALL specs are reported as stalls, never as a loop (flagger-scheduler.md §2)", () => {
-    const stallAnalysis = fc.oneof(
-      fc.constant({ stepWeight: 0 }),
-      fc.integer({ min: 101, max: 500 }).map((maxWeight) => ({ stepWeight: 25, maxWeight })),
-      fc.integer({ min: -50, max: -1 }).map((stepWeightPromotion) => ({ stepWeight: 50, stepWeightPromotion })),
-      fc.tuple(fc.integer({ min: 20, max: 60 }), fc.integer({ min: 1, max: 19 })).map(([a, b]) => ({ stepWeights: [a, b, 90] })),
-      fc.constant({ stepWeight: 10, primaryReadyThreshold: 101 }),
-    );
     fc.assert(
-      fc.property(stallAnalysis, fc.constantFrom("istio", "linkerd", "nginx"), interval, hooks, (analysis, p, i, h) => {
-        const lines = [`    interval: ${i}`, "    threshold: 2", ...Object.entries(analysis).map(([k, v]) => `    ${k}: ${Array.isArray(v) ? `[${v.join(", ")}]` : v}`)];
-        if (h.length > 0) lines.push("    webhooks:", ...h.map((t) => `      - name: ${t}-hook\n        type: ${t}\n        url: http://hooks/`));
-        const timeline = timelineOf(canaryYaml({ analysis: lines.join("\n"), spec: `  provider: ${p}\n` }));
+      fc.property(stallAnalysis, fc.constantFrom("istio", "linkerd", "nginx"), interval, hooks, metrics, (analysis, p, i, h, m) => {
+        const timeline = timelineOf(renderStall(analysis, p, i, h, m));
+        checkShape(timeline);
         expect(timeline.stall).toBeDefined();
+        expect(timeline.stall!.tick).toBe(timeline.ticks.at(-1)!.tick);
         expect(timeline.minSecondsToPromotion).toBeNull();
+        expect(timeline.worstCaseSecondsToRollback).toBeNull();
         expect(timeline.ticks.length).toBeLessThan(SIMULATION_LIMITS.maxTicks);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("STALL specs with checks failing from any tick end Failed, Succeeded or in a stall, well within the horizon (flagger-scheduler.md §2, §3.5)", () => {
+    fc.assert(
+      fc.property(stallAnalysis, fc.constantFrom("istio", "linkerd", "nginx"), interval, hooks, metrics, fc.integer({ min: 0, max: 30 }), (analysis, p, i, h, m, failFrom) => {
+        const timeline = timelineOf(renderStall(analysis, p, i, h, m), { failFromTick: failFrom });
+        checkShape(timeline);
+        const last = timeline.ticks.at(-1)!;
+        expect(timeline.stall !== undefined || last.phase === "Failed" || last.phase === "Succeeded").toBe(true);
+        // A fixed point is recognised once every later tick fails alike: no run walks to the horizon.
+        expect(last.tick).toBeLessThanOrEqual(failFrom + 3 + 100);
       }),
       { numRuns: 200 },
     );

@@ -4,12 +4,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderTimelineMarkdown, renderTimelineMermaid } from "../../src/timeline/render-markdown.js";
 import { renderTimelineText } from "../../src/timeline/render-text.js";
 import type { Timeline } from "../../src/timeline/types.js";
 import { findMarkdownProblems } from "../support/gfm.js";
-import { openMermaidChecker } from "../support/mermaid.js";
+import { extractMermaidBlocks, openMermaidChecker } from "../support/mermaid.js";
 import { canaryYaml, timelineOf } from "./helpers.js";
 
 const PODINFO = readFileSync(join(import.meta.dirname, "../../fixtures/timeline/podinfo-canary.yaml"), "utf8");
@@ -31,6 +32,37 @@ const SHAPES: Record<string, Timeline> = {
   "stall before detection": timelineOf(canaryYaml({ analysis: `${base}    stepWeight: 10\n    primaryReadyThreshold: 200` })),
   "200 ticks": timelineOf(canaryYaml({ analysis: `${base}    stepWeight: 1\n    maxWeight: 100\n    stepWeightPromotion: 1` })),
   "hostile name": timelineOf(canaryYaml({ name: `"a;b%%{init}%%<script>x</script>#:"`, analysis: `${base}    stepWeight: 50` })),
+  "hostile hook and metric names": timelineOf(
+    canaryYaml({
+      name: `"%%{init: {'theme':'dark'}}%%"`,
+      analysis: `${base}    stepWeight: 50
+    metrics:
+      - name: "x|y<img src=q>@org/team"
+        templateRef: {name: t}
+        interval: 1m
+    webhooks:
+      - name: "a|b<script>alert(1)</script>"
+        type: rollout
+        url: http://x/
+      - name: "\`\`\`"
+        type: pre-rollout
+        url: http://x/`,
+    }),
+    { failFromTick: 3 },
+  ),
+  "no ticks (hand-written)": {
+    name: "empty",
+    provider: "istio",
+    strategy: "canary",
+    strategyDescription: "canary",
+    intervalSeconds: 60,
+    threshold: 1,
+    ticks: [],
+    minSecondsToPromotion: null,
+    worstCaseSecondsToRollback: null,
+    secondsFromFirstFailureToRollback: null,
+    notes: [],
+  },
 };
 
 describe("timeline Markdown and Mermaid (rendered for the PR comment)", () => {
@@ -46,9 +78,11 @@ describe("timeline Markdown and Mermaid (rendered for the PR comment)", () => {
     expect(results.filter((r) => !r.ok).map((r) => `${r.error}\n${r.source}`)).toEqual([]);
   });
 
-  it("every rendering is well-formed GitHub Markdown", () => {
+  it("every rendering is well-formed GitHub Markdown, with exactly the checked diagram in its mermaid block", () => {
     for (const [name, timeline] of Object.entries(SHAPES)) {
-      expect({ name, problems: findMarkdownProblems(renderTimelineMarkdown(timeline)) }).toEqual({ name, problems: [] });
+      const markdown = renderTimelineMarkdown(timeline);
+      expect({ name, problems: findMarkdownProblems(markdown) }).toEqual({ name, problems: [] });
+      expect({ name, blocks: extractMermaidBlocks(markdown) }).toEqual({ name, blocks: [renderTimelineMermaid(timeline)] });
     }
   });
 
@@ -95,6 +129,24 @@ describe("timeline Markdown and Mermaid (rendered for the PR comment)", () => {
     expect(mermaid.split("\n")[1]).not.toMatch(/[<>;#"%:{}]/);
   });
 
+  it("keeps hostile hook and metric names inert in the table (sanitized, pipes escaped)", () => {
+    const markdown = renderTimelineMarkdown(SHAPES["hostile hook and metric names"]!);
+    expect(findMarkdownProblems(markdown)).toEqual([]);
+    expect(markdown).not.toMatch(/<script|<img/);
+    expect(markdown).toContain("a\\|b&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(markdown).toContain("x\\|y&lt;img src=q&gt;@\u2060org/team");
+    // Hook and metric names never reach the diagram; the Canary name only as name characters.
+    const mermaid = renderTimelineMermaid(SHAPES["hostile hook and metric names"]!);
+    expect(mermaid).not.toMatch(/script|img|%%|\{/);
+  });
+
+  it("leaves the diagram or the table out on request", () => {
+    const podinfo = SHAPES.podinfo!;
+    expect(renderTimelineMarkdown(podinfo, { diagram: false })).not.toContain("```mermaid");
+    expect(renderTimelineMarkdown(podinfo, { table: false })).not.toContain("| Tick |");
+    expect(renderTimelineMarkdown(podinfo)).toContain("```mermaid");
+  });
+
   it("says where a stalled rollout sticks", () => {
     expect(renderTimelineMarkdown(SHAPES["stall at 0"]!)).toContain("> [!WARNING]\n> This rollout never finishes: from tick 1 (Progressing)");
   });
@@ -112,6 +164,29 @@ describe("timeline Markdown and Mermaid (rendered for the PR comment)", () => {
   });
 });
 
+describe("any name is inert (property)", () => {
+  it("keeps arbitrary Canary, hook and metric names out of Mermaid syntax and Markdown structure", () => {
+    const podinfo = SHAPES["podinfo failing from tick 3"]!;
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), (name, hook, metric) => {
+        const timeline: Timeline = {
+          ...podinfo,
+          name,
+          namespace: hook,
+          provider: metric,
+          notes: [name],
+          ticks: podinfo.ticks.map((t) => ({ ...t, hooks: t.hooks.map((h) => ({ ...h, name: hook })), metrics: t.metrics.map((m) => ({ ...m, name: metric })), events: [hook] })),
+        };
+        const mermaid = renderTimelineMermaid(timeline);
+        expect(mermaid.split("\n")[1]).toMatch(/^  title [A-Za-z0-9 ._()/-]*$/);
+        expect(mermaid.split("\n").slice(2).join("\n")).toBe(renderTimelineMermaid(podinfo).split("\n").slice(2).join("\n"));
+        expect(findMarkdownProblems(renderTimelineMarkdown(timeline))).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("timeline text (for the terminal)", () => {
   it("prints aligned columns and the figures", () => {
     const text = renderTimelineText(SHAPES.podinfo!);
@@ -121,5 +196,13 @@ describe("timeline text (for the terminal)", () => {
     expect(lines[2]).toBe("0     0s    Progressing  100/0           0     0       -");
     expect(lines[3]).toBe("1     1m    Progressing  90/10           0     0       pre-rollout:acceptance-test");
     expect(text).toContain("promotes in: 8m; worst-case rollback: 9m; first failure to rollback: 3m\n");
+  });
+
+  it("cannot send control sequences to the terminal", () => {
+    const timeline = { ...SHAPES.podinfo!, name: "pod\u001b[2Jinfo\rx", notes: ["a\u0007b"] };
+    const text = renderTimelineText(timeline);
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    expect(text.split("\n")[0]!.startsWith("test/pod?[2Jinfo?x: ")).toBe(true);
+    expect(text).toContain("note: a?b\n");
   });
 });

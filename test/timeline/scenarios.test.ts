@@ -44,7 +44,7 @@ const hooks = `    webhooks:
 describe("the podinfo Canary of the Istio tutorial (seed-flagger-istio-notes.md; flagger-scheduler.md §3.2, §3.3, §3.4)", () => {
   const timeline = timelineOf(PODINFO);
 
-  it("steps 10→50 on ticks 1–5, promotes on tick 6, finalises on 7 and succeeds on 8", () => {
+  it("steps 10→50 on ticks 1–5, promotes on tick 6, finalises on 7 and succeeds on 8 (flagger-scheduler.md §3.2, §3.3, §3.4, §7)", () => {
     expect(phases(timeline)).toEqual(["Progressing", "Progressing", "Progressing", "Progressing", "Progressing", "Progressing", "Promoting", "Finalising", "Succeeded"]);
     expect(weights(timeline)).toEqual([[100, 0], [90, 10], [80, 20], [70, 30], [60, 40], [50, 50], [50, 50], [100, 0], [100, 0]]);
     expect(timeline.ticks.map((t) => t.seconds)).toEqual([0, 60, 120, 180, 240, 300, 360, 420, 480]);
@@ -72,7 +72,7 @@ describe("the podinfo Canary of the Istio tutorial (seed-flagger-istio-notes.md;
 });
 
 describe("hooks in Flagger's order (flagger-scheduler.md §3.2, §4.2)", () => {
-  it("calls each gate and hook type on the ticks the scheduler does", () => {
+  it("calls each gate and hook type on the ticks the scheduler does (flagger-scheduler.md §3.2 steps 6–16, §4.2)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: `    interval: 30s\n    threshold: 2\n    stepWeight: 50\n${hooks}` }));
     const types = timeline.ticks.map((t) => t.hooks.map((h) => h.type));
     expect(types).toEqual([
@@ -90,14 +90,14 @@ describe("hooks in Flagger's order (flagger-scheduler.md §3.2, §4.2)", () => {
 });
 
 describe("canary strategies (flagger-scheduler.md §3.3, §3.4)", () => {
-  it("walks stepWeights element by element and promotes at the last one", () => {
+  it("canary with stepWeights walks w1…wn then promotes at the last one (flagger-scheduler.md §3.3)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeights: [1, 5, 25, 60]" }));
     expect(weights(timeline).map(([, c]) => c)).toEqual([0, 1, 5, 25, 60, 60, 0, 0]);
     expect(phases(timeline).slice(-3)).toEqual(["Promoting", "Finalising", "Succeeded"]);
     expect(timeline.strategyDescription).toBe("canary: weights 1→5→25→60%, promotion in one step");
   });
 
-  it("shifts traffic back in stepWeightPromotion steps: ceil(weight / step) Promoting ticks", () => {
+  it("stepWeightPromotion shifts traffic back in ceil(weight / step) Promoting ticks (flagger-scheduler.md §3.4)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 20\n    maxWeight: 60\n    stepWeightPromotion: 25" }));
     expect(phases(timeline)).toEqual(["Progressing", "Progressing", "Progressing", "Progressing", "Promoting", "Promoting", "Promoting", "Finalising", "Succeeded"]);
     expect(weights(timeline).slice(4)).toEqual([[40, 60], [65, 35], [90, 10], [100, 0], [100, 0]]);
@@ -127,7 +127,22 @@ describe("canary strategies (flagger-scheduler.md §3.3, §3.4)", () => {
     expect(timeline.ticks[2]!.metrics).toHaveLength(1);
   });
 
-  it("keeps the weights of session affinity runs and says the strategy is sticky (flagger-routing.md §8)", () => {
+  it("progressive mirroring costs exactly one tick more than the same canary without mirror (flagger-scheduler.md §3.3)", () => {
+    const analysis = "    interval: 1m\n    threshold: 2\n    stepWeight: 10\n    maxWeight: 30";
+    const plain = timelineOf(canaryYaml({ analysis }));
+    const mirrored = timelineOf(canaryYaml({ analysis: `${analysis}\n    mirror: true` }));
+    expect(mirrored.minSecondsToPromotion! - plain.minSecondsToPromotion!).toBe(60);
+    expect(mirrored.worstCaseSecondsToRollback).toBeNull();
+    expect(weights(mirrored).slice(1)).toEqual(weights(plain));
+  });
+
+  it("a stepWeight larger than the gap overshoots maxWeight: 30 → 60, then promotion (flagger-scheduler.md §2 WARN, §3.3)", () => {
+    const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 30\n    maxWeight: 50" }));
+    expect(weights(timeline).map(([, c]) => c)).toEqual([0, 30, 60, 60, 0, 0]);
+    expect(timeline.strategyDescription).toBe("canary: 30% steps up to 60% (maxWeight 50), promotion in one step");
+  });
+
+  it("session affinity keeps the canary weights and says the strategy is sticky (flagger-routing.md §4.6, flagger-scheduler.md §3.3)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50\n    sessionAffinity:\n      cookieName: flagger-cookie" }));
     expect(weights(timeline).map(([, c]) => c)).toEqual([0, 50, 100, 100, 0, 0]);
     expect(timeline.strategyDescription).toBe("canary: 50% steps up to 100%, sticky sessions, promotion in one step");
@@ -135,7 +150,7 @@ describe("canary strategies (flagger-scheduler.md §3.3, §3.4)", () => {
 });
 
 describe("A/B testing and blue/green (flagger-scheduler.md §3.3)", () => {
-  it("A/B: matched traffic to the canary for N iterations, then promotion; status.canaryWeight stays 0", () => {
+  it("A/B: matched traffic to the canary for N iterations, then promotion; status.canaryWeight stays 0 (flagger-scheduler.md §3.3, §5.1)", () => {
     const timeline = timelineOf(
       canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    iterations: 3\n    match:\n      - headers:\n          x-canary: {exact: insider}\n    metrics:\n      - name: request-success-rate\n        thresholdRange: {min: 99}" }),
     );
@@ -147,7 +162,7 @@ describe("A/B testing and blue/green (flagger-scheduler.md §3.3)", () => {
     expect(timeline.strategyDescription).toBe("A/B testing: 3 iterations for requests matching header x-canary, promotion in one step");
   });
 
-  it("blue/green: N iterations on the primary, all traffic to the canary, confirm-promotion twice, then promotion", () => {
+  it("blue/green: N iterations on the primary, all traffic to the canary, confirm-promotion twice, then promotion (flagger-scheduler.md §3.3)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: `    interval: 1m\n    threshold: 2\n    iterations: 2\n    webhooks:\n      - name: promote\n        type: confirm-promotion\n        url: http://gate/` }));
     expect(phases(timeline)).toEqual(["Progressing", "Progressing", "Progressing", "Progressing", "Promoting", "Finalising", "Succeeded"]);
     expect(weights(timeline)).toEqual([[100, 0], [100, 0], [100, 0], [0, 100], [0, 100], [100, 0], [100, 0]]);
@@ -155,7 +170,7 @@ describe("A/B testing and blue/green (flagger-scheduler.md §3.3)", () => {
     expect(timeline.ticks.map((t) => t.hooks.filter((h) => h.type === "confirm-promotion").length)).toEqual([0, 0, 0, 1, 1, 0, 0]);
   });
 
-  it("blue/green with mirror: mirrored from the first iteration until all traffic moves to the canary", () => {
+  it("blue/green with mirror: mirrored from the first iteration until all traffic moves to the canary (flagger-scheduler.md §3.3)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    iterations: 2\n    mirror: true" }));
     expect(timeline.strategy).toBe("blue-green-mirror");
     expect(timeline.ticks.map((t) => t.mirrored)).toEqual([false, true, true, false, false, false, false]);
@@ -172,6 +187,17 @@ describe("A/B testing and blue/green (flagger-scheduler.md §3.3)", () => {
 });
 
 describe("skipAnalysis and failures", () => {
+  it("provider kubernetes drops an A/B match and runs blue/green without routing (flagger-scheduler.md §2 COERCE, §3.2 step 15)", () => {
+    const timeline = timelineOf(
+      canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    iterations: 2\n    match:\n      - headers:\n          x-canary: {exact: insider}", spec: "  provider: kubernetes\n" }),
+    );
+    expect(timeline.strategy).toBe("blue-green");
+    expect(phases(timeline)).toEqual(["Progressing", "Progressing", "Progressing", "Progressing", "Promoting", "Finalising", "Succeeded"]);
+    expect(timeline.ticks.every((t) => t.primaryWeight === 100)).toBe(true);
+    expect(timeline.ticks[1]!.events).toContain("Provider kubernetes: the A/B match is dropped.");
+    expect(timeline.notes).toContain("Provider kubernetes drops analysis.match: no A/B routing happens (flagger-scheduler.md §2).");
+  });
+
   it("skipAnalysis promotes on the tick after detection with no checks (§3.7)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 10\n" + hooks, spec: "  skipAnalysis: true\n" }));
     expect(phases(timeline)).toEqual(["Progressing", "Succeeded"]);
@@ -191,7 +217,16 @@ describe("skipAnalysis and failures", () => {
     expect(timeline.ticks[1]!.hooks).toEqual([{ name: "acceptance-test", type: "pre-rollout", outcome: "fail" }]);
   });
 
-  it("without any check that can fail there is no worst-case rollback", () => {
+  it("rollback comes threshold × interval after the first failure in mid-run, with the weights frozen (flagger-scheduler.md §3.5)", () => {
+    const timeline = timelineOf(PODINFO, { failFromTick: 4 });
+    expect(phases(timeline)).toEqual(["Progressing", "Progressing", "Progressing", "Progressing", "Progressing", "Progressing", "Progressing", "Failed"]);
+    expect(weights(timeline)).toEqual([[100, 0], [90, 10], [80, 20], [70, 30], [70, 30], [70, 30], [70, 30], [100, 0]]);
+    const firstFailure = timeline.ticks.find((t) => t.failedChecks > 0)!;
+    expect(timeline.ticks.at(-1)!.seconds - firstFailure.seconds).toBe(timeline.secondsFromFirstFailureToRollback);
+    expect(timeline.ticks.at(-1)!.events[0]).toBe("Rolling back: 3 failed checks reached the threshold of 3; all traffic to the primary, canary scaled to zero.");
+  });
+
+  it("without any check that can fail there is no worst-case rollback (flagger-scheduler.md §3.5)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50" }));
     expect(timeline.worstCaseSecondsToRollback).toBeNull();
     expect(timeline.secondsFromFirstFailureToRollback).toBeNull();
@@ -200,31 +235,31 @@ describe("skipAnalysis and failures", () => {
 });
 
 describe("specs Flagger never finishes (flagger-scheduler.md §2 STALL rows)", () => {
-  it("stepWeight 0: the weight never leaves 0", () => {
+  it("stepWeight 0: the weight never leaves 0 (flagger-scheduler.md §2 STALL)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 0" }));
     expect(timeline.stall).toEqual({ tick: 1, phase: "Progressing", reason: expect.stringContaining("never leaves 0") });
     expect(timeline.ticks[1]!.hooks).toEqual([]);
     expect(timeline.minSecondsToPromotion).toBeNull();
   });
 
-  it("stepWeights that go down freeze at the element before", () => {
+  it("stepWeights that go down freeze at the element before (flagger-scheduler.md §2 STALL)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeights: [10, 5, 50]" }));
     expect(timeline.stall?.reason).toContain("stay");
     expect(timeline.ticks.at(-1)!.canaryWeight).toBe(10);
   });
 
-  it("maxWeight over 100 keeps the canary at 100% forever", () => {
+  it("maxWeight over 100 keeps the canary at 100% forever (flagger-scheduler.md §2 STALL)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50\n    maxWeight: 150" }));
     expect(timeline.stall?.reason).toContain("maxWeight 150 is over 100");
     expect(timeline.ticks.at(-1)!.canaryWeight).toBe(100);
   });
 
-  it("progressive mirror on a provider that cannot mirror repeats the mirror step", () => {
+  it("progressive mirror on a provider that cannot mirror repeats the mirror step (flagger-scheduler.md §2 STALL, §3.3)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 10\n    mirror: true", spec: "  provider: linkerd\n" }));
     expect(timeline.stall?.reason).toContain("mirror step repeats");
   });
 
-  it("negative stepWeightPromotion never ends the promotion", () => {
+  it("negative stepWeightPromotion never ends the promotion (flagger-scheduler.md §2 STALL, §3.4)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50\n    stepWeightPromotion: -10" }));
     expect(timeline.stall).toMatchObject({ phase: "Promoting" });
   });
@@ -251,7 +286,7 @@ describe("derived notes", () => {
     expect(timeline.notes).toContain("progressDeadlineSeconds (60s) does not cap the analysis, although this rollout takes 1h5m: it rolls back only when the canary or primary Deployment stays unavailable for longer than that (flagger-scheduler.md §3.6).");
   });
 
-  it("uses the controller's mesh provider when the Canary has none", () => {
+  it("uses the controller's mesh provider when the Canary has none (flagger-scheduler.md §1.1, §3.2 step 15)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 10" }), { settings: { ...DEFAULT_CONTROLLER_SETTINGS, meshProvider: "kubernetes" } });
     expect(timeline.provider).toBe("kubernetes");
     expect(timeline.strategy).toBe("blue-green");
