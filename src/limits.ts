@@ -34,6 +34,11 @@ export const TIMELINE_RENDER_LIMITS = {
   tableRows: 40,
   /** Bars per section of the Mermaid gantt chart: beyond a few dozen GitHub draws them unreadably thin. */
   mermaidBars: 30,
+  /**
+   * Points of the weight line chart. A 50-step rollout keeps one point per tick; a 2,000-tick run
+   * is sampled, because GitHub draws the chart about 700 px wide: more points than pixels add nothing.
+   */
+  chartPoints: 120,
 } as const;
 
 export const REVIEW_LIMITS = {
@@ -44,6 +49,18 @@ export const REVIEW_LIMITS = {
    * Canary still gets its summary row and figures.
    */
   canariesWithSections: 40,
+} as const;
+
+export const REPORT_LIMITS = {
+  /**
+   * Rows of the comment's summary table. Each row is ~120 characters, so 500 rows would take the
+   * whole comment; the check run's summary lists every Canary.
+   */
+  summaryRows: 60,
+  /** Characters kept free for the note that says what the comment left out (its largest size). */
+  omissionNoteChars: 2_500,
+  /** Canaries named in that note; the rest are counted. */
+  omissionNoteNames: 10,
 } as const;
 
 export const GITHUB_LIMITS = {

@@ -7,7 +7,8 @@ import { countBySeverity, compareFindings, type Finding } from "../canary/findin
 import { GITHUB_LIMITS } from "../limits.js";
 import { hasErrors, type ReviewModel } from "../review/review.js";
 import { truncateMarkdown } from "./budget.js";
-import { code, plural, sanitize, table } from "./markdown.js";
+import { plural, table } from "../markdown/blocks.js";
+import { codeSpan, escapeText } from "../markdown/escape.js";
 import { verdictOf } from "./comment.js";
 
 export const VALIDATION_CHECK_NAME = "canary/validation";
@@ -55,11 +56,11 @@ export function buildCheckRunOutput(params: { model: ReviewModel; notes?: readon
 
   const rows = model.canaries.map((c) => {
     const n = countBySeverity(c.head?.findings ?? []);
-    return [code(c.key), code(`${c.file}:${c.line}`), String(n.error), String(n.warning), String(n.notice)];
+    return [codeSpan(c.key), codeSpan(`${c.file}:${c.line}`), String(n.error), String(n.warning), String(n.notice)];
   });
   const summary = truncateMarkdown({
     text: [
-      ...(params.notes ?? []).map((note) => `**Note:** ${sanitize(note)}`),
+      ...(params.notes ?? []).map((note) => `**Note:** ${escapeText(note)}`),
       failed ? "Flagger would reject, stall or roll back at least one changed Canary. Each finding is annotated on its line." : "Every changed Canary passes Flagger's CRD and controller checks.",
       model.canaries.length > 0 ? table({ headers: ["Canary", "File", "Errors", "Warnings", "Notices"], rows, align: ["left", "left", "right", "right", "right"] }) : "",
     ]

@@ -4,79 +4,73 @@
  * its picture, metric queries, generated resources, and how they change between base and head).
  * Pure.
  */
+import type { CanaryAnalysis } from "../canary/crd.js";
 import type { ControllerSettings } from "../canary/settings.js";
-import { code, codeBlock, formatDuration, plural, sanitize } from "../report/markdown.js";
-import { rankVerdict, verdictOf, type CanarySection, type CanarySummary } from "../report/comment.js";
+import { details, formatDuration, plural } from "../markdown/blocks.js";
+import { codeBlock, codeSpan, escapeText } from "../markdown/escape.js";
+import { findApiServerRejection, rankForReader, type CanaryExtrasView, type CanarySection, type CanarySummary } from "../report/comment.js";
 import { REVIEW_LIMITS } from "../limits.js";
 import { diffGeneratedResources, type ResourceDiff } from "../routing/diff.js";
 import { generateRoutingResources } from "../routing/index.js";
 import type { GeneratedRouting, RouteWeights } from "../routing/types.js";
 import { renderResourcesYaml } from "../routing/yaml.js";
 import { buildMetricQueries, renderMetricQueriesMarkdown } from "../timeline/queries.js";
-import { renderTimelineMarkdown } from "../timeline/render-markdown.js";
+import { renderTickTable, renderTimelineMarkdown } from "../timeline/render-markdown.js";
 import { simulateRollout } from "../timeline/simulate.js";
 import type { Timeline } from "../timeline/types.js";
 import type { CanaryChange, ReviewModel } from "./review.js";
 
-export interface CanaryExtras {
-  summary?: CanarySummary;
-  sections: CanarySection[];
-}
-
-/**
- * Section priorities: lower survives longer when the comment must be cut (report/budget.ts). The
- * timeline says what will happen; the diff says what changes in the cluster; full resources and
- * queries are reference material.
- */
-const PRIORITY = { timeline: 5, diff: 6, queries: 7, resources: 8 } as const;
+export type CanaryExtras = CanaryExtrasView;
 
 export interface ReviewExtras {
   byCanary: Map<string, CanaryExtras>;
-  /** Said in the comment when some Canaries got only their summary figures. */
+  /** Kept for callers; what was not computed is said by the comment's note (sectionsSkipped). */
   notes: string[];
 }
 
 /**
- * Sections for the Canaries that need attention first (errors, then warnings, in the comment's
- * order), up to REVIEW_LIMITS.canariesWithSections; the others get their summary figures only.
+ * Sections for the Canaries that need attention first (the comment's order: errors, warnings,
+ * loosened policy, the rest), up to REVIEW_LIMITS.canariesWithSections; the others get their
+ * summary figures only, marked `sectionsSkipped` so that the comment says so.
  */
 export function buildReviewExtras(params: { model: ReviewModel; settings: ControllerSettings }): ReviewExtras {
   const byCanary = new Map<string, CanaryExtras>();
-  const ranked = [...params.model.canaries].sort((a, b) => rankVerdict(verdictOf(a)) - rankVerdict(verdictOf(b)));
+  const ranked = [...params.model.canaries].sort((a, b) => rankForReader(a) - rankForReader(b));
   const limit = REVIEW_LIMITS.canariesWithSections;
   ranked.forEach((change, index) => {
-    byCanary.set(change.key, index < limit ? buildCanaryExtras({ change, settings: params.settings }) : buildCanarySummary({ change, settings: params.settings }));
+    byCanary.set(change.key, index < limit ? buildCanaryExtras({ change, settings: params.settings }) : { ...buildCanarySummary({ change, settings: params.settings }), sectionsSkipped: true });
   });
-  const notes =
-    ranked.length > limit
-      ? [`Timelines and generated resources are shown for ${limit} of the ${ranked.length} Canaries (errors and warnings first); run \`canary-bot review\` locally for all of them.`]
-      : [];
-  return { byCanary, notes };
+  return { byCanary, notes: [] };
 }
 
 /** The summary figures alone. */
 function buildCanarySummary(params: { change: CanaryChange; settings: ControllerSettings }): CanaryExtras {
-  const head = params.change.status === "removed" || params.change.status === "unreadable" ? undefined : params.change.head?.resolved;
-  return head ? { summary: summarize(simulateRollout({ resolved: head, settings: params.settings })), sections: [] } : { sections: [] };
+  const { change, settings } = params;
+  const head = change.status === "removed" || change.status === "unreadable" ? undefined : change.head?.resolved;
+  if (!head) return { sections: [] };
+  const rejected = findApiServerRejection(change.head?.findings ?? []);
+  if (rejected) return { summary: { rejected }, sections: [] };
+  return { summary: summarize(simulateRollout({ resolved: head, settings }), baseTimeline(change, settings)), sections: [] };
+}
+
+function baseTimeline(change: CanaryChange, settings: ControllerSettings): Timeline | undefined {
+  const base = change.base;
+  if (!base || findApiServerRejection(base.findings)) return undefined;
+  return simulateRollout({ resolved: base.resolved, settings });
 }
 
 export function buildCanaryExtras(params: { change: CanaryChange; settings: ControllerSettings }): CanaryExtras {
   const { change, settings } = params;
   // A removed or unreadable Canary has no new version to simulate or generate.
   const head = change.status === "removed" || change.status === "unreadable" ? undefined : change.head?.resolved;
-  const base = change.base?.resolved;
   if (!head) return { sections: [] };
+  const rejected = findApiServerRejection(change.head?.findings ?? []);
+  if (rejected) return { summary: { rejected }, sections: [] };
+  const base = change.base && !findApiServerRejection(change.base.findings) ? change.base.resolved : undefined;
 
   const timeline = simulateRollout({ resolved: head, settings });
-  const baseTimeline = base ? simulateRollout({ resolved: base, settings }) : undefined;
+  const before = base ? simulateRollout({ resolved: base, settings }) : undefined;
   const sections: CanarySection[] = [];
-
-  sections.push({
-    title: `Rollout timeline: ${sanitize(timeline.strategyDescription)}`,
-    body: [compareFigures(timeline, baseTimeline), renderTimelineMarkdown(timeline)].filter(Boolean).join("\n\n"),
-    priority: PRIORITY.timeline,
-    label: `timeline of ${change.key}`,
-  });
 
   // Session affinity, mirroring and A/B routes exist only after a SetRoutes (flagger-routing.md
   // §4.6, §8), so the resources are shown as created and as they are on the first traffic step.
@@ -92,34 +86,78 @@ export function buildCanaryExtras(params: { change: CanaryChange; settings: Cont
     const duringKeys = new Set(duringDiffs.map((d) => `${d.kind}/${d.name}`));
     const diffs = [...initDiffs.filter((d) => !duringKeys.has(`${d.kind}/${d.name}`)), ...duringDiffs];
     sections.push({
-      title: diffs.length === 0 ? "Generated resources: no change" : `Generated resources: ${plural(diffs.length, "object")} change`,
+      kind: "diff",
+      title: diffs.length === 0 ? "Routing: no change" : `Routing: ${plural(diffs.length, "object")} change`,
       body: diffs.length === 0 ? "Flagger will generate the same objects as before this change." : diffs.map(renderDiff).join("\n\n"),
-      priority: PRIORITY.diff,
-      label: `resource diffs of ${change.key}`,
+      label: `routing diff of ${change.key}`,
     });
   }
 
+  const match = timeline.strategy === "ab-testing" ? describeMatchRules(head.canary.spec.analysis?.match ?? []) : "";
+  const ticks = renderTickTable(timeline);
   sections.push({
-    title: `Generated resources (${plural(headInit.resources.length, "object")})`,
-    body: renderGenerated(headInit, headDuring, during),
-    priority: PRIORITY.resources,
-    label: `generated resources of ${change.key}`,
+    kind: "timeline",
+    title: `Rollout timeline: ${timeline.strategyDescription}`,
+    body: [
+      compareFigures(timeline, before),
+      match,
+      renderTimelineMarkdown(timeline, { table: false }),
+      details({ summary: `Tick by tick (${plural(ticks.split("\n").length - 2, "row")})`, body: ticks }),
+    ]
+      .filter(Boolean)
+      .join("\n\n"),
+    label: `timeline of ${change.key}`,
   });
 
   const queries = buildMetricQueries({ resolved: head, settings });
   if (queries.length > 0) {
+    sections.push({ kind: "queries", title: `Metric queries (${queries.length})`, body: renderMetricQueriesMarkdown(queries), label: `metric queries of ${change.key}` });
+  }
+  if (change.status === "added") {
     sections.push({
-      title: `Metric queries (${queries.length})`,
-      body: renderMetricQueriesMarkdown(queries),
-      priority: PRIORITY.queries,
-      label: `metric queries of ${change.key}`,
+      kind: "created",
+      title: `What Flagger will create (${plural(headInit.resources.length, "object")})`,
+      body: `${headInit.resources.map((r) => `- ${codeSpan(`${r.kind}/${r.metadata.name}`)}`).join("\n")}\n\n${codeBlock("yaml", renderResourcesYaml(headInit.resources))}`,
+      label: `objects Flagger creates for ${change.key}`,
     });
   }
+  // The full objects are reference material: the check run's text carries them, and `canary-bot
+  // generate` prints them with their ownerReferences.
+  sections.push({ kind: "resources", title: `Generated objects (${plural(headInit.resources.length, "object")})`, body: renderGenerated(headInit, headDuring, during), label: `generated objects of ${change.key}` });
 
-  return { summary: summarize(timeline), sections };
+  return { summary: summarize(timeline, before), sections };
 }
 
-export function summarize(timeline: Timeline): CanarySummary {
+/**
+ * The A/B rule as Flagger applies it: matching requests go to the canary on every iteration,
+ * the rest stay on the primary; weights do not apply.
+ */
+function describeMatchRules(match: NonNullable<CanaryAnalysis["match"]>): string {
+  if (match.length === 0) return "";
+  const rules = match.map((m) => {
+    const conditions = [
+      ...Object.entries(m.headers ?? {}).map(([name, rule]) => `header ${name} ${describeStringMatch(rule)}`),
+      ...Object.entries(m.queryParams ?? {}).map(([name, rule]) => `query ${name} ${describeStringMatch(rule)}`),
+      ...(m.sourceLabels ? [`source labels ${Object.entries(m.sourceLabels).map(([k, v]) => `${k}=${v}`).join(",")}`] : []),
+    ];
+    return conditions.length > 0 ? conditions.map((c) => codeSpan(c)).join(" and ") : codeSpan("(empty rule)");
+  });
+  return `**A/B routing**: requests matching ${rules.join(" or ")} → canary; all other requests → primary.`;
+}
+
+function describeStringMatch(rule: unknown): string {
+  if (!rule || typeof rule !== "object") return "";
+  return Object.entries(rule as Record<string, unknown>).map(([op, value]) => `${op} ${JSON.stringify(value)}`).join(", ");
+}
+
+export function summarize(timeline: Timeline, base?: Timeline): CanarySummary {
+  const figures = summarizeOne(timeline);
+  if (!base) return figures;
+  const before = summarizeOne(base);
+  return { ...figures, basePromotesIn: before.promotesIn, baseWorstCaseRollback: before.worstCaseRollback };
+}
+
+function summarizeOne(timeline: Timeline): CanarySummary & { promotesIn: string; worstCaseRollback: string } {
   return {
     strategy: timeline.strategyDescription,
     promotesIn:
@@ -148,7 +186,7 @@ function compareFigures(head: Timeline, base: Timeline | undefined): string {
   const fmt = (seconds: number | null) => (seconds === null ? "never" : formatDuration(seconds));
   if (base.minSecondsToPromotion !== head.minSecondsToPromotion) lines.push(`- Time to promote: ${fmt(base.minSecondsToPromotion)} → **${fmt(head.minSecondsToPromotion)}**`);
   if (base.worstCaseSecondsToRollback !== head.worstCaseSecondsToRollback) lines.push(`- Worst-case rollback: ${fmt(base.worstCaseSecondsToRollback)} → **${fmt(head.worstCaseSecondsToRollback)}**`);
-  if (base.strategyDescription !== head.strategyDescription) lines.push(`- Strategy: ${sanitize(base.strategyDescription)} → **${sanitize(head.strategyDescription)}**`);
+  if (base.strategyDescription !== head.strategyDescription) lines.push(`- Strategy: ${escapeText(base.strategyDescription)} → **${escapeText(head.strategyDescription)}**`);
   return lines.length > 0 ? `Compared with the base branch:\n${lines.join("\n")}` : "";
 }
 
@@ -161,7 +199,7 @@ function labelDiffs(diffs: readonly ResourceDiff[], state: string): LabelledDiff
 }
 
 function renderDiff(diff: LabelledDiff): string {
-  return `${code(`${diff.kind}/${diff.name}`)} ${diff.change} (${sanitize(diff.state)})\n\n${codeBlock("diff", diff.patch)}`;
+  return `${codeSpan(`${diff.kind}/${diff.name}`)} ${diff.change} (${escapeText(diff.state)})\n\n${codeBlock("diff", diff.patch)}`;
 }
 
 /**
@@ -180,13 +218,13 @@ function forComment(generated: GeneratedRouting): GeneratedRouting {
 
 function renderGenerated(init: GeneratedRouting, during: GeneratedRouting | undefined, routes: RouteWeights | undefined): string {
   const parts: string[] = ["Every object also carries a controller ownerReference to the Canary (left out here; `canary-bot generate` prints it)."];
-  if (init.notes.length > 0) parts.push(init.notes.map((n) => `- ${sanitize(n)}`).join("\n"));
-  parts.push(`As Flagger creates them (provider ${code(init.provider)}):\n\n${codeBlock("yaml", renderResourcesYaml(init.resources))}`);
+  if (init.notes.length > 0) parts.push(init.notes.map((n) => `- ${escapeText(n)}`).join("\n"));
+  parts.push(`As Flagger creates them (provider ${codeSpan(init.provider)}):\n\n${codeBlock("yaml", renderResourcesYaml(init.resources))}`);
   if (during && routes) {
     // Only the objects a SetRoutes rewrites differ from the created ones; print just those.
     const created = new Map(init.resources.map((r) => [`${r.kind}/${r.metadata.name}`, JSON.stringify(r)]));
     const changed = during.resources.filter((r) => created.get(`${r.kind}/${r.metadata.name}`) !== JSON.stringify(r));
-    if (changed.length > 0) parts.push(`On the first traffic step (${sanitize(describeRoutes(routes))}):\n\n${codeBlock("yaml", renderResourcesYaml(changed))}`);
+    if (changed.length > 0) parts.push(`On the first traffic step (${escapeText(describeRoutes(routes))}):\n\n${codeBlock("yaml", renderResourcesYaml(changed))}`);
   }
   return parts.join("\n\n");
 }

@@ -3,7 +3,7 @@
  * comment's body and the check run's output. Pure.
  */
 import { buildCheckRunOutput, type CheckRunOutput } from "../report/check-run.js";
-import { renderReviewComment } from "../report/comment.js";
+import { renderReview } from "../report/comment.js";
 import { buildReviewExtras } from "./extras.js";
 import { buildReviewModel, type ReviewInput, type ReviewModel } from "./review.js";
 
@@ -18,10 +18,19 @@ export interface PullRequestReview {
   check: CheckRunOutput;
 }
 
-export function reviewChanges(input: ReviewInput & { blobUrl?: string; notes?: readonly string[] }): PullRequestReview {
+export function reviewChanges(input: ReviewInput & { blobUrl?: string; notes?: readonly string[]; checkRunUrl?: string; docsUrl?: string }): PullRequestReview {
   const model = buildReviewModel(input);
   const notes = input.notes ?? [];
   const extras = buildReviewExtras({ model, settings: input.settings });
-  const comment = renderReviewComment({ model, notes: [...notes, ...extras.notes], extras: extras.byCanary, ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}) });
-  return { touchesCanaries: model.canaries.length > 0, model, comment, check: buildCheckRunOutput({ model, notes }) };
+  const rendered = renderReview({
+    model,
+    notes: [...notes, ...extras.notes],
+    extras: extras.byCanary,
+    ...(input.blobUrl ? { blobUrl: input.blobUrl } : {}),
+    ...(input.checkRunUrl ? { checkRunUrl: input.checkRunUrl } : {}),
+    ...(input.docsUrl ? { docsUrl: input.docsUrl } : {}),
+  });
+  // The check run's text carries what the comment left out, then the full generated objects.
+  const check = buildCheckRunOutput({ model, notes, detailsMarkdown: rendered.checkText });
+  return { touchesCanaries: model.canaries.length > 0, model, comment: rendered.comment, check };
 }

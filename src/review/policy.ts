@@ -43,10 +43,26 @@ export function buildPolicyDiff(params: { base?: CanarySpec; head?: CanarySpec }
   if ((base.provider ?? "") !== (head.provider ?? "")) {
     changes.push({ field: "provider", summary: `provider changed from ${base.provider ?? "(controller default)"} to ${head.provider ?? "(controller default)"}: Flagger rebuilds the routing objects.`, effect: "neutral" });
   }
+  const maxBefore = effectiveMaxWeight(a);
+  const maxAfter = effectiveMaxWeight(b);
+  if ((maxBefore === undefined) !== (maxAfter === undefined)) {
+    // The field may still be written: what changed is whether the strategy reads it. Saying
+    // "removed" while `maxWeight: 50` is still in the file would be false.
+    const side = maxAfter === undefined ? b : a;
+    const why = side.iterations !== undefined && side.iterations > 0 ? "iterations route by test or all at once, not by weight steps" : "there is no stepWeight to climb";
+    changes.push({
+      field: "analysis.maxWeight",
+      summary:
+        maxAfter === undefined
+          ? `the canary's weight cap (${maxBefore}%) no longer applies: ${why}${b.maxWeight !== undefined ? ` (maxWeight ${b.maxWeight} is still set but unused)` : ""}.`
+          : `the canary's traffic now climbs to ${maxAfter}% (before, ${why}).`,
+      effect: "neutral",
+    });
+  }
   compareNumber(changes, {
     field: "analysis.maxWeight",
-    before: effectiveMaxWeight(a),
-    after: effectiveMaxWeight(b),
+    before: maxBefore === undefined || maxAfter === undefined ? undefined : maxBefore,
+    after: maxBefore === undefined || maxAfter === undefined ? undefined : maxAfter,
     unit: "%",
     higherIs: "loosened",
     why: (up) => (up ? "more users reach the canary before promotion" : "fewer users reach the canary before promotion"),

@@ -7,7 +7,7 @@
 import type { CanaryMetric } from "../canary/crd.js";
 import type { ResolvedCanary } from "../canary/resolve.js";
 import type { ControllerSettings } from "../canary/settings.js";
-import { code, codeBlock, sanitize } from "../report/markdown.js";
+import { codeBlock, codeSpan, escapeText } from "../markdown/escape.js";
 
 export type Observer =
   | "istio"
@@ -295,10 +295,10 @@ export function renderMetricQueriesMarkdown(queries: readonly MetricQuery[]): st
       const range = q.thresholdRange
         ? ` · passes when ${[q.thresholdRange.min !== undefined ? `≥ ${q.thresholdRange.min}` : "", q.thresholdRange.max !== undefined ? `≤ ${q.thresholdRange.max}` : ""].filter(Boolean).join(" and ") || "always (empty range)"}`
         : "";
-      const kind = q.source === "builtin" ? `built-in, ${sanitize(q.provider)} queries` : q.source === "template" ? `MetricTemplate, ${sanitize(q.provider)}` : q.provider === "none" ? "no query" : "inline query";
-      const head = `**${sanitize(q.name)}** (${kind}, window ${code(q.interval ?? "(none)")})${range}`;
+      const kind = q.source === "builtin" ? `built-in, ${escapeText(q.provider)} queries` : q.source === "template" ? `MetricTemplate, ${escapeText(q.provider)}` : q.provider === "none" ? "no query" : "inline query";
+      const head = `**${escapeText(q.name)}** (${kind}, window ${codeSpan(q.interval ?? "(none)")})${range}`;
       const body = q.query !== undefined ? codeBlock(q.provider === "prometheus" || q.source === "builtin" ? "promql" : "text", q.query) : "";
-      const notes = q.notes.map((n) => `- ${sanitize(n)}`).join("\n");
+      const notes = q.notes.map((n) => `- ${escapeText(n)}`).join("\n");
       return [head, body, notes].filter(Boolean).join("\n\n");
     })
     .join("\n\n");

@@ -1,5 +1,5 @@
 /** The timeline for a terminal: aligned columns, no colours. */
-import { formatDuration } from "../report/markdown.js";
+import { formatDuration } from "../markdown/blocks.js";
 import type { MetricQuery } from "./queries.js";
 import type { Timeline } from "./types.js";
 

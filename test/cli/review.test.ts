@@ -30,7 +30,8 @@ describe("canary-bot review over the podinfo GitOps fixture", () => {
   it("draws pictures that Mermaid itself renders (headless Chromium)", async () => {
     const { stdout } = await cli(["review", "--repo", repo, "--base", "1-initial", "--head", "2-gateway-affinity"]);
     const diagrams = extractMermaidBlocks(stdout);
-    expect(diagrams).toHaveLength(1);
+    // The weight line chart and the gantt chart.
+    expect(diagrams.map((d) => d.split("\n").find((l) => !l.startsWith("-") && !l.startsWith(" ") && l !== "config:"))).toEqual(["xychart-beta", "gantt"]);
     const checker = await openMermaidChecker();
     try {
       expect((await checker.check(diagrams)).filter((r) => !r.ok)).toEqual([]);

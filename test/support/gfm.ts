@@ -7,7 +7,7 @@
  */
 import { marked, type Token, type Tokens } from "marked";
 
-const ALLOWED_TAGS = new Set(["details", "summary", "sub", "br"]);
+const ALLOWED_TAGS = new Set(["details", "summary", "sub", "br", "code"]);
 
 export function findMarkdownProblems(markdown: string): string[] {
   const problems: string[] = [];
@@ -102,4 +102,80 @@ function countCells(line: string): number {
     else if (trimmed[i] === "|") cells += 1;
   }
   return cells;
+}
+
+/** Tags our Markdown turns into, plus the raw tags the renderer writes (details, summary, code, sub, br). */
+const RENDERED_TAGS = new Set([
+  "p", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "a", "ul", "ol", "li", "blockquote", "hr",
+  "table", "thead", "tbody", "tr", "th", "td", "pre", "code", "details", "summary", "sub", "br", "input",
+]);
+
+/**
+ * What GitHub would show, checked on the HTML that a GFM renderer (marked) makes of the Markdown:
+ * tags that neither Markdown nor our renderer produce (injected HTML), links whose target is not
+ * one of ours, <details> that do not nest, and @mentions or #references in text outside code.
+ */
+export function findRenderedProblems(markdown: string, options: { linkPrefixes?: readonly string[] } = {}): string[] {
+  const problems: string[] = [];
+  const html = marked.parse(markdown, { gfm: true, async: false }) as string;
+  let depth = 0;
+  for (const match of html.matchAll(/<(\/?)([a-zA-Z][a-zA-Z0-9-]*)([^>]*)>/g)) {
+    const closing = match[1] === "/";
+    const tag = match[2]!.toLowerCase();
+    if (!RENDERED_TAGS.has(tag)) problems.push(`foreign tag <${closing ? "/" : ""}${tag}>`);
+    if (tag === "a" && !closing) {
+      const href = /href="([^"]*)"/.exec(match[3]!)?.[1] ?? "";
+      // GFM autolinks a bare URL, showing the URL itself: not a disguised link. Any other link
+      // must be one the renderer writes.
+      const shown = html.slice(match.index + match[0].length, html.indexOf("</a>", match.index));
+      const target = decodeUri(decodeEntities(href));
+      const text = decodeEntities(shown);
+      const autolink = [text, `mailto:${text}`, `http://${text}`].includes(target);
+      if (!autolink && !(options.linkPrefixes ?? []).some((prefix) => href.startsWith(prefix))) problems.push(`foreign link ${JSON.stringify(href.slice(0, 80))}`);
+    }
+    if (tag === "details") {
+      depth += closing ? -1 : 1;
+      if (depth < 0) problems.push("</details> closes a <details> it did not open");
+    }
+  }
+  if (depth !== 0) problems.push(`${depth} <details> left open`);
+  // Text outside code, with entities decoded the way a browser (and GitHub's mention filter) sees it.
+  const text = decodeEntities(
+    html
+      .replace(/<pre[\s\S]*?<\/pre>/g, " ")
+      .replace(/<code>[\s\S]*?<\/code>/g, " ")
+      .replace(/<[^>]*>/g, " "),
+  );
+  // GitHub: @login or @org/team after a non-word character; #123 or owner/repo#123.
+  const mention = /(?:^|[^\w])@[A-Za-z0-9]/.exec(text);
+  if (mention) problems.push(`mention outside code: ${JSON.stringify(text.slice(Math.max(0, mention.index - 20), mention.index + 20))}`);
+  const reference = /#\d/.exec(text);
+  if (reference) problems.push(`issue reference outside code: ${JSON.stringify(text.slice(Math.max(0, reference.index - 20), reference.index + 20))}`);
+  return problems;
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCodePoint(parseInt(n, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
+function decodeUri(uri: string): string {
+  try {
+    return decodeURI(uri);
+  } catch {
+    // A lone "%" that the autolink kept: decode the well-formed escape sequences around it.
+    return uri.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
+  }
 }
