@@ -45,7 +45,8 @@ function escapeLiteral(text: string): string {
 }
 
 /**
- * Repository text for Markdown prose or a table cell, on one line. Backtick runs are paired as
+ * Repository text for Markdown prose or a table cell, on one line. Never put it in a link's label:
+ * parsers differ there (marked re-reads escaped brackets), so links carry only our own text. Backtick runs are paired as
  * CommonMark pairs them (a run closes only at the next run of the same length); a pair becomes a
  * code span, an unpaired run stays literal backticks. Outside code, HTML, Markdown punctuation,
  * `@` and `#` are made inert; inside, only pipes are escaped (GFM reads `\|` as a pipe in a table's
@@ -69,14 +70,18 @@ export function escapeText(text: string): string {
     const close = runs[closeIndex]!;
     // Some GFM parsers (marked) let an extended autolink run on into a backtick and take the code
     // span's opening fence with it; a space after a URL keeps the span whole.
-    if (/(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*$/i.test(line.slice(position, open.start))) out += " ";
+    if (/(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*$/i.test(out)) out += " ";
     out += codeSpan(line.slice(open.start + open.length, close.start));
     position = close.start + close.length;
     i = closeIndex;
   }
   out += escapeLiteral(line.slice(position));
-  // A line that starts with these is a heading, quote, list or rule even inside a list item.
-  return out.replace(/^(\s*)([#>+=-]|\d+[.)])/, (_, space: string, mark: string) => `${space}\\${mark}`);
+  return escapeLine(out);
+}
+
+/** A line that starts with these is a heading, quote, list or rule, even inside a list item. */
+function escapeLine(text: string): string {
+  return text.replace(/^(\s*)([#>+=-]|\d+[.)])/, (_, space: string, mark: string) => `${space}\\${mark}`);
 }
 
 /** Repository text inside an HTML block (a `<summary>`), where Markdown is not parsed. */

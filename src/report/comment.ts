@@ -300,7 +300,8 @@ function buildView(change: CanaryChange, params: CommentParams): CanaryView {
   const findings = change.head?.findings ?? [];
   const verdict = verdictOf(change);
   const summaryText = [`${VERDICT_ICON[verdict]} ${htmlCode(change.key)}`, escapeHtml(verdictWords(change)), STATUS_WORDS[change.status], ...(loosened(change) > 0 ? ["⚠️ loosens safety settings"] : [])].join(" · ");
-  const location = params.blobUrl ? `[${codeSpan(`${change.file}:${change.line}`)}](${params.blobUrl}/${encodePath(change.file)}#L${change.line})` : codeSpan(`${change.file}:${change.line}`);
+  // A link's label is our own text only: repository text there is read differently by parsers.
+  const location = `${codeSpan(change.file)} ${params.blobUrl ? `[line ${change.line}](${params.blobUrl}/${encodePath(change.file)}#L${change.line})` : `line ${change.line}`}`;
   const intro = [`${STATUS_WORDS[change.status] === "new" ? "Added in" : "In"} ${location}${extras?.summary?.strategy ? ` · ${escapeText(extras.summary.strategy)}` : ""}`];
   if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => escapeText(d)).join(", ")} changed.`);
   if (change.status === "removed") intro.push("Removed: Flagger deletes its generated objects (and reverts the Services when `revertOnDeletion` is set).");
@@ -431,6 +432,10 @@ export function renderFindingsTable(params: { findings: readonly Finding[]; file
   return table({ headers: ["", "Line", "Code", "Finding"], rows });
 }
 
+/** A path in a link's destination: parentheses too, which would end a Markdown link. */
 function encodePath(path: string): string {
-  return path.split("/").map(encodeURIComponent).join("/");
+  return path
+    .split("/")
+    .map((segment) => encodeURIComponent(segment).replace(/\(/g, "%28").replace(/\)/g, "%29"))
+    .join("/");
 }

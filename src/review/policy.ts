@@ -105,8 +105,13 @@ export function buildPolicyDiff(params: { base?: CanarySpec; head?: CanarySpec }
     const what = after < before ? "every step and check comes sooner, with less time to observe each step" : after > before ? "every step and check waits longer" : `Flagger still runs every ${formatDurationMs(after)}`;
     changes.push({
       field: "analysis.interval",
-      summary: `interval changed from ${a.interval ?? "(unset)"} to ${b.interval ?? "(unset)"}: ${what}.`,
-      effect: after < before ? "loosened" : after > before ? "tightened" : "neutral",
+      // The CRD requires an interval, so a missing one here was absent or refused by its pattern
+      // (e.g. "1x", left out of the model): the API server rejects that version.
+      summary:
+        a.interval === undefined || b.interval === undefined
+          ? `interval changed from ${a.interval ?? "a missing or invalid value"} to ${b.interval ?? "a missing or invalid value"}: the API server rejects a Canary without a valid interval (it requires digits followed by m or s).`
+          : `interval changed from ${a.interval} to ${b.interval}: ${what}.`,
+      effect: a.interval === undefined || b.interval === undefined ? "neutral" : after < before ? "loosened" : after > before ? "tightened" : "neutral",
     });
   }
   compareNumber(changes, {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { details, formatDuration, table } from "../../src/markdown/blocks.js";
 import { codeBlock, codeSpan, escapeHtml, escapeText, htmlCode, mermaidText } from "../../src/markdown/escape.js";
 import { findMarkdownProblems, findRenderedProblems } from "../support/gfm.js";
+import { hostileText } from "../support/hostile.js";
 
 const J = "\u2060";
 const html = (md: string) => (marked.parse(md, { gfm: true, async: false }) as string).trim();
@@ -75,19 +76,6 @@ describe("formatDuration", () => {
     expect([formatDuration(30), formatDuration(480), formatDuration(90), formatDuration(7260)]).toEqual(["30s", "8m", "1m 30s", "2h 1m"]);
   });
 });
-
-/** Pieces that mean something to Markdown, HTML or GitHub. */
-export const HOSTILE_PIECES = [
-  "<img src=https://t.example/p.png>", "</details>", "<details open>", "</summary>", "<summary>", "<script>alert(1)</script>",
-  "`", "``", "```", "````", "~~~", "|", "\n", "\r", "\r\n", "@octocat", "@org/team", "#123", "org/repo#9", "<!--", "-->",
-  "&#64;x", "&lt;", "&", "\\", "*", "_", "~", "[x](https://evil.example)", "![i](https://t.example/p.png)", "<https://e.example>",
-  " ", "a", "é", "\u2028", ":", "%%", "-", "# ", "> ", "1. ", "<a href=x>", "</code>", "<code>", "\t", "    ",
-] as const;
-
-export const hostileText = fc.oneof(
-  { weight: 4, arbitrary: fc.array(fc.constantFrom(...HOSTILE_PIECES), { maxLength: 8 }).map((parts) => parts.join("")) },
-  { weight: 1, arbitrary: fc.string({ maxLength: 24 }) },
-);
 
 describe("escaping (property)", () => {
   it("every context stays inert for any repository text", () => {

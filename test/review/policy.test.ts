@@ -94,3 +94,24 @@ describe("interval changes are judged by what Flagger schedules (flagger-schedul
     expect(slower?.effect).toBe("neutral");
   });
 });
+
+describe("text that is true", () => {
+  it("does not call maxWeight removed while it is still set: the strategy no longer reads it", () => {
+    const blueGreen = withAnalysis({ stepWeight: undefined, iterations: 10 });
+    expect(blueGreen.analysis?.maxWeight).toBe(50);
+    const change = buildPolicyDiff({ base, head: blueGreen }).find((c) => c.field === "analysis.maxWeight")!;
+    expect(change.summary).not.toMatch(/removed/);
+    expect(change.summary).toBe("the canary's weight cap (50%) no longer applies: iterations route by test or all at once, not by weight steps (maxWeight 50 is still set but unused).");
+    expect(buildPolicyDiff({ base: blueGreen, head: base }).find((c) => c.field === "analysis.maxWeight")!.summary).toBe(
+      "the canary's traffic now climbs to 50% (before, iterations route by test or all at once, not by weight steps).",
+    );
+  });
+
+  it("does not call an interval the CRD refuses (1x, left out of the model) unset", () => {
+    // What the model holds when the manifest says `interval: 1x`: the CRD's pattern drops it.
+    const refused = withAnalysis({ interval: undefined });
+    const change = buildPolicyDiff({ base, head: refused }).find((c) => c.field === "analysis.interval")!;
+    expect(change.summary).not.toContain("(unset)");
+    expect(change.summary).toBe("interval changed from 1m to a missing or invalid value: the API server rejects a Canary without a valid interval (it requires digits followed by m or s).");
+  });
+});
