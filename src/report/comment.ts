@@ -18,6 +18,7 @@ import { countBySeverity, type Finding } from "../canary/findings.js";
 import { GITHUB_LIMITS, REPORT_LIMITS } from "../limits.js";
 import { details, plural, table } from "../markdown/blocks.js";
 import { codeSpan, escapeHtml, escapeText, htmlCode } from "../markdown/escape.js";
+import { linkFlaggerSources } from "../markdown/flagger-source.js";
 import type { CanaryChange, ReviewModel } from "../review/review.js";
 import { FINDING_CODES } from "../validate/codes.js";
 import { truncateMarkdown } from "./budget.js";
@@ -427,7 +428,7 @@ const SEVERITY_ICON: Record<Finding["severity"], string> = { error: "❌", warni
 export function renderFindingsTable(params: { findings: readonly Finding[]; file: string; blobUrl?: string; docsUrl?: string }): string {
   const rows = params.findings.map((f) => {
     const location = params.blobUrl ? `[${f.line}](${params.blobUrl}/${encodePath(params.file)}#L${f.line})` : `${f.line}`;
-    return [SEVERITY_ICON[f.severity], location, `[${codeSpan(f.code)}](${ruleUrl(f.code, params.docsUrl)})`, escapeText(f.message)];
+    return [SEVERITY_ICON[f.severity], location, `[${codeSpan(f.code)}](${ruleUrl(f.code, params.docsUrl)})`, linkFlaggerSources(escapeText(f.message))];
   });
   return table({ headers: ["", "Line", "Code", "Finding"], rows });
 }

@@ -13,5 +13,5 @@ export function ruleUrl(code: string, docsUrl: string = DOCS_URL): string {
   return `${docsUrl}/rules.md#${code.toLowerCase().replace(/[^a-z0-9_-]/g, "")}`;
 }
 
-/** Flagger's source at the version canary-bot models. */
-export const FLAGGER_SOURCE_URL = "https://github.com/fluxcd/flagger/blob/v1.44.0";
+/** Flagger's source at the version canary-bot models (the links of cited files). */
+export { FLAGGER_SOURCE_URL } from "../markdown/flagger-source.js";

@@ -8,6 +8,7 @@ import type { CanaryAnalysis } from "../canary/crd.js";
 import type { ControllerSettings } from "../canary/settings.js";
 import { details, formatDuration, plural } from "../markdown/blocks.js";
 import { codeBlock, codeSpan, escapeText } from "../markdown/escape.js";
+import { linkFlaggerSources } from "../markdown/flagger-source.js";
 import { findApiServerRejection, rankForReader, type CanaryExtrasView, type CanarySection, type CanarySummary } from "../report/comment.js";
 import { REVIEW_LIMITS } from "../limits.js";
 import { diffGeneratedResources, type ResourceDiff } from "../routing/diff.js";
@@ -72,7 +73,7 @@ export function buildCanaryExtras(params: { change: CanaryChange; settings: Cont
   const before = base ? simulateRollout({ resolved: base, settings }) : undefined;
   const sections: CanarySection[] = [];
 
-  // Session affinity, mirroring and A/B routes exist only after a SetRoutes (flagger-routing.md
+  // Session affinity, mirroring and A/B routes exist only after a SetRoutes (docs/flagger-routing.md
   // §4.6, §8), so the resources are shown as created and as they are on the first traffic step.
   const during = firstTrafficStep(timeline);
   const headInit = forComment(generateRoutingResources({ resolved: head, settings }));
@@ -218,7 +219,7 @@ function forComment(generated: GeneratedRouting): GeneratedRouting {
 
 function renderGenerated(init: GeneratedRouting, during: GeneratedRouting | undefined, routes: RouteWeights | undefined): string {
   const parts: string[] = ["Every object also carries a controller ownerReference to the Canary (left out here; `canary-bot generate` prints it)."];
-  if (init.notes.length > 0) parts.push(init.notes.map((n) => `- ${escapeText(n)}`).join("\n"));
+  if (init.notes.length > 0) parts.push(init.notes.map((n) => `- ${linkFlaggerSources(escapeText(n))}`).join("\n"));
   parts.push(`As Flagger creates them (provider ${codeSpan(init.provider)}):\n\n${codeBlock("yaml", renderResourcesYaml(init.resources))}`);
   if (during && routes) {
     // Only the objects a SetRoutes rewrites differ from the created ones; print just those.

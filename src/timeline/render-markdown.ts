@@ -7,6 +7,7 @@
 import { TIMELINE_RENDER_LIMITS } from "../limits.js";
 import { formatDuration, table } from "../markdown/blocks.js";
 import { codeBlock, escapeText, mermaidText } from "../markdown/escape.js";
+import { linkFlaggerSources } from "../markdown/flagger-source.js";
 import type { Timeline, TimelineTick } from "./types.js";
 
 /** Consecutive ticks that look the same in the table (an iteration run, a repeated failure). */
@@ -29,7 +30,7 @@ export interface TimelineMarkdownOptions {
 export function renderTimelineMarkdown(timeline: Timeline, options: TimelineMarkdownOptions = {}): string {
   const parts = [renderFigures(timeline)];
   if (timeline.stall) {
-    parts.push(`> [!WARNING]\n> This rollout never finishes: from tick ${timeline.stall.tick} (${timeline.stall.phase}) ${escapeText(timeline.stall.reason)}`);
+    parts.push(`> [!WARNING]\n> This rollout never finishes: from tick ${timeline.stall.tick} (${timeline.stall.phase}) ${linkFlaggerSources(escapeText(timeline.stall.reason))}`);
   }
   if (options.diagram !== false) {
     const chart = renderWeightChart(timeline);
@@ -37,7 +38,7 @@ export function renderTimelineMarkdown(timeline: Timeline, options: TimelineMark
     parts.push(codeBlock("mermaid", renderTimelineMermaid(timeline)));
   }
   if (options.table !== false) parts.push(renderTickTable(timeline));
-  if (timeline.notes.length > 0) parts.push(timeline.notes.map((n) => `- ${escapeText(n)}`).join("\n"));
+  if (timeline.notes.length > 0) parts.push(timeline.notes.map((n) => `- ${linkFlaggerSources(escapeText(n))}`).join("\n"));
   return parts.join("\n\n");
 }
 
@@ -173,7 +174,7 @@ function trafficLabel(timeline: Timeline, tick: TimelineTick): string {
 }
 
 function describeRoutes(timeline: Timeline, tick: TimelineTick): string {
-  // In A/B testing Flagger's SetRoutes(0, 100) writes the match routes only (flagger-routing.md §4.3).
+  // In A/B testing Flagger's SetRoutes(0, 100) writes the match routes only (docs/flagger-routing.md §4.3).
   if (tick.canaryWeight === 100 && routesByMatch(timeline)) return "matching requests → canary, others → primary";
   return `${tick.primaryWeight} / ${tick.canaryWeight}${tick.mirrored ? " (mirrored)" : ""}`;
 }
