@@ -9,7 +9,7 @@
 import { formatPath, type PathSegment } from "./findings.js";
 import { anyObject, arr, bool, intOrString, map, num, obj, str, type Infer, type Schema, type SchemaContext } from "./schema.js";
 
-/** The CRD's duration pattern, anchored at the start only (flagger-scheduler.md §1.0). */
+/** The CRD's duration pattern, anchored at the start only (docs/flagger-scheduler.md §1.0). */
 export const CRD_DURATION = {
   regex: /^[0-9]+(m|s)/,
   describe: "digits followed by m or s; note that hours such as 1h are rejected",
@@ -420,7 +420,7 @@ const analysis = obj(
   {
     refine: (raw, _read, ctx, path) => {
       // The CRD's oneOf of required sets [interval, threshold, X] for X in iterations, stepWeight,
-      // stepWeights: presence counts, not value (flagger-scheduler.md §1.3).
+      // stepWeights: presence counts, not value (docs/flagger-scheduler.md §1.3).
       for (const field of ["interval", "threshold"] as const) {
         if (!(field in raw)) {
           ctx.issues.push({

@@ -1,6 +1,6 @@
 /**
  * Duration strings as Flagger and its metric back ends read them. The CRD only checks that a
- * duration *starts* with digits and m or s (flagger-scheduler.md §1.0), so `5mins`, `10ms` and
+ * duration *starts* with digits and m or s (docs/flagger-scheduler.md §1.0), so `5mins`, `10ms` and
  * `1m30s` all reach Flagger; what happens next depends on who parses the string:
  * - Flagger itself (analysis interval, webhook timeout) and the datadog, cloudwatch, newrelic,
  *   dynatrace and splunk metric providers use Go's `time.ParseDuration`;
@@ -77,12 +77,12 @@ export function parsePrometheusDuration(text: string): number | undefined {
   return total;
 }
 
-/** Flagger's default and minimum analysis interval (`GetAnalysisInterval`, flagger-scheduler.md §0). */
+/** Flagger's default and minimum analysis interval (`GetAnalysisInterval`, docs/flagger-scheduler.md §0). */
 export const DEFAULT_ANALYSIS_INTERVAL_MS = 60_000;
 export const MINIMUM_ANALYSIS_INTERVAL_MS = 10_000;
 
 /**
- * The analysis interval Flagger schedules with (`GetAnalysisInterval`, flagger-scheduler.md §0): an
+ * The analysis interval Flagger schedules with (`GetAnalysisInterval`, docs/flagger-scheduler.md §0): an
  * empty or unparsable interval is 60s, anything below 10s is 10s.
  */
 export function resolveAnalysisIntervalMs(interval: string | undefined): number {

@@ -71,7 +71,7 @@ function withoutGoYamlV2Differences(tags: Tags): Tags {
 
 const COMMENTED_CANARY = /^\s*#\s*kind:\s*Canary\b/m;
 
-/** The Go text/template functions Flagger defines for metric queries (flagger-scheduler.md §6.3). */
+/** The Go text/template functions Flagger defines for metric queries (docs/flagger-scheduler.md §6.3). */
 const FLAGGER_TEMPLATE_ACTION = /^(?:namespace|name|target|service|ingress|route|interval|variables\.[A-Za-z0-9_]+)$/;
 /** `{{ … }}` actions; a Helm one refers to `.Something`, a `$variable`, or is a control keyword. */
 const TEMPLATE_ACTION = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/g;

@@ -180,7 +180,7 @@ export function resolveCanary(params: { canary: CanaryModel; index: RepositoryIn
 /**
  * ConfigMaps and Secrets a workload's pod template refers to through volumes, projected volumes,
  * env valueFrom and envFrom, in containers and init containers (what Flagger's config tracker
- * copies to `-primary`, flagger-routing.md §3.1).
+ * copies to `-primary`, docs/flagger-routing.md §3.1).
  */
 export function listConfigReferences(workload: Record<string, unknown>): Array<{ kind: "ConfigMap" | "Secret"; name: string; optional: boolean }> {
   const out = new Map<string, { kind: "ConfigMap" | "Secret"; name: string; optional: boolean }>();

@@ -144,7 +144,7 @@ export interface NumberOptions {
   crd: "number" | "integer";
   /**
    * The Go field is an integer although the CRD says "number": a fraction passes the API server but
-   * Flagger cannot decode the object (flagger-scheduler.md §1.0).
+   * Flagger cannot decode the object (docs/flagger-scheduler.md §1.0).
    */
   goInteger?: boolean;
   minimum?: number;

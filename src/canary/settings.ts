@@ -41,7 +41,7 @@ export function resolveProvider(spec: { provider?: string } | undefined, setting
 
 /**
  * The router family of a provider string, matched the way Flagger's router factory does
- * (flagger-routing.md §0): exact names, prefixes for appmesh:v1beta2, smi:*, gloo*, gatewayapi:*,
+ * (docs/flagger-routing.md §0): exact names, prefixes for appmesh:v1beta2, smi:*, gloo*, gatewayapi:*,
  * and Istio for anything unknown.
  */
 export type RouterFamily =
@@ -62,7 +62,7 @@ export type RouterFamily =
   | "kubernetes";
 
 export function routerFamily(provider: string): RouterFamily {
-  // A bare `gatewayapi` matches no router case and falls back to Istio (flagger-scheduler.md §1.1).
+  // A bare `gatewayapi` matches no router case and falls back to Istio (docs/flagger-scheduler.md §1.1).
   if (provider.startsWith("gatewayapi:")) return "gatewayapi";
   if (provider.startsWith("smi:")) return "smi";
   if (provider.startsWith("gloo")) return "gloo";

@@ -22,7 +22,7 @@ const glob = z
 
 /**
  * Values Flagger's `-mesh-provider` flag accepts: the CRD's providers, plus the prefix forms its
- * router factory matches (flagger-routing.md §0): `smi:<version>:<mesh>`, `gatewayapi:<version>`,
+ * router factory matches (docs/flagger-routing.md §0): `smi:<version>:<mesh>`, `gatewayapi:<version>`,
  * `appmesh:<version>`, `gloo:<…>`.
  */
 const MESH_PROVIDER = new RegExp(`^(?:${PROVIDERS.map((p) => p.replace(/[.]/g, "\\$&")).join("|")}|smi:[^:\\s]+(?::[^\\s]+)?|gatewayapi:[^\\s]+|appmesh:[^\\s]+|gloo:[^\\s]+)$`);

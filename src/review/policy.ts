@@ -227,7 +227,7 @@ function compareMetrics(changes: PolicyChange[], before: CanaryMetric[], after: 
 /**
  * A threshold is loosened when the accepted range grows: a lower minimum, a higher maximum, or a
  * bound removed. Legacy `threshold` is a minimum for request-success-rate and a maximum for every
- * other metric (flagger-scheduler.md §6.5).
+ * other metric (docs/flagger-scheduler.md §6.5).
  */
 function describeThresholdChange(name: string, before: CanaryMetric, after: CanaryMetric): PolicyChange | undefined {
   const range = (m: CanaryMetric) => {

@@ -1,5 +1,5 @@
 /**
- * Contour HTTPProxy (flagger-routing.md §7; `contour.go`): one weighted route, or a header route
+ * Contour HTTPProxy (docs/flagger-routing.md §7; `contour.go`): one weighted route, or a header route
  * before it for A/B, each service carrying Linkerd's `l5d-dst-override` header.
  */
 import { record } from "../canary/resolve.js";

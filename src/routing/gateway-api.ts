@@ -1,6 +1,6 @@
 /**
  * Gateway API: the HTTPRoute Flagger writes for `gatewayapi:v1` (and its `v1beta1` twin),
- * flagger-routing.md §5.
+ * docs/flagger-routing.md §5.
  */
 import { parseGoDuration } from "../canary/duration.js";
 import type { ResolvedCanary } from "../canary/resolve.js";
@@ -19,7 +19,7 @@ export function generateGatewayApiRoutes(input: RoutingInput): ProviderRouting {
   const names = buildServiceNames(resolved);
   const gatewayRefs = service.gatewayRefs ?? [];
   if (gatewayRefs.length === 0) {
-    notes.push('service.gatewayRefs is empty: Flagger fails with "GatewayRefs must be specified when using Gateway API as a provider." and writes no HTTPRoute (flagger-routing.md §5).');
+    notes.push('service.gatewayRefs is empty: Flagger fails with "GatewayRefs must be specified when using Gateway API as a provider." and writes no HTTPRoute (Flagger v1.44 pkg/router/gateway_api.go).');
     return { resources: [], notes };
   }
   const apiVersion = resolved.provider.startsWith("gatewayapi:v1beta1") ? "gateway.networking.k8s.io/v1beta1" : "gateway.networking.k8s.io/v1";
@@ -42,13 +42,13 @@ export function generateGatewayApiRoutes(input: RoutingInput): ProviderRouting {
     // Conversion errors in analysis.match are ignored by Flagger: the rule falls back to the plain
     // service/default match (§5 QUIRK).
     const converted = convertAnalysisMatches(analysisMatch);
-    if (converted === undefined) notes.push("An analysis.match header or query parameter uses a match type other than exact or regex: Flagger drops the A/B condition, so once the test starts ALL traffic goes to the canary (flagger-routing.md §5 QUIRK).");
+    if (converted === undefined) notes.push("An analysis.match header or query parameter uses a match type other than exact or regex: Flagger drops the A/B condition, so once the test starts ALL traffic goes to the canary (Flagger v1.44 pkg/router/gateway_api.go).");
     const abMatches = converted === undefined ? defaultMatches : mergeMatches(converted, defaultMatches, ["headers", "queryParams"]);
     rules = [rule(abMatches, [backend(names.primary, routes.primaryWeight), backend(names.canary, routes.canaryWeight)]), rule(defaultMatches, [backend(names.primary, 100)])];
   } else {
     const weighted = [backend(names.primary, routes.primaryWeight), backend(names.canary, routes.canaryWeight)];
     const mirror = routes.mirrored && (spec.analysis?.iterations ?? 0) > 0 ? [{ type: "RequestMirror", requestMirror: { backendRef: { group: "", kind: "Service", name: names.canary, port } } }] : [];
-    if (routes.mirrored && mirror.length === 0) notes.push("The Gateway API router mirrors only for blue/green (iterations > 0): a progressive mirror step is never applied (flagger-routing.md §5 QUIRK).");
+    if (routes.mirrored && mirror.length === 0) notes.push("The Gateway API router mirrors only for blue/green (iterations > 0): a progressive mirror step is never applied (Flagger v1.44 pkg/router/gateway_api.go).");
     const affinity = spec.analysis?.sessionAffinity;
     if (affinity?.cookieName && input.routes !== undefined) {
       rules = buildStickyRules({ resolved, rule, weighted, serviceMatches, defaultMatches, routes, notes, backend: (n, w) => backend(n, w) });
@@ -112,7 +112,7 @@ function buildStickyRules(params: {
     rules.push(rule(defaultMatches, [primaryBackend, canaryBackend]));
     return rules;
   }
-  notes.push("At canary weight 0 after a run, Flagger expires the run's cookie with a rule that matches it (flagger-routing.md §5).");
+  notes.push("At canary weight 0 after a run, Flagger expires the run's cookie with a rule that matches it (Flagger v1.44 pkg/router/gateway_api.go).");
   return [rule(cookieMatches(cookie), weighted, [{ type: "ResponseHeaderModifier", responseHeaderModifier: { add: [{ name: "Set-Cookie", value: `${cookie}; Max-Age=-1` }] } }]), rule(defaultMatches, weighted)];
 }
 

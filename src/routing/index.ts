@@ -1,6 +1,6 @@
 /**
  * Everything Flagger creates for one Canary: the Kubernetes objects (Services, primary workload
- * and autoscaler) and the routing objects of its provider (flagger-routing.md §0). A provider
+ * and autoscaler) and the routing objects of its provider (docs/flagger-routing.md §0). A provider
  * canary-bot does not render gets a note, never silence.
  */
 import { routerFamily } from "../canary/settings.js";

@@ -1,5 +1,5 @@
 /**
- * Istio: the two DestinationRules and the VirtualService Flagger writes (flagger-routing.md §4),
+ * Istio: the two DestinationRules and the VirtualService Flagger writes (docs/flagger-routing.md §4),
  * as Reconcile creates them, or after a SetRoutes with given weights (§8): weighted canary and
  * blue/green, A/B matches, mirroring, session affinity cookies, delegation, TCP.
  */
@@ -47,7 +47,7 @@ export function generateIstioRoutes(input: RoutingInput): ProviderRouting {
         ],
       },
     ];
-    if (routes.mirrored) notes.push("Istio does not mirror TCP traffic: the mirror flag has no effect (flagger-routing.md §4.2).");
+    if (routes.mirrored) notes.push("Istio does not mirror TCP traffic: the mirror flag has no effect (Flagger v1.44 pkg/router/istio.go).");
   } else {
     spec.http = buildHttpRoutes({ resolved, names, routes, destination, setRoutes: input.routes !== undefined, notes });
   }
@@ -109,7 +109,7 @@ function buildHttpRoutes(params: {
 
   // A/B (§4.4): the router looks only at analysis.match, whatever the strategy (§1.6 QUIRK).
   if (analysisMatch.length > 0) {
-    if (routes.mirrored) notes.push("With analysis.match the A/B layout replaces everything: no mirror is written (flagger-routing.md §4.5).");
+    if (routes.mirrored) notes.push("With analysis.match the A/B layout replaces everything: no mirror is written (Flagger v1.44 pkg/router/istio.go).");
     return [
       common(mergeMatches(analysisMatch, serviceMatch), weighted(routes.primaryWeight, routes.canaryWeight)),
       // The fallback's single primary destination carries the primary weight (§4.4 QUIRK).
@@ -124,7 +124,7 @@ function buildHttpRoutes(params: {
   const sticky = affinity && params.setRoutes ? buildStickyRoutes({ resolved, common, weighted, routes, serviceMatch, notes: stickyNotes }) : undefined;
   if (sticky === "failed") {
     notes.push(
-      `analysis.sessionAffinity.primaryCookieName is set but analysis.interval (${JSON.stringify(spec.analysis?.interval ?? "")}) is not a Go duration: Flagger's SetRoutes fails with "failed to parse canary interval" and leaves the VirtualService as it was, shown here as on initialization (flagger-routing.md §4.6). Set analysis.interval, e.g. 1m.`,
+      `analysis.sessionAffinity.primaryCookieName is set but analysis.interval (${JSON.stringify(spec.analysis?.interval ?? "")}) is not a Go duration: Flagger's SetRoutes fails with "failed to parse canary interval" and leaves the VirtualService as it was, shown here as on initialization (Flagger v1.44 pkg/router/istio.go). Set analysis.interval, e.g. 1m.`,
     );
     return [common(serviceMatch, weighted(100, 0))];
   }
@@ -180,7 +180,7 @@ function buildStickyRoutes(params: {
     return http;
   }
   // Weight 0 after a run: the previous cookie is expired by a route-level Set-Cookie (§4.6).
-  notes.push("At canary weight 0 after a run, Flagger expires the run's cookie with a route that matches it; before any run the two routes are identical (flagger-routing.md §4.6 QUIRK).");
+  notes.push("At canary weight 0 after a run, Flagger expires the run's cookie with a route that matches it; before any run the two routes are identical (Flagger v1.44 pkg/router/istio.go).");
   const weightedRoute = common(serviceMatch, weighted(routes.primaryWeight, routes.canaryWeight));
   const expire = common(cookieMatch(cookie), weighted(routes.primaryWeight, routes.canaryWeight));
   const expiry = `${cookie}; Max-Age=-1`;

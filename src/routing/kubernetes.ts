@@ -1,5 +1,5 @@
 /**
- * The objects every provider gets (flagger-routing.md §1–§3): the apex, `-primary` and `-canary`
+ * The objects every provider gets (docs/flagger-routing.md §1–§3): the apex, `-primary` and `-canary`
  * Services (`KubernetesDefaultRouter`), the primary Deployment or DaemonSet with its ConfigMap and
  * Secret copies, and the primary HPA or KEDA ScaledObject. Also the naming, selector and metadata
  * helpers the mesh generators share.
@@ -123,7 +123,7 @@ export function generateKubernetesResources(input: RoutingInput): ProviderRoutin
   ];
   if (resolved.apexService) {
     notes.push(
-      `Service ${names.apex} exists in the repository: Flagger adopts it instead of creating it, switches its selector to the primary pods and replaces its ports, and keeps its type, labels and other fields, without an owner reference (flagger-routing.md §1.4).`,
+      `Service ${names.apex} exists in the repository: Flagger adopts it instead of creating it, switches its selector to the primary pods and replaces its ports, and keeps its type, labels and other fields, without an owner reference (Flagger v1.44 pkg/router/util.go).`,
     );
   }
   if (resolved.target && label.known) {
@@ -227,7 +227,7 @@ function buildPrimaryWorkload(params: { resolved: ResolvedCanary; settings: Cont
       const document = resolved.configs.get(`${reference.kind}/${reference.name}`);
       if (!document) {
         notes.push(
-          `The ${reference.kind} ${reference.name} the target uses is not in the repository: if it exists in the cluster Flagger copies it to ${reference.name}-primary and points the primary at the copy${reference.optional ? "" : "; if it does not, Flagger fails to create the primary"} (flagger-routing.md §3.1). Neither is shown.`,
+          `The ${reference.kind} ${reference.name} the target uses is not in the repository: if it exists in the cluster Flagger copies it to ${reference.name}-primary and points the primary at the copy${reference.optional ? "" : "; if it does not, Flagger fails to create the primary"} (Flagger v1.44 pkg/canary/deployment_controller.go). Neither is shown.`,
         );
         continue;
       }

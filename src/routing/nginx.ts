@@ -1,6 +1,6 @@
 /**
  * NGINX: the canary Ingress `<ingressRef.name>-canary`, cloned from the user's Ingress with its
- * backends pointed at the canary Service and the canary annotations (flagger-routing.md §6).
+ * backends pointed at the canary Service and the canary annotations (docs/flagger-routing.md §6).
  */
 import { readStringMap } from "../canary/model.js";
 import { list, record } from "../canary/resolve.js";

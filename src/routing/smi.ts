@@ -1,5 +1,5 @@
 /**
- * SMI TrafficSplit for linkerd, osm and smi:* providers (flagger-routing.md §7; `smi.go`,
+ * SMI TrafficSplit for linkerd, osm and smi:* providers (docs/flagger-routing.md §7; `smi.go`,
  * `smi_v1alpha2.go`, `smi_v1alpha3.go`): canary backend first, weights rewritten by SetRoutes.
  */
 import { buildOwnerReference, buildServiceNames, namespaceOf } from "./kubernetes.js";

@@ -1,6 +1,6 @@
 /**
  * The shape of generated routing resources. One generator per provider (one file each) turns a
- * resolved Canary into the Kubernetes objects Flagger creates (flagger-routing.md); index.ts picks
+ * resolved Canary into the Kubernetes objects Flagger creates (docs/flagger-routing.md); index.ts picks
  * the generators for a Canary's provider and puts the results together.
  */
 import type { ResolvedCanary } from "../canary/resolve.js";
@@ -22,7 +22,7 @@ export interface KubernetesObject {
 }
 
 /**
- * The routes of a SetRoutes call (flagger-routing.md §8). Absent: the objects as Reconcile
+ * The routes of a SetRoutes call (docs/flagger-routing.md §8). Absent: the objects as Reconcile
  * creates them on initialization (primary 100, canary 0, no mirror).
  */
 export interface RouteWeights {

@@ -1,6 +1,6 @@
 /**
  * The queries Flagger runs for a Canary's metrics, rendered with the Canary's values
- * (flagger-scheduler.md §6): the built-in `request-success-rate` and `request-duration` of the
+ * (docs/flagger-scheduler.md §6): the built-in `request-success-rate` and `request-duration` of the
  * observer its provider selects, inline `query` metrics, and `templateRef` metrics with their
  * MetricTemplate's query when the template is in the repository.
  */
@@ -169,8 +169,8 @@ export function renderQueryTemplate(template: string, values: TemplateValues): {
       default:
         // Flagger executes the template with nil data and missingkey=error (§6.3): a field
         // reference is a render error, an undefined function a parse error — both a failed check.
-        if (/^\.[A-Za-z_]\w*$/.test(expression)) problems.push(`${whole}: Flagger's template variables are functions and the template data is nil, so this is a render error and every check fails; write {{ ${expression.slice(1)} }} (flagger-scheduler.md §6.3).`);
-        else if (/^[A-Za-z_]\w*$/.test(expression) && !GO_TEMPLATE_BUILTINS.has(expression)) problems.push(`${whole}: ${expression} is not one of Flagger's template functions (name, namespace, target, service, ingress, route, interval, variables), so the template does not parse and every check fails (flagger-scheduler.md §6.3).`);
+        if (/^\.[A-Za-z_]\w*$/.test(expression)) problems.push(`${whole}: Flagger's template variables are functions and the template data is nil, so this is a render error and every check fails; write {{ ${expression.slice(1)} }} (Flagger v1.44 pkg/metrics/observers/render.go).`);
+        else if (/^[A-Za-z_]\w*$/.test(expression) && !GO_TEMPLATE_BUILTINS.has(expression)) problems.push(`${whole}: ${expression} is not one of Flagger's template functions (name, namespace, target, service, ingress, route, interval, variables), so the template does not parse and every check fails (Flagger v1.44 pkg/metrics/observers/render.go).`);
         else problems.push(`${whole}: canary-bot does not evaluate this template expression; shown as written.`);
         return whole;
     }
@@ -223,7 +223,7 @@ export function buildMetricQueries(params: { resolved: ResolvedCanary; settings:
       }
       const rendered = renderQueryTemplate(template, values);
       const notes = [unitNote(observer, builtin), ...legacyThresholdNote(metric, builtin), ...namespaceNote, ...knativeNote(resolved, observer)];
-      if (metric.query || metric.templateRef) notes.push(`Named like a built-in metric and also has a ${metric.query ? "query" : "templateRef"}: Flagger runs both the built-in ${builtin} check and that query, and each can fail the tick (flagger-scheduler.md §2). Rename the metric to run only the query.`);
+      if (metric.query || metric.templateRef) notes.push(`Named like a built-in metric and also has a ${metric.query ? "query" : "templateRef"}: Flagger runs both the built-in ${builtin} check and that query, and each can fail the tick (Flagger v1.44 pkg/controller/scheduler.go). Rename the metric to run only the query.`);
       out.push({ name, source: "builtin", provider: observer, interval, query: rendered.query, ...range, notes });
     }
     if (metric.query) {
@@ -241,7 +241,7 @@ export function buildMetricQueries(params: { resolved: ResolvedCanary; settings:
     if (metric.templateRef) {
       const template = resolved.metricTemplates[index];
       const notes: string[] = [];
-      if (!metric.interval) notes.push("No interval: `{{ interval }}` renders empty (e.g. `[]`), Prometheus rejects the query (other providers cannot parse the empty look-back), and every check fails. Set interval, e.g. 1m (flagger-scheduler.md §2, §3.9).");
+      if (!metric.interval) notes.push("No interval: `{{ interval }}` renders empty (e.g. `[]`), Prometheus rejects the query (other providers cannot parse the empty look-back), and every check fails. Set interval, e.g. 1m (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go).");
       notes.push(...legacyThresholdNote(metric, undefined), ...namespaceNote);
       if (!template) {
         notes.push(`MetricTemplate ${metric.templateRef.namespace ? `${metric.templateRef.namespace}/` : ""}${metric.templateRef.name ?? ""} is not in the repository: its query cannot be shown.`);
@@ -266,7 +266,7 @@ export function buildMetricQueries(params: { resolved: ResolvedCanary; settings:
         provider: "none",
         ...range,
         notes: [
-          `Not a built-in metric (request-success-rate, request-duration) and no query or templateRef: Flagger reports "no usable metrics template and query were configured" and counts a failed check on every tick (flagger-scheduler.md §2). Add a templateRef or use a built-in name.`,
+          `Not a built-in metric (request-success-rate, request-duration) and no query or templateRef: Flagger reports "no usable metrics template and query were configured" and counts a failed check on every tick (Flagger v1.44 pkg/controller/scheduler.go). Add a templateRef or use a built-in name.`,
         ],
       });
     }
@@ -278,10 +278,10 @@ export function buildMetricQueries(params: { resolved: ResolvedCanary; settings:
 function legacyThresholdNote(metric: CanaryMetric, builtin: BuiltinName | undefined): string[] {
   if (metric.thresholdRange) return [];
   const value = metric.threshold ?? 0;
-  if (builtin === "request-success-rate") return [`No thresholdRange: the legacy threshold ${value} is a minimum (fails when the rate is below ${value}%) (flagger-scheduler.md §6.5).`];
+  if (builtin === "request-success-rate") return [`No thresholdRange: the legacy threshold ${value} is a minimum (fails when the rate is below ${value}%) (Flagger v1.44 pkg/controller/scheduler_metrics.go).`];
   const unit = builtin === "request-duration" ? " ms" : "";
   const always = value === 0 ? `, so it fails whenever the value is above 0${unit}` : "";
-  return [`No thresholdRange: the legacy threshold ${value}${unit} is a maximum${always} (flagger-scheduler.md §2, §6.5). Set thresholdRange.`];
+  return [`No thresholdRange: the legacy threshold ${value}${unit} is a maximum${always} (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go). Set thresholdRange.`];
 }
 
 /** §6.2: Knative's `route` is the Service's latest created revision, known only in the cluster. */

@@ -41,7 +41,7 @@ export function renderTimelineText(timeline: Timeline): string {
 /** The metric queries for a terminal: one line per query (ready to paste into Prometheus), then its notes. */
 export function renderMetricQueriesText(queries: readonly MetricQuery[]): string {
   if (queries.length === 0) return "";
-  const lines = ["metric queries (flagger-scheduler.md §6):"];
+  const lines = ["metric queries (Flagger v1.44 pkg/controller/scheduler_metrics.go):"];
   for (const q of queries) {
     const kind = q.source === "builtin" ? `built-in, ${q.provider}` : q.source === "template" ? `MetricTemplate, ${q.provider}` : q.provider === "none" ? "no query" : "inline query";
     const range = q.thresholdRange ? `, passes when ${[q.thresholdRange.min !== undefined ? `>= ${q.thresholdRange.min}` : "", q.thresholdRange.max !== undefined ? `<= ${q.thresholdRange.max}` : ""].filter(Boolean).join(" and ") || "always"}` : "";

@@ -1,6 +1,6 @@
 /**
  * A pure simulation of Flagger's scheduler (`pkg/controller/scheduler.go: advanceCanary`, v1.44)
- * for one new revision of one Canary, tick by tick, following flagger-scheduler.md §3.
+ * for one new revision of one Canary, tick by tick, following docs/flagger-scheduler.md §3.
  *
  * Tick 0 is the tick on which Flagger detects the new revision; every later tick is one
  * `analysis.interval` later. Readiness is assumed (every workload becomes ready within a tick),
@@ -150,14 +150,14 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
 
   if (spec.suspend === true) {
     push(0, initialState("Initialized"), [], [], ["The Canary is suspended: every tick only emits \"skipping canary run as object is suspended\"."]);
-    return { ticks, stall: { tick: 0, phase: "Initialized", reason: "spec.suspend is true: Flagger skips every tick until it is unset (flagger-scheduler.md §3.7)." }, outcome: "stalled" };
+    return { ticks, stall: { tick: 0, phase: "Initialized", reason: "spec.suspend is true: Flagger skips every tick until it is unset (Flagger v1.44 pkg/controller/scheduler.go)." }, outcome: "stalled" };
   }
   // A primary readiness threshold over 100 never lets the primary count as ready (§2, §3.6): every
   // tick returns at step 4, before detection. skipAnalysis skips IsPrimaryReady entirely (§3.7).
   if (plan.kind !== "skip-analysis" && (spec.analysis?.primaryReadyThreshold ?? 0) > 100) {
     const state = initialState("Initialized");
     push(0, state, [], [], ["The primary never counts as ready (primaryReadyThreshold > 100): every tick returns before detecting the new revision."]);
-    return { ticks, stall: { tick: 0, phase: "Initialized", reason: "primaryReadyThreshold is over 100, so the primary never counts as ready and Flagger never starts the rollout (flagger-scheduler.md §2, §3.6)." }, outcome: "stalled" };
+    return { ticks, stall: { tick: 0, phase: "Initialized", reason: "primaryReadyThreshold is over 100, so the primary never counts as ready and Flagger never starts the rollout (Flagger v1.44 pkg/controller/scheduler.go, pkg/canary/deployment_ready.go)." }, outcome: "stalled" };
   }
 
   // Tick 0: detection. Confirm-rollout gates, then Progressing with counters at 0 (§3.2 step 6).
@@ -167,7 +167,7 @@ function runScheduler(context: RunContext, failFrom: number | undefined): Run {
   // IsCanaryReady (step 8) runs before the skipAnalysis path (step 9), so it blocks that path too.
   if ((spec.analysis?.canaryReadyThreshold ?? 0) > 100) {
     push(1, state, [], [], ["The canary never counts as ready (canaryReadyThreshold > 100): the tick returns early."]);
-    return { ticks, stall: { tick: 1, phase: "Progressing", reason: "canaryReadyThreshold is over 100, so the canary never counts as ready: every tick returns before the analysis, with no rollback (flagger-scheduler.md §2, §3.6)." }, outcome: "stalled" };
+    return { ticks, stall: { tick: 1, phase: "Progressing", reason: "canaryReadyThreshold is over 100, so the canary never counts as ready: every tick returns before the analysis, with no rollback (Flagger v1.44 pkg/controller/scheduler.go, pkg/canary/deployment_ready.go)." }, outcome: "stalled" };
   }
 
   if (plan.kind === "skip-analysis") {
@@ -317,7 +317,7 @@ function runStrategyStep(context: RunContext, next: State, hooks: HookCall[], ev
   if (plan.kind === "blue-green" || plan.kind === "blue-green-mirror") {
     if (next.iteration < plan.iterations) {
       if (plan.mirror && !plan.noRouting && !next.mirrored) {
-        // SetRoutes(100, 0, mirrored); only Istio and Gateway API can mirror (flagger-routing.md §8.6).
+        // SetRoutes(100, 0, mirrored); only Istio and Gateway API can mirror (docs/flagger-routing.md §8.6).
         next.primaryWeight = 100;
         next.canaryWeight = 0;
         next.mirrored = plan.blueGreenMirrorWorks;
@@ -435,13 +435,13 @@ function runPromotionTick(context: RunContext, next: State, events: string[]): v
 function describePromotionStall(context: RunContext, state: State): string {
   const step = context.plan.stepWeightPromotion;
   if (step < 0) {
-    return `stepWeightPromotion is negative (${step}): every Promoting tick moves traffic away from the primary, which never reaches 100%, so promotion never ends and the canary keeps ${state.canaryWeight}% of the traffic (flagger-scheduler.md §2).`;
+    return `stepWeightPromotion is negative (${step}): every Promoting tick moves traffic away from the primary, which never reaches 100%, so promotion never ends and the canary keeps ${state.canaryWeight}% of the traffic (Flagger v1.44 pkg/controller/scheduler.go).`;
   }
-  return `in Promoting the canary has no traffic left to shift but the primary is at ${state.primaryWeight}%, so Flagger never reaches Finalising (flagger-scheduler.md §3.4).`;
+  return `in Promoting the canary has no traffic left to shift but the primary is at ${state.primaryWeight}%, so Flagger never reaches Finalising (Flagger v1.44 pkg/controller/scheduler.go).`;
 }
 
 /**
- * Session affinity (flagger-routing.md §4.6, Istio and Gateway API, canary strategy): while the
+ * Session affinity (docs/flagger-routing.md §4.6, Istio and Gateway API, canary strategy): while the
  * canary has traffic its responses set the cookie and requests carrying it stay on the canary; when
  * the canary weight returns to 0 the cookie is expired.
  */
@@ -462,16 +462,16 @@ function stickyEvents(context: RunContext, moment: "first-step" | "end"): string
 function describeStall(context: RunContext, state: State): string {
   const { plan } = context;
   if (plan.kind === "canary-mirror" && !plan.progressiveMirrorWorks && state.canaryWeight === 0) {
-    return `mirror with step weights needs a router that reports mirrored routes (Istio over HTTP); with provider ${context.provider} the mirror step repeats every tick, the weight stays 0 and pre-rollout hooks re-run every tick (flagger-scheduler.md §2).`;
+    return `mirror with step weights needs a router that reports mirrored routes (Istio over HTTP); with provider ${context.provider} the mirror step repeats every tick, the weight stays 0 and pre-rollout hooks re-run every tick (Flagger v1.44 pkg/controller/scheduler.go).`;
   }
   const step = nextStepWeight(plan, state.canaryWeight);
   if (step <= 0) {
     return state.canaryWeight === 0
-      ? `the first step weight is ${step}, so the weight never leaves 0 and pre-rollout hooks re-run every tick (flagger-scheduler.md §2).`
-      : `stepWeights do not increase after ${state.canaryWeight}%, so the next step is ${step} and the weight stays at ${state.canaryWeight}% (flagger-scheduler.md §2).`;
+      ? `the first step weight is ${step}, so the weight never leaves 0 and pre-rollout hooks re-run every tick (Flagger v1.44 pkg/controller/scheduler.go).`
+      : `stepWeights do not increase after ${state.canaryWeight}%, so the next step is ${step} and the weight stays at ${state.canaryWeight}% (Flagger v1.44 pkg/controller/scheduler.go).`;
   }
   if (state.canaryWeight >= 100 && plan.maxWeight > 100) {
-    return `maxWeight ${plan.maxWeight} is over 100: the weight is clamped at 100%, promotion needs ${plan.maxWeight}%, so the canary keeps all traffic and never promotes (flagger-scheduler.md §2).`;
+    return `maxWeight ${plan.maxWeight} is over 100: the weight is clamped at 100%, promotion needs ${plan.maxWeight}%, so the canary keeps all traffic and never promotes (Flagger v1.44 pkg/controller/scheduler.go).`;
   }
   return `nothing changes from tick to tick in phase ${state.phase}.`;
 }
@@ -512,57 +512,57 @@ function buildNotes(context: RunContext, happy: Run): string[] {
   const notes: string[] = [];
   const interval = formatDurationMs(intervalSeconds * 1000);
   if (spec.analysis?.interval !== undefined && parseGoDuration(spec.analysis.interval) !== intervalSeconds * 1000) {
-    notes.push(`analysis.interval ${JSON.stringify(spec.analysis.interval)} is read as ${interval} (unparsable means 60s, under 10s means 10s; flagger-scheduler.md §2).`);
+    notes.push(`analysis.interval ${JSON.stringify(spec.analysis.interval)} is read as ${interval} (unparsable means 60s; under 10s means 10s; Flagger v1.44 pkg/controller/scheduler.go).`);
   }
-  if ((spec.analysis?.threshold ?? 1) <= 0) notes.push(`threshold ${spec.analysis?.threshold} is treated as 1: the first failed check rolls back (flagger-scheduler.md §2).`);
-  if (plan.forcedBlueGreen) notes.push(`Provider ${context.provider} cannot shift traffic: Flagger forces blue/green with ${plan.iterations} iterations, every tick (flagger-scheduler.md §3.2 step 15).`);
-  if (plan.matchDropped) notes.push(`Provider ${context.provider} drops analysis.match: no A/B routing happens (flagger-scheduler.md §2).`);
+  if ((spec.analysis?.threshold ?? 1) <= 0) notes.push(`threshold ${spec.analysis?.threshold} is treated as 1: the first failed check rolls back (Flagger v1.44 pkg/controller/scheduler.go).`);
+  if (plan.forcedBlueGreen) notes.push(`Provider ${context.provider} cannot shift traffic: Flagger forces blue/green with ${plan.iterations} iterations, every tick (Flagger v1.44 pkg/controller/scheduler.go; step 15).`);
+  if (plan.matchDropped) notes.push(`Provider ${context.provider} drops analysis.match: no A/B routing happens (Flagger v1.44 pkg/controller/scheduler.go).`);
 
   const deadline = spec.progressDeadlineSeconds ?? DEFAULT_PROGRESS_DEADLINE_SECONDS;
   if (happy.outcome === "Succeeded") {
     const total = happy.ticks[happy.ticks.length - 1]!.seconds;
     notes.push(
-      `progressDeadlineSeconds (${deadline}s) does not cap the analysis${total > deadline ? `, although this rollout takes ${formatDurationMs(total * 1000)}` : ""}: it rolls back only when the canary or primary Deployment stays unavailable for longer than that (flagger-scheduler.md §3.6).`,
+      `progressDeadlineSeconds (${deadline}s) does not cap the analysis${total > deadline ? `, although this rollout takes ${formatDurationMs(total * 1000)}` : ""}: it rolls back only when the canary or primary Deployment stays unavailable for longer than that (Flagger v1.44 pkg/canary/deployment_ready.go).`,
     );
   }
   if (plan.kind === "ab-testing" || plan.kind === "blue-green" || plan.kind === "blue-green-mirror") {
-    notes.push(`status.canaryWeight stays 0 during ${plan.kind === "ab-testing" ? "A/B testing, while matching requests go to the canary" : "blue/green, even when all traffic goes to the canary before promotion"}: watch phase and iterations instead (flagger-scheduler.md §5.1).`);
+    notes.push(`status.canaryWeight stays 0 during ${plan.kind === "ab-testing" ? "A/B testing, while matching requests go to the canary" : "blue/green, even when all traffic goes to the canary before promotion"}: watch phase and iterations instead (Flagger v1.44 pkg/canary/status.go).`);
   }
   if (hooksOf(context, "confirm-promotion").length > 0) {
     notes.push(
       plan.kind === "canary" || plan.kind === "canary-mirror"
-        ? "While a confirm-promotion gate is closed the phase is WaitingPromotion and status.canaryWeight reads 0 although traffic stays at the maximum weight; analysis keeps running and failures still count (flagger-scheduler.md §3.3, §5.1)."
-        : "While a confirm-promotion gate is closed the phase is WaitingPromotion and the gate is only polled every second tick (flagger-scheduler.md §3.3).",
+        ? "While a confirm-promotion gate is closed the phase is WaitingPromotion and status.canaryWeight reads 0 although traffic stays at the maximum weight; analysis keeps running and failures still count (Flagger v1.44 pkg/controller/scheduler.go, pkg/canary/status.go)."
+        : "While a confirm-promotion gate is closed the phase is WaitingPromotion and the gate is only polled every second tick (Flagger v1.44 pkg/controller/scheduler.go).",
     );
   }
   if (plan.kind === "ab-testing" && !MATCH_ROUTERS.has(routerFamily(context.provider))) {
-    notes.push(`Provider ${context.provider} ignores analysis.match: each A/B iteration routes 100% of the traffic to the canary, not only the matching requests (flagger-scheduler.md §2).`);
+    notes.push(`Provider ${context.provider} ignores analysis.match: each A/B iteration routes 100% of the traffic to the canary, not only the matching requests (Flagger v1.44 pkg/controller/scheduler.go).`);
   }
   const eventHooks = (spec.analysis?.webhooks ?? []).filter((h) => h.type === "event").map((h) => h.name ?? "(unnamed)");
   if (eventHooks.length > 0) {
-    notes.push(`Event webhooks (${eventHooks.join(", ")}) are not listed per tick: Flagger calls them for every Kubernetes event it records for this Canary (flagger-scheduler.md §4.4).`);
+    notes.push(`Event webhooks (${eventHooks.join(", ")}) are not listed per tick: Flagger calls them for every Kubernetes event it records for this Canary (Flagger v1.44 pkg/controller/events.go).`);
   }
   if (hooksOf(context, "confirm-traffic-increase").length > 0 && (plan.kind === "canary" || plan.kind === "canary-mirror")) {
-    notes.push("confirm-traffic-increase also runs on the promotion tick: a closed gate blocks promotion too (flagger-scheduler.md §3.3).");
+    notes.push("confirm-traffic-increase also runs on the promotion tick: a closed gate blocks promotion too (Flagger v1.44 pkg/controller/scheduler.go).");
   }
   if (plan.kind === "blue-green" && plan.mirror && !plan.noRouting) {
-    notes.push(`Provider ${context.provider} cannot mirror in blue/green: analysis.mirror is ignored and the canary gets only test traffic until all traffic moves to it (flagger-scheduler.md §2).`);
+    notes.push(`Provider ${context.provider} cannot mirror in blue/green: analysis.mirror is ignored and the canary gets only test traffic until all traffic moves to it (Flagger v1.44 pkg/controller/scheduler.go).`);
   }
-  if (plan.kind === "canary-mirror") notes.push("While traffic is mirrored, status.canaryWeight reads 0 (flagger-scheduler.md §3.3).");
-  if (plan.kind === "skip-analysis") notes.push("No pre-rollout, rollout, rollback or metric checks run: nothing can roll this revision back except the canary failing to become ready (flagger-scheduler.md §3.7).");
-  else if (countFailableChecks(context) === 0) notes.push("There are no metrics and no pre-rollout or rollout hooks: no check can fail, so only an unready canary can roll back (flagger-scheduler.md §3.5).");
+  if (plan.kind === "canary-mirror") notes.push("While traffic is mirrored, status.canaryWeight reads 0 (Flagger v1.44 pkg/controller/scheduler.go).");
+  if (plan.kind === "skip-analysis") notes.push("No pre-rollout, rollout, rollback or metric checks run: nothing can roll this revision back except the canary failing to become ready (Flagger v1.44 pkg/controller/scheduler.go).");
+  else if (countFailableChecks(context) === 0) notes.push("There are no metrics and no pre-rollout or rollout hooks: no check can fail, so only an unready canary can roll back (Flagger v1.44 pkg/controller/scheduler.go).");
 
   // Only specs with a check that cannot pass pay for the extra what-if run.
   const cannotPass = context.metrics.ignored.length > 0 || context.metrics.ordered.some((m) => m.source === "template" && !m.interval);
   const certainRollback = cannotPass ? describeCertainRollback(context, happy) : "";
   for (const name of context.metrics.ignored) {
     notes.push(
-      `Metric ${name} is neither built in (request-success-rate, request-duration) nor has a query or templateRef: Flagger fails it on every analysis tick ("no usable metrics template and query were configured")${certainRollback}. The timeline above assumes it passes. Add a query or templateRef (flagger-scheduler.md §2).`,
+      `Metric ${name} is neither built in (request-success-rate, request-duration) nor has a query or templateRef: Flagger fails it on every analysis tick ("no usable metrics template and query were configured")${certainRollback}. The timeline above assumes it passes. Add a query or templateRef (Flagger v1.44 pkg/controller/scheduler.go).`,
     );
   }
   for (const metric of spec.analysis?.metrics ?? []) {
     if (BUILTIN_METRICS.has(metric.name ?? "") && (metric.query || metric.templateRef)) {
-      notes.push(`Metric ${metric.name} is a built-in name and also has a ${metric.query ? "query" : "templateRef"}: Flagger checks both, the built-in query first (flagger-scheduler.md §2).`);
+      notes.push(`Metric ${metric.name} is a built-in name and also has a ${metric.query ? "query" : "templateRef"}: Flagger checks both, the built-in query first (Flagger v1.44 pkg/controller/scheduler.go).`);
     }
   }
   for (const { metric, source, interval: metricInterval } of context.metrics.ordered) {
@@ -570,13 +570,13 @@ function buildNotes(context: RunContext, happy: Run): string[] {
     if (source === "builtin" && (metric.query || metric.templateRef)) continue;
     if (source === "query" && !metric.query) continue;
     if (source === "template" && !metricInterval) {
-      notes.push(`Template metric ${name} has no interval: its query renders an empty range such as \`[]\`, which Prometheus rejects (and other providers cannot parse): every check fails${certainRollback}. The timeline above assumes it passes. Set interval, e.g. 1m (flagger-scheduler.md §2, §3.9).`);
+      notes.push(`Template metric ${name} has no interval: its query renders an empty range such as \`[]\`, which Prometheus rejects (and other providers cannot parse): every check fails${certainRollback}. The timeline above assumes it passes. Set interval, e.g. 1m (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go).`);
       continue;
     }
     const windowMs = metricInterval ? parsePrometheusDuration(metricInterval) : undefined;
     if (windowMs === undefined) continue;
-    if (windowMs < intervalSeconds * 1000) notes.push(`Metric ${name} looks at ${metricInterval} of every ${interval}: traffic between checks is never evaluated (flagger-scheduler.md §3.9).`);
-    else if (windowMs > intervalSeconds * 1000) notes.push(`Metric ${name} looks back ${metricInterval}, longer than the ${interval} interval: the first check after a weight step still includes traffic from the step before (flagger-scheduler.md §3.9).`);
+    if (windowMs < intervalSeconds * 1000) notes.push(`Metric ${name} looks at ${metricInterval} of every ${interval}: traffic between checks is never evaluated (Flagger v1.44 pkg/controller/scheduler_metrics.go).`);
+    else if (windowMs > intervalSeconds * 1000) notes.push(`Metric ${name} looks back ${metricInterval}, longer than the ${interval} interval: the first check after a weight step still includes traffic from the step before (Flagger v1.44 pkg/controller/scheduler_metrics.go).`);
   }
   if (happy.outcome === "Succeeded" && happy.ticks.some((t) => t.phase === "Promoting")) {
     notes.push("Each Promoting tick waits for the primary's rolling update to finish; the figures count it as one interval.");

@@ -1,6 +1,6 @@
 /**
  * Which strategy Flagger runs a Canary with, and the numbers that drive it, read the way the
- * scheduler reads them (flagger-scheduler.md §1.3, §2, §3.2 step 15, §3.3; flagger-routing.md §1.6).
+ * scheduler reads them (docs/flagger-scheduler.md §1.3, §2, §3.2 step 15, §3.3; docs/flagger-routing.md §1.6).
  */
 import type { CanarySpec } from "../canary/crd.js";
 import { routerFamily } from "../canary/settings.js";
@@ -21,7 +21,7 @@ export interface StrategyPlan {
   mirror: boolean;
   /** Whether the router can report a mirrored route (Istio over HTTP; §3.3, §2 mirror STALL row). */
   progressiveMirrorWorks: boolean;
-  /** Whether SetRoutes can mirror in blue/green (Istio and Gateway API, flagger-routing.md §8.6). */
+  /** Whether SetRoutes can mirror in blue/green (Istio and Gateway API, docs/flagger-routing.md §8.6). */
   blueGreenMirrorWorks: boolean;
   /** Provider kubernetes: no routing at all, blue/green forced. */
   noRouting: boolean;

@@ -4,7 +4,7 @@
  * `Timeline` is the `timeline --format json` contract of DESIGN.md (extra fields are allowed).
  */
 
-/** The phase a tick leaves the Canary in (flagger-scheduler.md §3.1). */
+/** The phase a tick leaves the Canary in (docs/flagger-scheduler.md §3.1). */
 export type TimelinePhase =
   /** Before detection: only a spec that never lets Flagger see the new revision stays here. */
   | "Initialized"
@@ -16,7 +16,7 @@ export type TimelinePhase =
   | "Succeeded"
   | "Failed";
 
-/** How Flagger will run the analysis (flagger-routing.md §1.6, flagger-scheduler.md §3.3). */
+/** How Flagger will run the analysis (docs/flagger-routing.md §1.6, docs/flagger-scheduler.md §3.3). */
 export type StrategyKind =
   | "canary"
   | "canary-mirror"
@@ -34,7 +34,7 @@ export type HookType =
   | "post-rollout"
   | "rollback";
 
-/** One webhook call on a tick, in Flagger's order (flagger-scheduler.md §3.2, §4.2). */
+/** One webhook call on a tick, in Flagger's order (docs/flagger-scheduler.md §3.2, §4.2). */
 export interface HookCall {
   name: string;
   type: HookType;
@@ -42,7 +42,7 @@ export interface HookCall {
   outcome: "pass" | "fail";
 }
 
-/** One metric check on a tick (flagger-scheduler.md §3.2 step 14, §3.9). */
+/** One metric check on a tick (docs/flagger-scheduler.md §3.2 step 14, §3.9). */
 export interface MetricCheck {
   name: string;
   source: "builtin" | "query" | "template";

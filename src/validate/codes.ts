@@ -3,7 +3,7 @@
  * stable: renderers, suppressions and users' CI scripts key on them. docs/rules.md documents each
  * one with a failing example (test/validate/rules-doc.test.ts holds the two together).
  *
- * Severity follows flagger-scheduler.md §2: REJECT, STALL and FAIL are errors; COERCE and WARN are
+ * Severity follows docs/flagger-scheduler.md §2: REJECT, STALL and FAIL are errors; COERCE and WARN are
  * warnings; a reference that is not among the given files is a notice (it may live elsewhere).
  */
 import type { PathSegment, PendingFinding, Severity } from "../canary/findings.js";

@@ -25,7 +25,7 @@ const CORPUS = join(import.meta.dirname, "../../../shared/corpus/canaries");
  */
 export const SCHEMA_EXCEPTIONS: Readonly<Record<string, string>> = {
   VALUE_NOT_INTEGER:
-    "The CRD types iterations, weights, thresholds, ports, retries … as `number`, but Flagger's Go fields are int/int32: a fraction passes the API server and then Flagger cannot decode the Canary (flagger-scheduler.md §1.0).",
+    "The CRD types iterations, weights, thresholds, ports, retries … as `number`, but Flagger's Go fields are int/int32: a fraction passes the API server and then Flagger cannot decode the Canary (Flagger v1.44 artifacts/flagger/crd.yaml).",
   MIRROR_BACKEND_PORT_REQUIRED:
     "The CRD's x-kubernetes-validations CEL rule on service.mirror[].backendRef, which the API server enforces but a JSON-schema validator cannot evaluate.",
 };

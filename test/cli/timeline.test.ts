@@ -111,7 +111,7 @@ describe("runTimeline over several files", () => {
     expect(io.out()).toContain("promotes in: 8m; worst-case rollback: 9m; first failure to rollback: 3m\n");
     // The queries follow, ready to paste; the template was not among the files given, which a note says.
     expect(io.out()).toContain(
-      '\nmetric queries (flagger-scheduler.md §6):\n  request-success-rate (built-in, istio, window 1m, passes when >= 99): sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo", response_code!~"5.*"}[1m])) /',
+      '\nmetric queries (Flagger v1.44 pkg/controller/scheduler_metrics.go):\n  request-success-rate (built-in, istio, window 1m, passes when >= 99): sum(rate(istio_requests_total{reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo", response_code!~"5.*"}[1m])) /',
     );
     expect(io.out().endsWith("  errors (MetricTemplate, unknown, window 2m, passes when <= 1)\n    note: MetricTemplate flagger/error-rate is not in the repository: its query cannot be shown.\n")).toBe(true);
     expect(io.err()).toBe("");

@@ -20,7 +20,7 @@ import { findMarkdownProblems, findRenderedProblems } from "../support/gfm.js";
 
 const BLOB = "https://github.com/o/r/blob/abc";
 const CHECK = "https://github.com/o/r/runs/1";
-const LINKS = [BLOB, CHECK, DOCS_URL];
+const LINKS = [BLOB, CHECK, DOCS_URL, "https://github.com/fluxcd/flagger/"];
 
 const finding = (severity: Finding["severity"], message: string, code = "SCHEMA_UNKNOWN_FIELD"): Finding => ({ code, severity, message, path: "spec.x", line: 3, column: 1 });
 

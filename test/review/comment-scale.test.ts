@@ -10,7 +10,7 @@ import { findMarkdownProblems, findRenderedProblems } from "../support/gfm.js";
 import { extractMermaidBlocks, openMermaidChecker } from "../support/mermaid.js";
 import { BLOB_URL, CHECK_RUN_URL, reviewGenerated } from "./generated.js";
 
-const LINKS = [BLOB_URL, CHECK_RUN_URL, "https://github.com/canary-bot/canary-bot/blob/main/docs/"];
+const LINKS = [BLOB_URL, CHECK_RUN_URL, "https://github.com/canary-bot/canary-bot/blob/main/docs/", "https://github.com/fluxcd/flagger/"];
 /** The 20 broken Canaries sit at the end of the document order, so only the ranking can bring them up. */
 const ERRORS = Array.from({ length: 20 }, (_, i) => 99 - i * 2);
 

@@ -1,4 +1,4 @@
-/** The dispatcher: Kubernetes objects plus the provider's routing objects (flagger-routing.md §0, §2). */
+/** The dispatcher: Kubernetes objects plus the provider's routing objects (docs/flagger-routing.md §0, §2). */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";

@@ -1,4 +1,4 @@
-/** Istio DestinationRules and VirtualService (flagger-routing.md §4, §8). */
+/** Istio DestinationRules and VirtualService (docs/flagger-routing.md §4, §8). */
 import { describe, expect, it } from "vitest";
 import { placeholderCookieValue } from "../../src/routing/istio.js";
 import { renderResourceYaml } from "../../src/routing/yaml.js";
@@ -264,7 +264,7 @@ describe("Istio VirtualService, more SetRoutes cases (flagger-routing.md §4.2�
     const generated = generate(yaml, { routes: { primaryWeight: 90, canaryWeight: 10, mirrored: false } });
     expect(find(generated, "VirtualService", "podinfo")).toEqual(vs({ hosts: ["podinfo"], gateways: ["mesh"], http: [{ route: [dest("podinfo-primary", 100), dest("podinfo-canary", 0)] }] }));
     expect(generated.notes.filter((n) => !n.includes("is not in the repository"))).toEqual([
-      'analysis.sessionAffinity.primaryCookieName is set but analysis.interval ("") is not a Go duration: Flagger\'s SetRoutes fails with "failed to parse canary interval" and leaves the VirtualService as it was, shown here as on initialization (flagger-routing.md §4.6). Set analysis.interval, e.g. 1m.',
+      'analysis.sessionAffinity.primaryCookieName is set but analysis.interval ("") is not a Go duration: Flagger\'s SetRoutes fails with "failed to parse canary interval" and leaves the VirtualService as it was, shown here as on initialization (Flagger v1.44 pkg/router/istio.go). Set analysis.interval, e.g. 1m.',
     ]);
   });
 
@@ -288,12 +288,12 @@ describe("Istio VirtualService, more SetRoutes cases (flagger-routing.md §4.2�
         ],
       }),
     );
-    expect(generated.notes).toContain("With analysis.match the A/B layout replaces everything: no mirror is written (flagger-routing.md §4.5).");
+    expect(generated.notes).toContain("With analysis.match the A/B layout replaces everything: no mirror is written (Flagger v1.44 pkg/router/istio.go).");
   });
 
   it("§4.2 TCP: no port matches without service.match; the mirror flag is a note, not a mirror", () => {
     const generated = generate(canary({ service: "    port: 6379\n    appProtocol: tcp" }), { routes: { primaryWeight: 100, canaryWeight: 0, mirrored: true } });
     expect(find(generated, "VirtualService", "podinfo")).toEqual(vs({ hosts: ["podinfo"], gateways: ["mesh"], tcp: [{ route: [dest("podinfo-primary", 100), dest("podinfo-canary", 0)] }] }));
-    expect(generated.notes).toContain("Istio does not mirror TCP traffic: the mirror flag has no effect (flagger-routing.md §4.2).");
+    expect(generated.notes).toContain("Istio does not mirror TCP traffic: the mirror flag has no effect (Flagger v1.44 pkg/router/istio.go).");
   });
 });

@@ -1,4 +1,4 @@
-/** The Services, primary workload and autoscaler every provider gets (flagger-routing.md §1–§3). */
+/** The Services, primary workload and autoscaler every provider gets (docs/flagger-routing.md §1–§3). */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONTROLLER_SETTINGS } from "../../src/canary/settings.js";
 import { canary, DEPLOYMENT, find, generate, MARKERS, OWNER } from "./helpers.js";
@@ -377,7 +377,7 @@ data: {a: "1"}
       },
     });
     expect(generated.notes).toContain(
-      "The ConfigMap elsewhere the target uses is not in the repository: if it exists in the cluster Flagger copies it to elsewhere-primary and points the primary at the copy (flagger-routing.md §3.1). Neither is shown.",
+      "The ConfigMap elsewhere the target uses is not in the repository: if it exists in the cluster Flagger copies it to elsewhere-primary and points the primary at the copy (Flagger v1.44 pkg/canary/deployment_controller.go). Neither is shown.",
     );
   });
 

@@ -1,4 +1,4 @@
-/** Gateway API, NGINX, SMI and Contour objects (flagger-routing.md §5, §6, §7). */
+/** Gateway API, NGINX, SMI and Contour objects (docs/flagger-routing.md §5, §6, §7). */
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONTROLLER_SETTINGS } from "../../src/canary/settings.js";
 import { canary, find, generate, MARKERS, OWNER } from "./helpers.js";
@@ -9,7 +9,7 @@ const httpRoute = (rules: unknown[], apiVersion = "gateway.networking.k8s.io/v1"
   apiVersion,
   kind: "HTTPRoute",
   metadata: { name: "podinfo", namespace: "test", annotations: MARKERS, ownerReferences: [OWNER] },
-  // The CRD defaults group and kind, as the API server stores them (flagger-routing.md §5).
+  // The CRD defaults group and kind, as the API server stores them (docs/flagger-routing.md §5).
   spec: { parentRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "gateways", name: "public" }], hostnames: ["app.example.com"], rules },
 });
 const slash = [{ path: { type: "PathPrefix", value: "/" } }];

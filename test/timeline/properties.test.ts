@@ -1,6 +1,6 @@
 /**
  * Properties of the simulation over generated Canaries (fast-check): weights stay a split of 100,
- * ticks advance by the interval, every run ends, and the STALL specs of flagger-scheduler.md §2
+ * ticks advance by the interval, every run ends, and the STALL specs of docs/flagger-scheduler.md §2
  * are reported as stalls.
  */
 import fc from "fast-check";
@@ -105,7 +105,7 @@ describe("simulation properties (flagger-scheduler.md §3)", () => {
     );
   });
 
-  /** The STALL rows of flagger-scheduler.md §2 that change the schedule. */
+  /** The STALL rows of docs/flagger-scheduler.md §2 that change the schedule. */
   const stallAnalysis = fc.oneof(
     fc.constant({ stepWeight: 0 }),
     fc.integer({ min: 101, max: 500 }).map((maxWeight) => ({ stepWeight: 25, maxWeight })),

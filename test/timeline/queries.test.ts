@@ -1,4 +1,4 @@
-/** Metric queries as Flagger sends them (flagger-scheduler.md §6). */
+/** Metric queries as Flagger sends them (docs/flagger-scheduler.md §6). */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -73,8 +73,8 @@ describe("built-in metric queries (§6.1, §6.2)", () => {
       source: "template",
       provider: "unknown",
       notes: [
-        "No interval: `{{ interval }}` renders empty (e.g. `[]`), Prometheus rejects the query (other providers cannot parse the empty look-back), and every check fails. Set interval, e.g. 1m (flagger-scheduler.md §2, §3.9).",
-        "No thresholdRange: the legacy threshold 0 is a maximum, so it fails whenever the value is above 0 (flagger-scheduler.md §2, §6.5). Set thresholdRange.",
+        "No interval: `{{ interval }}` renders empty (e.g. `[]`), Prometheus rejects the query (other providers cannot parse the empty look-back), and every check fails. Set interval, e.g. 1m (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go).",
+        "No thresholdRange: the legacy threshold 0 is a maximum, so it fails whenever the value is above 0 (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go). Set thresholdRange.",
         "MetricTemplate missing is not in the repository: its query cannot be shown.",
       ],
     });
@@ -110,7 +110,7 @@ describe("template rendering (§6.3)", () => {
     expect(renderQueryTemplate("{{ namespace }}/{{target}}/{{ variables.a }}/{{ .namespace }}/{{ variables.b }}/{{ printf \"%s\" name }}", values)).toEqual({
       query: '{ns}/t/x/{{ .namespace }}/{{ variables.b }}/{{ printf "%s" name }}'.replace("{ns}", "ns"),
       problems: [
-        "{{ .namespace }}: Flagger's template variables are functions and the template data is nil, so this is a render error and every check fails; write {{ namespace }} (flagger-scheduler.md §6.3).",
+        "{{ .namespace }}: Flagger's template variables are functions and the template data is nil, so this is a render error and every check fails; write {{ namespace }} (Flagger v1.44 pkg/metrics/observers/render.go).",
         "template variable b is not set in templateVariables: Flagger fails the query (missingkey=error).",
         '{{ printf "%s" name }}: canary-bot does not evaluate this template expression; shown as written.',
       ],
@@ -232,7 +232,7 @@ describe("what each metric runs, and its traps (§2, §6.5)", () => {
       ["request-success-rate", "template", "prometheus", "2m"],
     ]);
     expect(queries[0]!.notes.at(-1)).toBe(
-      "Named like a built-in metric and also has a templateRef: Flagger runs both the built-in request-success-rate check and that query, and each can fail the tick (flagger-scheduler.md §2). Rename the metric to run only the query.",
+      "Named like a built-in metric and also has a templateRef: Flagger runs both the built-in request-success-rate check and that query, and each can fail the tick (Flagger v1.44 pkg/controller/scheduler.go). Rename the metric to run only the query.",
     );
   });
 
@@ -244,7 +244,7 @@ describe("what each metric runs, and its traps (§2, §6.5)", () => {
         provider: "none",
         thresholdRange: { max: 1 },
         notes: [
-          'Not a built-in metric (request-success-rate, request-duration) and no query or templateRef: Flagger reports "no usable metrics template and query were configured" and counts a failed check on every tick (flagger-scheduler.md §2). Add a templateRef or use a built-in name.',
+          'Not a built-in metric (request-success-rate, request-duration) and no query or templateRef: Flagger reports "no usable metrics template and query were configured" and counts a failed check on every tick (Flagger v1.44 pkg/controller/scheduler.go). Add a templateRef or use a built-in name.',
         ],
       },
     ]);
@@ -253,9 +253,9 @@ describe("what each metric runs, and its traps (§2, §6.5)", () => {
   it("explains the legacy threshold when there is no thresholdRange", () => {
     const queries = run("      - name: request-success-rate\n        threshold: 99\n      - name: request-duration\n      - name: q\n        query: sum(up)\n");
     expect(queries.map((q) => q.notes[1])).toEqual([
-      "No thresholdRange: the legacy threshold 99 is a minimum (fails when the rate is below 99%) (flagger-scheduler.md §6.5).",
-      "No thresholdRange: the legacy threshold 0 ms is a maximum, so it fails whenever the value is above 0 ms (flagger-scheduler.md §2, §6.5). Set thresholdRange.",
-      "No thresholdRange: the legacy threshold 0 is a maximum, so it fails whenever the value is above 0 (flagger-scheduler.md §2, §6.5). Set thresholdRange.",
+      "No thresholdRange: the legacy threshold 99 is a minimum (fails when the rate is below 99%) (Flagger v1.44 pkg/controller/scheduler_metrics.go).",
+      "No thresholdRange: the legacy threshold 0 ms is a maximum, so it fails whenever the value is above 0 ms (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go). Set thresholdRange.",
+      "No thresholdRange: the legacy threshold 0 is a maximum, so it fails whenever the value is above 0 (Flagger v1.44 pkg/controller/scheduler.go, pkg/controller/scheduler_metrics.go). Set thresholdRange.",
     ]);
     expect(queries[2]).toMatchObject({ source: "query", provider: "prometheus", interval: "1m", query: "sum(up)" });
   });
@@ -279,7 +279,7 @@ describe("template expressions Flagger would reject (§6.3)", () => {
   const values = { name: "n", namespace: "ns", target: "t", service: "s", ingress: "i", route: "r", interval: "", variables: {} };
   it("reports an undefined function as a parse failure, and never throws on odd input", () => {
     expect(renderQueryTemplate("x{{ cluster }}y", values).problems).toEqual([
-      "{{ cluster }}: cluster is not one of Flagger's template functions (name, namespace, target, service, ingress, route, interval, variables), so the template does not parse and every check fails (flagger-scheduler.md §6.3).",
+      "{{ cluster }}: cluster is not one of Flagger's template functions (name, namespace, target, service, ingress, route, interval, variables), so the template does not parse and every check fails (Flagger v1.44 pkg/metrics/observers/render.go).",
     ]);
     for (const odd of ["{{", "}}", "{{}}", "{{ {{ }} }}", "{{- interval -}}", "{{/* c */}}", "\u0000{{ .a.b }}"]) expect(() => renderQueryTemplate(odd, values)).not.toThrow();
     expect(renderQueryTemplate("rate(x[{{- interval -}}])", values).query).toBe("rate(x[])");

@@ -1,6 +1,6 @@
 /**
  * One scenario per strategy and trap of Flagger's scheduler; each names the section of
- * flagger-scheduler.md (or flagger-routing.md) it follows.
+ * docs/flagger-scheduler.md (or docs/flagger-routing.md) it follows.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -85,7 +85,7 @@ describe("hooks in Flagger's order (flagger-scheduler.md §3.2, §4.2)", () => {
     ]);
     // Built-in and inline metrics run before template metrics, whatever the list order (§3.2 step 14).
     expect(timeline.ticks[2]!.metrics.map((m) => [m.name, m.source])).toEqual([["request-success-rate", "builtin"], ["error-rate", "template"]]);
-    expect(timeline.notes).toContain("confirm-traffic-increase also runs on the promotion tick: a closed gate blocks promotion too (flagger-scheduler.md §3.3).");
+    expect(timeline.notes).toContain("confirm-traffic-increase also runs on the promotion tick: a closed gate blocks promotion too (Flagger v1.44 pkg/controller/scheduler.go).");
   });
 });
 
@@ -195,7 +195,7 @@ describe("skipAnalysis and failures", () => {
     expect(phases(timeline)).toEqual(["Progressing", "Progressing", "Progressing", "Progressing", "Promoting", "Finalising", "Succeeded"]);
     expect(timeline.ticks.every((t) => t.primaryWeight === 100)).toBe(true);
     expect(timeline.ticks[1]!.events).toContain("Provider kubernetes: the A/B match is dropped.");
-    expect(timeline.notes).toContain("Provider kubernetes drops analysis.match: no A/B routing happens (flagger-scheduler.md §2).");
+    expect(timeline.notes).toContain("Provider kubernetes drops analysis.match: no A/B routing happens (Flagger v1.44 pkg/controller/scheduler.go).");
   });
 
   it("skipAnalysis promotes on the tick after detection with no checks (§3.7)", () => {
@@ -276,14 +276,14 @@ describe("derived notes", () => {
       canaryYaml({ analysis: "    interval: 5s\n    threshold: 2\n    stepWeight: 50\n    metrics:\n      - name: errors\n        templateRef: {name: errors}\n        thresholdRange: {max: 1}" }),
     );
     expect(timeline.intervalSeconds).toBe(10);
-    expect(timeline.notes[0]).toBe('analysis.interval "5s" is read as 10s (unparsable means 60s, under 10s means 10s; flagger-scheduler.md §2).');
+    expect(timeline.notes[0]).toBe('analysis.interval "5s" is read as 10s (unparsable means 60s; under 10s means 10s; Flagger v1.44 pkg/controller/scheduler.go).');
     expect(timeline.notes.some((n) => n.startsWith("Template metric errors has no interval"))).toBe(true);
     expect(timeline.ticks[2]!.metrics).toEqual([{ name: "errors", source: "template", outcome: "pass" }]);
   });
 
   it("says that progressDeadlineSeconds does not cap a long analysis (§3.6)", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 5m\n    threshold: 2\n    stepWeight: 10", spec: "  progressDeadlineSeconds: 60\n" }));
-    expect(timeline.notes).toContain("progressDeadlineSeconds (60s) does not cap the analysis, although this rollout takes 1h5m: it rolls back only when the canary or primary Deployment stays unavailable for longer than that (flagger-scheduler.md §3.6).");
+    expect(timeline.notes).toContain("progressDeadlineSeconds (60s) does not cap the analysis, although this rollout takes 1h5m: it rolls back only when the canary or primary Deployment stays unavailable for longer than that (Flagger v1.44 pkg/canary/deployment_ready.go).");
   });
 
   it("uses the controller's mesh provider when the Canary has none (flagger-scheduler.md §1.1, §3.2 step 15)", () => {

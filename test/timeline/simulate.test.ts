@@ -285,9 +285,9 @@ describe("metrics (flagger-scheduler.md §2, §3.2 step 14, §3.9)", () => {
       { name: "errors", source: "query", interval: "30s", outcome: "pass" },
       { name: "latency", source: "template", interval: "2m", outcome: "pass" },
     ]);
-    expect(timeline.notes).toContain("Metric request-success-rate is a built-in name and also has a query: Flagger checks both, the built-in query first (flagger-scheduler.md §2).");
-    expect(timeline.notes).toContain("Metric errors looks at 30s of every 1m: traffic between checks is never evaluated (flagger-scheduler.md §3.9).");
-    expect(timeline.notes).toContain("Metric latency looks back 2m, longer than the 1m interval: the first check after a weight step still includes traffic from the step before (flagger-scheduler.md §3.9).");
+    expect(timeline.notes).toContain("Metric request-success-rate is a built-in name and also has a query: Flagger checks both, the built-in query first (Flagger v1.44 pkg/controller/scheduler.go).");
+    expect(timeline.notes).toContain("Metric errors looks at 30s of every 1m: traffic between checks is never evaluated (Flagger v1.44 pkg/controller/scheduler_metrics.go).");
+    expect(timeline.notes).toContain("Metric latency looks back 2m, longer than the 1m interval: the first check after a weight step still includes traffic from the step before (Flagger v1.44 pkg/controller/scheduler_metrics.go).");
   });
 
   it("a metric with no built-in name, query or templateRef fails every analysis tick: the note says when the run rolls back", () => {
@@ -295,7 +295,7 @@ describe("metrics (flagger-scheduler.md §2, §3.2 step 14, §3.9)", () => {
     // Flagger checks it in the template pass; the happy path assumes it passes, the note says it cannot.
     expect(timeline.ticks[2]!.metrics).toEqual([{ name: "error-rate", source: "query", outcome: "pass" }]);
     expect(timeline.notes).toContain(
-      'Metric error-rate is neither built in (request-success-rate, request-duration) nor has a query or templateRef: Flagger fails it on every analysis tick ("no usable metrics template and query were configured"), so the rollout rolls back on tick 4 (4m after detection). The timeline above assumes it passes. Add a query or templateRef (flagger-scheduler.md §2).',
+      'Metric error-rate is neither built in (request-success-rate, request-duration) nor has a query or templateRef: Flagger fails it on every analysis tick ("no usable metrics template and query were configured"), so the rollout rolls back on tick 4 (4m after detection). The timeline above assumes it passes. Add a query or templateRef (Flagger v1.44 pkg/controller/scheduler.go).',
     );
   });
 });
@@ -307,21 +307,21 @@ describe("status traps and other notes (flagger-scheduler.md §3.3, §4.4, §5.1
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    iterations: 2" }));
     expect(timeline.ticks.some((t) => t.canaryWeight === 100 && t.statusCanaryWeight === 0)).toBe(true);
     expect(timeline.notes).toContain(
-      "status.canaryWeight stays 0 during blue/green, even when all traffic goes to the canary before promotion: watch phase and iterations instead (flagger-scheduler.md §5.1).",
+      "status.canaryWeight stays 0 during blue/green, even when all traffic goes to the canary before promotion: watch phase and iterations instead (Flagger v1.44 pkg/canary/status.go).",
     );
   });
 
   it("WaitingPromotion zeroes status.canaryWeight while traffic stays at the maximum", () => {
     const yaml = canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50\n    webhooks:\n      - name: approve\n        type: confirm-promotion\n        url: http://x/" });
     expect(noteOf(yaml, "While a confirm-promotion gate is closed")).toBe(
-      "While a confirm-promotion gate is closed the phase is WaitingPromotion and status.canaryWeight reads 0 although traffic stays at the maximum weight; analysis keeps running and failures still count (flagger-scheduler.md §3.3, §5.1).",
+      "While a confirm-promotion gate is closed the phase is WaitingPromotion and status.canaryWeight reads 0 although traffic stays at the maximum weight; analysis keeps running and failures still count (Flagger v1.44 pkg/controller/scheduler.go, pkg/canary/status.go).",
     );
   });
 
   it("progressive mirroring: status.canaryWeight reads 0 on the mirrored tick", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50\n    mirror: true" }));
     expect(timeline.ticks[1]).toMatchObject({ mirrored: true, statusCanaryWeight: 0, canaryWeight: 0 });
-    expect(timeline.notes).toContain("While traffic is mirrored, status.canaryWeight reads 0 (flagger-scheduler.md §3.3).");
+    expect(timeline.notes).toContain("While traffic is mirrored, status.canaryWeight reads 0 (Flagger v1.44 pkg/controller/scheduler.go).");
   });
 
   it("A/B on a router that ignores match sends every request to the canary", () => {
@@ -340,7 +340,7 @@ describe("status traps and other notes (flagger-scheduler.md §3.3, §4.4, §5.1
   it("event webhooks are not listed per tick", () => {
     const timeline = timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 50\n    webhooks:\n      - name: audit\n        type: event\n        url: http://x/" }));
     expect(timeline.ticks.flatMap((t) => t.hooks)).toEqual([]);
-    expect(timeline.notes).toContain("Event webhooks (audit) are not listed per tick: Flagger calls them for every Kubernetes event it records for this Canary (flagger-scheduler.md §4.4).");
+    expect(timeline.notes).toContain("Event webhooks (audit) are not listed per tick: Flagger calls them for every Kubernetes event it records for this Canary (Flagger v1.44 pkg/controller/events.go).");
   });
 
   it("an untyped webhook is a rollout hook (§1.3)", () => {

@@ -5,7 +5,7 @@ import type { CanarySpec } from "../../canary/crd.js";
 import type { PathSegment } from "../../canary/findings.js";
 import { isRecord, type ManifestDocument } from "../../canary/parse.js";
 
-/** Built-in metric names, the same for every provider (flagger-scheduler.md §2, §6). */
+/** Built-in metric names, the same for every provider (docs/flagger-scheduler.md §2, §6). */
 export const BUILTIN_METRICS: ReadonlySet<string> = new Set(["request-success-rate", "request-duration"]);
 
 /** `LocalObjectReference.IsKnativeService`: kind Service with exactly serving.knative.dev/v1. */
@@ -67,10 +67,10 @@ export function metricPath(index: number, ...rest: PathSegment[]): PathSegment[]
   return ["spec", "analysis", "metrics", index, ...rest];
 }
 
-/** Metrics whose interval the observer or the provider reads as a Go duration (flagger-scheduler.md §1.5). */
+/** Metrics whose interval the observer or the provider reads as a Go duration (docs/flagger-scheduler.md §1.5). */
 export const GO_DURATION_METRIC_PROVIDERS: ReadonlySet<string> = new Set(["datadog", "cloudwatch", "newrelic", "dynatrace", "splunk"]);
 
-/** The apex Service name: `service.name`, else `targetRef.name` (`GetServiceNames`, flagger-routing.md §1.1). */
+/** The apex Service name: `service.name`, else `targetRef.name` (`GetServiceNames`, docs/flagger-routing.md §1.1). */
 export function apexName(spec: CanarySpec): string | undefined {
   return spec.service?.name || spec.targetRef?.name || undefined;
 }

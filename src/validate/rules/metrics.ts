@@ -1,6 +1,6 @@
 /**
  * Rules about `spec.analysis.metrics` and MetricTemplates: what Flagger runs for each metric, how
- * it renders queries, and which thresholds can never pass or never fail (flagger-scheduler.md §2,
+ * it renders queries, and which thresholds can never pass or never fail (docs/flagger-scheduler.md §2,
  * §3.9, §6).
  */
 import type { CanaryMetric } from "../../canary/crd.js";
@@ -15,7 +15,7 @@ import { BUILTIN_METRICS, GO_DURATION_METRIC_PROVIDERS, isGoParsableUrl, isWritt
 /**
  * rate() needs two samples inside the window. Flagger's own Prometheus scrapes every 5s
  * (charts/flagger/templates/prometheus.yaml), so anything under 10s holds fewer than two samples
- * even there; common mesh Prometheus setups scrape every 15s–30s (flagger-scheduler.md §3.9).
+ * even there; common mesh Prometheus setups scrape every 15s–30s (docs/flagger-scheduler.md §3.9).
  */
 const SHORTEST_METRIC_WINDOW_MS = 10_000;
 
@@ -33,7 +33,7 @@ export const checkMetrics: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "METRIC_NOT_BUILTIN_WITHOUT_QUERY",
-          message: `Metric ${JSON.stringify(metric.name)} is not a built-in metric (request-success-rate, request-duration) and has neither \`templateRef\` nor \`query\`: on every tick Flagger records "Metric query failed for no usable metrics template and query were configured" as a failed check, so every rollout is rolled back (runMetricChecks, flagger-scheduler.md §2). Point it at a MetricTemplate with templateRef, or use a built-in name.`,
+          message: `Metric ${JSON.stringify(metric.name)} is not a built-in metric (request-success-rate, request-duration) and has neither \`templateRef\` nor \`query\`: on every tick Flagger records "Metric query failed for no usable metrics template and query were configured" as a failed check, so every rollout is rolled back (Flagger v1.44 runMetricChecks in pkg/controller/scheduler_metrics.go). Point it at a MetricTemplate with templateRef, or use a built-in name.`,
           path: metricPath(i, "name"),
         }),
       );
@@ -42,7 +42,7 @@ export const checkMetrics: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "METRIC_BUILTIN_NAME_WITH_QUERY",
-          message: `Metric ${JSON.stringify(metric.name)} is a built-in name and also has a ${hasTemplate ? "templateRef" : "query"}: Flagger runs both, the built-in ${metric.name} check and your ${hasTemplate ? "template" : "query"}, against the same threshold (runBuiltinMetricChecks, runMetricChecks, flagger-scheduler.md §2). Rename the metric (e.g. ${metric.name}-custom) to run only yours.`,
+          message: `Metric ${JSON.stringify(metric.name)} is a built-in name and also has a ${hasTemplate ? "templateRef" : "query"}: Flagger runs both, the built-in ${metric.name} check and your ${hasTemplate ? "template" : "query"}, against the same threshold (Flagger v1.44 runBuiltinMetricChecks, runMetricChecks in pkg/controller/scheduler_metrics.go). Rename the metric (e.g. ${metric.name}-custom) to run only yours.`,
           path: metricPath(i, "name"),
         }),
       );
@@ -62,7 +62,7 @@ export const checkMetrics: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "TEMPLATE_METRIC_WITHOUT_INTERVAL",
-            message: `Metric ${JSON.stringify(metric.name)} uses a templateRef but has no \`interval\`. Flagger's 1m default applies only to built-in and inline metrics; for templates the interval is empty, so \`[{{ interval }}]\` renders as \`[]\` (a PromQL error) or the provider cannot parse it, and every check fails ${because} (runMetricChecks, flagger-scheduler.md §2, §3.9). Add e.g. \`interval: 1m\`.`,
+            message: `Metric ${JSON.stringify(metric.name)} uses a templateRef but has no \`interval\`. Flagger's 1m default applies only to built-in and inline metrics; for templates the interval is empty, so \`[{{ interval }}]\` renders as \`[]\` (a PromQL error) or the provider cannot parse it, and every check fails ${because} (Flagger v1.44 runMetricChecks in pkg/controller/scheduler_metrics.go). Add e.g. \`interval: 1m\`.`,
             path: metricPath(i, "templateRef"),
             at: "key",
           }),
@@ -84,7 +84,7 @@ export const checkMetrics: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "TEMPLATE_VARIABLE_MISSING",
-          message: `${from === "its query" ? `The query of metric ${JSON.stringify(metric.name)}` : from} uses ${missing.map((key) => `{{ variables.${key} }}`).join(", ")}, but the metric's \`templateVariables\` ${metric.templateVariables ? "lack" : "are not set, so they lack"} ${missing.length === 1 ? "it" : "them"}: Flagger renders queries with missingkey=error, so the render fails and every check is a failed check (observers/render.go RenderQuery, flagger-scheduler.md §2, §6.3). Add ${missing.map((key) => `${key}: <value>`).join(", ")} to templateVariables.`,
+          message: `${from === "its query" ? `The query of metric ${JSON.stringify(metric.name)}` : from} uses ${missing.map((key) => `{{ variables.${key} }}`).join(", ")}, but the metric's \`templateVariables\` ${metric.templateVariables ? "lack" : "are not set, so they lack"} ${missing.length === 1 ? "it" : "them"}: Flagger renders queries with missingkey=error, so the render fails and every check is a failed check (Flagger v1.44 RenderQuery in pkg/metrics/observers/render.go). Add ${missing.map((key) => `${key}: <value>`).join(", ")} to templateVariables.`,
           path: metric.templateVariables ? metricPath(i, "templateVariables") : metricPath(i, hasTemplate ? "templateRef" : "query"),
           at: "key",
         }),
@@ -95,7 +95,7 @@ export const checkMetrics: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "METRIC_QUERY_TEMPLATE_ERROR",
-            message: `The query of metric ${JSON.stringify(metric.name)} ${problem}; Flagger's render fails, the query sent is empty, and every check is a failed check (observers/render.go, flagger-scheduler.md §6.3). The template functions are {{ name }}, {{ namespace }}, {{ target }}, {{ service }}, {{ ingress }}, {{ route }}, {{ interval }} and {{ variables.key }}.`,
+            message: `The query of metric ${JSON.stringify(metric.name)} ${problem}; Flagger's render fails, the query sent is empty, and every check is a failed check (Flagger v1.44 pkg/metrics/observers/render.go). The template functions are {{ name }}, {{ namespace }}, {{ target }}, {{ service }}, {{ ingress }}, {{ route }}, {{ interval }} and {{ variables.key }}.`,
             path: metricPath(i, "query"),
           }),
         );
@@ -121,8 +121,8 @@ function checkMetricInterval(params: { metric: CanaryMetric; index: number; temp
         code: "METRIC_INTERVAL_UNPARSABLE",
         message:
           reader === "go"
-            ? `Metric ${JSON.stringify(metric.name)} has interval ${JSON.stringify(interval)}: it passes the CRD's pattern, but the ${providerType} provider parses it as a Go duration and fails, so every check is a failed check (providers/*, flagger-scheduler.md §1.5, §3.9). Write e.g. 1m or 90s.`
-            : `Metric ${JSON.stringify(metric.name)} has interval ${JSON.stringify(interval)}: it passes the CRD's pattern, but Flagger pastes it verbatim into \`[{{ interval }}]\` and Prometheus rejects the range, so every check is a failed check (flagger-scheduler.md §3.9). Write a Prometheus duration such as 1m, 90s or 1m30s.`,
+            ? `Metric ${JSON.stringify(metric.name)} has interval ${JSON.stringify(interval)}: it passes the CRD's pattern, but the ${providerType} provider parses it as a Go duration and fails, so every check is a failed check (Flagger v1.44 pkg/metrics/providers/). Write e.g. 1m or 90s.`
+            : `Metric ${JSON.stringify(metric.name)} has interval ${JSON.stringify(interval)}: it passes the CRD's pattern, but Flagger pastes it verbatim into \`[{{ interval }}]\` and Prometheus rejects the range, so every check is a failed check (Flagger v1.44 pkg/controller/scheduler_metrics.go). Write a Prometheus duration such as 1m, 90s or 1m30s.`,
         path,
       }),
     ];
@@ -131,7 +131,7 @@ function checkMetricInterval(params: { metric: CanaryMetric; index: number; temp
     return [
       buildFinding({
         code: "METRIC_INTERVAL_TOO_SHORT",
-        message: `Metric ${JSON.stringify(metric.name)} queries a ${formatDurationMs(parsed)} window: rate() needs two samples inside it, which even Flagger's bundled Prometheus (5s scrapes) rarely has, so the query returns no data and Flagger counts a failed check (flagger-scheduler.md §3.9, §6.2). The metric interval is only the query window, not the schedule; use at least twice your scrape interval, e.g. 1m.`,
+        message: `Metric ${JSON.stringify(metric.name)} queries a ${formatDurationMs(parsed)} window: rate() needs two samples inside it, which even Flagger's bundled Prometheus (5s scrapes) rarely has, so the query returns no data and Flagger counts a failed check (Flagger v1.44 pkg/controller/scheduler_metrics.go, pkg/metrics/observers/). The metric interval is only the query window, not the schedule; use at least twice your scrape interval, e.g. 1m.`,
         path,
       }),
     ];
@@ -156,8 +156,8 @@ function checkThresholds(params: { metric: CanaryMetric; index: number; document
         buildFinding({
           code: "METRIC_WITHOUT_THRESHOLD",
           message: duration
-            ? `Metric request-duration has ${thresholdWritten ? `threshold ${threshold} and no \`thresholdRange\`` : "neither `thresholdRange` nor `threshold`"}: the legacy threshold is a maximum in milliseconds${thresholdWritten ? "" : " that defaults to 0"}, so the check fails whenever the P99 latency is above ${threshold} ms, i.e. always (runBuiltinMetricChecks, flagger-scheduler.md §2, §6.5). Add thresholdRange: {max: <milliseconds>}, e.g. 500.`
-            : `Metric ${JSON.stringify(name)} has neither \`thresholdRange\` nor \`threshold\`: for a query or template the legacy threshold is a maximum that defaults to 0, so the check fails whenever the value is above 0 (runMetricChecks, flagger-scheduler.md §2, §6.5). Add thresholdRange with the min and/or max you accept (thresholdRange: {max: 0} if 0 really is the limit).`,
+            ? `Metric request-duration has ${thresholdWritten ? `threshold ${threshold} and no \`thresholdRange\`` : "neither `thresholdRange` nor `threshold`"}: the legacy threshold is a maximum in milliseconds${thresholdWritten ? "" : " that defaults to 0"}, so the check fails whenever the P99 latency is above ${threshold} ms, i.e. always (Flagger v1.44 runBuiltinMetricChecks in pkg/controller/scheduler_metrics.go). Add thresholdRange: {max: <milliseconds>}, e.g. 500.`
+            : `Metric ${JSON.stringify(name)} has neither \`thresholdRange\` nor \`threshold\`: for a query or template the legacy threshold is a maximum that defaults to 0, so the check fails whenever the value is above 0 (Flagger v1.44 runMetricChecks in pkg/controller/scheduler_metrics.go). Add thresholdRange with the min and/or max you accept (thresholdRange: {max: 0} if 0 really is the limit).`,
           path: metricPath(index, "name"),
         }),
       );
@@ -165,7 +165,7 @@ function checkThresholds(params: { metric: CanaryMetric; index: number; document
       findings.push(
         buildFinding({
           code: "METRIC_CHECK_ALWAYS_PASSES",
-          message: "Metric request-success-rate has no `thresholdRange` and no positive `threshold`: the legacy threshold is a minimum that defaults to 0%, so the check passes even when every request fails (runBuiltinMetricChecks, flagger-scheduler.md §6.5). Add thresholdRange: {min: 99}.",
+          message: "Metric request-success-rate has no `thresholdRange` and no positive `threshold`: the legacy threshold is a minimum that defaults to 0%, so the check passes even when every request fails (Flagger v1.44 runBuiltinMetricChecks in pkg/controller/scheduler_metrics.go). Add thresholdRange: {min: 99}.",
           path: metricPath(index, "name"),
         }),
       );
@@ -178,7 +178,7 @@ function checkThresholds(params: { metric: CanaryMetric; index: number; document
     findings.push(
       buildFinding({
         code: "METRIC_CHECK_ALWAYS_PASSES",
-        message: `Metric ${JSON.stringify(name)} has an empty \`thresholdRange\`: with neither min nor max the check always passes (flagger-scheduler.md §6.5). Give the min and/or max you accept.`,
+        message: `Metric ${JSON.stringify(name)} has an empty \`thresholdRange\`: with neither min nor max the check always passes (Flagger v1.44 pkg/controller/scheduler_metrics.go). Give the min and/or max you accept.`,
         path: metricPath(index, "thresholdRange"),
         at: "key",
       }),
@@ -188,7 +188,7 @@ function checkThresholds(params: { metric: CanaryMetric; index: number; document
     findings.push(
       buildFinding({
         code: "METRIC_RANGE_EMPTY",
-        message: `Metric ${JSON.stringify(name)} has thresholdRange min ${range.min} above max ${range.max}: no value satisfies both, so every check fails and every rollout is rolled back (flagger-scheduler.md §6.5). Swap them.`,
+        message: `Metric ${JSON.stringify(name)} has thresholdRange min ${range.min} above max ${range.max}: no value satisfies both, so every check fails and every rollout is rolled back (Flagger v1.44 pkg/controller/scheduler_metrics.go). Swap them.`,
         path: metricPath(index, "thresholdRange", "min"),
       }),
     );
@@ -197,14 +197,14 @@ function checkThresholds(params: { metric: CanaryMetric; index: number; document
   return findings;
 }
 
-/** request-success-rate is a percentage from 0 to 100 (flagger-scheduler.md §6.1 "Units"). */
+/** request-success-rate is a percentage from 0 to 100 (docs/flagger-scheduler.md §6.1 "Units"). */
 function checkSuccessRateMinimum(params: { value: number; path: PathSegment[] }): PendingFinding[] {
   const { value, path } = params;
   if (value > 100) {
     return [
       buildFinding({
         code: "SUCCESS_RATE_MIN_ABOVE_100",
-        message: `request-success-rate is a percentage from 0 to 100, so a minimum of ${value} can never be met: every check fails and every rollout is rolled back (flagger-scheduler.md §6.1, §6.5). Use e.g. 99.`,
+        message: `request-success-rate is a percentage from 0 to 100, so a minimum of ${value} can never be met: every check fails and every rollout is rolled back (Flagger v1.44 pkg/controller/scheduler_metrics.go). Use e.g. 99.`,
         path,
       }),
     ];
@@ -213,7 +213,7 @@ function checkSuccessRateMinimum(params: { value: number; path: PathSegment[] })
     return [
       buildFinding({
         code: "SUCCESS_RATE_MIN_LOOKS_LIKE_RATIO",
-        message: `request-success-rate is a percentage from 0 to 100, so a minimum of ${value} accepts a canary that fails ${100 - value}% of its requests (flagger-scheduler.md §6.1). If you meant a ratio, write it as a percentage, e.g. ${value === 1 ? 99 : Math.round(value * 100)}.`,
+        message: `request-success-rate is a percentage from 0 to 100, so a minimum of ${value} accepts a canary that fails ${100 - value}% of its requests (Flagger v1.44 pkg/controller/scheduler_metrics.go). If you meant a ratio, write it as a percentage, e.g. ${value === 1 ? 99 : Math.round(value * 100)}.`,
         path,
       }),
     ];
@@ -235,7 +235,7 @@ export const checkMetricTemplate: DocumentRule = ({ document, index }) => {
       findings.push(
         buildFinding({
           code: "METRIC_TEMPLATE_ADDRESS_MISSING",
-          message: `MetricTemplate ${template.name || "(unnamed)"} uses the prometheus provider and ${problem}: Flagger does not fall back to -metrics-server, so building the provider fails and every check using this template is a failed check (providers/prometheus.go NewPrometheusProvider, flagger-scheduler.md §1.5). Set spec.provider.address, e.g. http://prometheus.istio-system:9090.`,
+          message: `MetricTemplate ${template.name || "(unnamed)"} uses the prometheus provider and ${problem}: Flagger does not fall back to -metrics-server, so building the provider fails and every check using this template is a failed check (Flagger v1.44 NewPrometheusProvider in pkg/metrics/providers/prometheus.go). Set spec.provider.address, e.g. http://prometheus.istio-system:9090.`,
           path: address === undefined ? ["spec", "provider"] : ["spec", "provider", "address"],
           ...(address === undefined ? { at: "key" as const } : {}),
         }),
@@ -247,7 +247,7 @@ export const checkMetricTemplate: DocumentRule = ({ document, index }) => {
       findings.push(
         buildFinding({
           code: "METRIC_QUERY_TEMPLATE_ERROR",
-          message: `The query of MetricTemplate ${template.name || "(unnamed)"} ${problem}; Flagger's render fails, so every check using this template is a failed check (observers/render.go RenderQuery, flagger-scheduler.md §6.3). The template functions are {{ name }}, {{ namespace }}, {{ target }}, {{ service }}, {{ ingress }}, {{ route }}, {{ interval }} and {{ variables.key }}.`,
+          message: `The query of MetricTemplate ${template.name || "(unnamed)"} ${problem}; Flagger's render fails, so every check using this template is a failed check (Flagger v1.44 RenderQuery in pkg/metrics/observers/render.go). The template functions are {{ name }}, {{ namespace }}, {{ target }}, {{ service }}, {{ ingress }}, {{ route }}, {{ interval }} and {{ variables.key }}.`,
           path: ["spec", "query"],
         }),
       );
@@ -256,7 +256,7 @@ export const checkMetricTemplate: DocumentRule = ({ document, index }) => {
   return findings;
 };
 
-/** The functions of Flagger's query templates (metric.go TemplateFunctions, flagger-scheduler.md §6.3). */
+/** The functions of Flagger's query templates (metric.go TemplateFunctions, docs/flagger-scheduler.md §6.3). */
 const FLAGGER_FUNCTIONS = new Set(["name", "namespace", "target", "service", "ingress", "route", "interval", "variables"]);
 /** Go text/template's predefined functions and keywords. */
 const GO_TEMPLATE_WORDS = new Set([

@@ -1,7 +1,7 @@
 /**
  * Rules that depend on the routing provider: references each router requires or ignores, A/B
  * matching, mirroring, the kubernetes provider's coercions, Knative, and the metrics observer
- * (flagger-scheduler.md §2, §6.1; flagger-routing.md §0, §4–§7).
+ * (docs/flagger-scheduler.md §2, §6.1; docs/flagger-routing.md §0, §4–§7).
  */
 import type { PendingFinding } from "../../canary/findings.js";
 import { routerFamily, type RouterFamily } from "../../canary/settings.js";
@@ -9,7 +9,7 @@ import { buildFinding } from "../codes.js";
 import type { CanaryRule } from "../rule.js";
 import { describeProvider, isKnativeTarget, isWritten, providerPath, queriesUse, usesBuiltinMetrics } from "./facts.js";
 
-/** Routers that read `analysis.match` (flagger-scheduler.md §2: grep of GetAnalysis().Match). */
+/** Routers that read `analysis.match` (docs/flagger-scheduler.md §2: grep of GetAnalysis().Match). */
 const MATCH_AWARE: ReadonlySet<RouterFamily> = new Set(["istio", "appmesh", "contour", "gloo", "nginx", "gatewayapi"]);
 
 export const checkProviderReferences: CanaryRule = ({ resolved }) => {
@@ -22,7 +22,7 @@ export const checkProviderReferences: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "INGRESS_REF_MISSING",
-        message: `With ${provider} the Canary needs \`spec.ingressRef\` (the Ingress that serves the apex Service). Without it the router fails with "ingress selector is empty" on every tick, as a Warning event, and the canary never initialises (${family === "nginx" ? "router/ingress.go" : "router/skipper.go"} Reconcile, flagger-scheduler.md §2). Add ingressRef: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: <your Ingress>}.`,
+        message: `With ${provider} the Canary needs \`spec.ingressRef\` (the Ingress that serves the apex Service). Without it the router fails with "ingress selector is empty" on every tick, as a Warning event, and the canary never initialises (Flagger v1.44 Reconcile in ${family === "nginx" ? "pkg/router/ingress.go" : "pkg/router/skipper.go"}). Add ingressRef: {apiVersion: networking.k8s.io/v1, kind: Ingress, name: <your Ingress>}.`,
         ...where,
       }),
     );
@@ -31,7 +31,7 @@ export const checkProviderReferences: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "ROUTE_REF_MISSING",
-        message: `With ${provider} the Canary needs \`spec.routeRef\` (the ApisixRoute to split). Without it the router fails with "apisix route selector is empty" on every tick and the canary never initialises (router/apisix.go Reconcile, flagger-scheduler.md §2). Add routeRef: {apiVersion: apisix.apache.org/v2, kind: ApisixRoute, name: <route>}.`,
+        message: `With ${provider} the Canary needs \`spec.routeRef\` (the ApisixRoute to split). Without it the router fails with "apisix route selector is empty" on every tick and the canary never initialises (Flagger v1.44 Reconcile in pkg/router/apisix.go). Add routeRef: {apiVersion: apisix.apache.org/v2, kind: ApisixRoute, name: <route>}.`,
         ...where,
       }),
     );
@@ -40,7 +40,7 @@ export const checkProviderReferences: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "GATEWAY_REFS_MISSING",
-        message: `With ${provider} the Canary needs \`spec.service.gatewayRefs\` (the Gateways the HTTPRoute attaches to). Without them the router fails with "GatewayRefs must be specified when using Gateway API as a provider." on every tick and the canary never initialises (router/gateway_api.go Reconcile, flagger-scheduler.md §2). Add gatewayRefs: [{name: <gateway>, namespace: <its namespace>}].`,
+        message: `With ${provider} the Canary needs \`spec.service.gatewayRefs\` (the Gateways the HTTPRoute attaches to). Without them the router fails with "GatewayRefs must be specified when using Gateway API as a provider." on every tick and the canary never initialises (Flagger v1.44 Reconcile in pkg/router/gateway_api.go). Add gatewayRefs: [{name: <gateway>, namespace: <its namespace>}].`,
         ...(spec.service ? { path: ["spec", "service"], at: "key" as const } : where),
       }),
     );
@@ -49,7 +49,7 @@ export const checkProviderReferences: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "MESH_NAME_MISSING",
-        message: `With ${provider} (App Mesh v1beta1) the Canary needs \`spec.service.meshName\`. Without it the router fails with "mesh name cannot be empty" on every tick and the canary never initialises (router/appmesh.go Reconcile, flagger-scheduler.md §2). Set meshName, or use provider appmesh:v1beta2, which selects the mesh by namespace label.`,
+        message: `With ${provider} (App Mesh v1beta1) the Canary needs \`spec.service.meshName\`. Without it the router fails with "mesh name cannot be empty" on every tick and the canary never initialises (Flagger v1.44 Reconcile in pkg/router/appmesh.go). Set meshName, or use provider appmesh:v1beta2, which selects the mesh by namespace label.`,
         ...(spec.service ? { path: ["spec", "service"], at: "key" as const } : where),
       }),
     );
@@ -66,7 +66,7 @@ export const checkIgnoredReferences: CanaryRule = ({ resolved }) => {
   const ignored = (field: string, path: string[], usedBy: string) =>
     buildFinding({
       code: "REF_IGNORED_BY_PROVIDER",
-      message: `\`${path.join(".")}\` is only read by ${usedBy}; the ${family} router of ${provider} ignores it (flagger-routing.md §0). Remove it, or set spec.provider if this Canary is meant for ${usedBy}.${field === "ingressRef" || field === "routeRef" ? ` (It would still name {{ ${field === "ingressRef" ? "ingress" : "route"} }} in metric queries, but none of this Canary's queries uses it.)` : ""}`,
+      message: `\`${path.join(".")}\` is only read by ${usedBy}; the ${family} router of ${provider} ignores it (Flagger v1.44 pkg/router/factory.go). Remove it, or set spec.provider if this Canary is meant for ${usedBy}.${field === "ingressRef" || field === "routeRef" ? ` (It would still name {{ ${field === "ingressRef" ? "ingress" : "route"} }} in metric queries, but none of this Canary's queries uses it.)` : ""}`,
       path,
       at: "key",
     });
@@ -95,7 +95,7 @@ export const checkMatchSupport: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "KUBERNETES_MATCH_DROPPED",
-          message: `With ${provider} there is no router to apply \`spec.analysis.match\`: Flagger emits a Warning event "A/B testing is not supported when using the kubernetes provider" on every tick and drops the match, running blue/green instead (advanceCanary, flagger-scheduler.md §2). Remove match, or use a provider that routes on headers (istio, gatewayapi, nginx, contour, gloo, appmesh).`,
+          message: `With ${provider} there is no router to apply \`spec.analysis.match\`: Flagger emits a Warning event "A/B testing is not supported when using the kubernetes provider" on every tick and drops the match, running blue/green instead (Flagger v1.44 advanceCanary in pkg/controller/scheduler.go). Remove match, or use a provider that routes on headers (istio, gatewayapi, nginx, contour, gloo, appmesh).`,
           path: ["spec", "analysis", "match"],
           at: "key",
         }),
@@ -107,7 +107,7 @@ export const checkMatchSupport: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "AB_MATCH_IGNORED_BY_PROVIDER",
-        message: `A/B testing (match with iterations) on ${provider}: the ${family} router ignores \`analysis.match\`, and the A/B step routes primary 0 / canary 100, so all traffic goes to the canary from the first A/B tick (runAB, flagger-scheduler.md §2). Only istio, appmesh, contour, gloo, nginx and gatewayapi route on match; use one of them, or run blue/green (remove match).`,
+        message: `A/B testing (match with iterations) on ${provider}: the ${family} router ignores \`analysis.match\`, and the A/B step routes primary 0 / canary 100, so all traffic goes to the canary from the first A/B tick (Flagger v1.44 runAB in pkg/controller/scheduler.go). Only istio, appmesh, contour, gloo, nginx and gatewayapi route on match; use one of them, or run blue/green (remove match).`,
         path: ["spec", "analysis", "match"],
         at: "key",
       }),
@@ -115,7 +115,7 @@ export const checkMatchSupport: CanaryRule = ({ resolved }) => {
   }
   if (family === "gatewayapi") {
     // Gateway API converts only exact and regex header/query matches (router/gateway_api.go
-    // mapRouteMatches); any other form drops every analysis match, silently (flagger-routing.md §5).
+    // mapRouteMatches); any other form drops every analysis match, silently (docs/flagger-routing.md §5).
     if ((analysis?.iterations ?? 0) > 0) {
       (analysis?.match ?? []).forEach((match, i) => {
         for (const [kind, entries] of [["headers", match.headers], ["queryParams", match.queryParams]] as const) {
@@ -125,7 +125,7 @@ export const checkMatchSupport: CanaryRule = ({ resolved }) => {
             findings.push(
               buildFinding({
                 code: "AB_MATCH_UNSUPPORTED_BY_GATEWAY_API",
-                message: `\`${kind}.${name}\` uses ${form} match, which Gateway API cannot express (only exact and regex): Flagger drops all analysis matches without an error, the A/B route matches every request, and the A/B step sends all traffic to the canary (mapRouteMatches, flagger-routing.md §5). Use exact or regex (e.g. regex: "^value").`,
+                message: `\`${kind}.${name}\` uses ${form} match, which Gateway API cannot express (only exact and regex): Flagger drops all analysis matches without an error, the A/B route matches every request, and the A/B step sends all traffic to the canary (Flagger v1.44 mapRouteMatches in pkg/router/gateway_api.go). Use exact or regex (e.g. regex: "^value").`,
                 path: ["spec", "analysis", "match", i, kind, name],
                 at: "key",
               }),
@@ -147,7 +147,7 @@ export const checkMatchSupport: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "AB_MATCH_UNSUPPORTED_BY_GATEWAY_API",
-            message: `\`spec.service.match[${i}]\` has ${what}, which Gateway API cannot express: building the HTTPRoute fails ("Gateway API doesn't support the specified … matching selector") on every tick and the canary never initialises (mapRouteMatches, flagger-routing.md §5). Use exact, prefix (uri only) or regex.`,
+            message: `\`spec.service.match[${i}]\` has ${what}, which Gateway API cannot express: building the HTTPRoute fails ("Gateway API doesn't support the specified … matching selector") on every tick and the canary never initialises (Flagger v1.44 mapRouteMatches in pkg/router/gateway_api.go). Use exact, prefix (uri only) or regex.`,
             path: ["spec", "service", "match", i, ...rest],
             at: "key",
           }),
@@ -168,7 +168,7 @@ export const checkKubernetesCoercion: CanaryRule = ({ resolved }) => {
   return [
     buildFinding({
       code: "KUBERNETES_BLUE_GREEN_COERCED",
-      message: `With ${describeProvider({ spec, provider: resolved.provider })} nothing can split traffic: on every tick Flagger warns "Progressive traffic is not supported when using the kubernetes provider" and runs blue/green with iterations: 10 instead of \`${field}\`${analysis.maxWeight !== undefined ? " (maxWeight is ignored too)" : ""} (advanceCanary, flagger-scheduler.md §2). Write iterations explicitly (e.g. iterations: 10) so the manifest says what happens.`,
+      message: `With ${describeProvider({ spec, provider: resolved.provider })} nothing can split traffic: on every tick Flagger warns "Progressive traffic is not supported when using the kubernetes provider" and runs blue/green with iterations: 10 instead of \`${field}\`${analysis.maxWeight !== undefined ? " (maxWeight is ignored too)" : ""} (Flagger v1.44 advanceCanary in pkg/controller/scheduler.go). Write iterations explicitly (e.g. iterations: 10) so the manifest says what happens.`,
       path: ["spec", "analysis", field],
     }),
   ];
@@ -190,7 +190,7 @@ export const checkMirror: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "MIRROR_IGNORED_BY_PROVIDER",
-          message: `\`mirror: true\` has no effect with ${provider}: there is no router, so nothing is mirrored (flagger-scheduler.md §2, §3.3). Remove it, or use istio or gatewayapi for mirroring.`,
+          message: `\`mirror: true\` has no effect with ${provider}: there is no router, so nothing is mirrored (Flagger v1.44 pkg/controller/scheduler.go). Remove it, or use istio or gatewayapi for mirroring.`,
           path,
         }),
       );
@@ -199,7 +199,7 @@ export const checkMirror: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "MIRROR_IGNORED_BY_PROVIDER",
-            message: "`mirror: true` has no effect in an A/B test (match with iterations): the A/B routes replace the mirrored route (flagger-routing.md §4.5). Remove mirror, or remove match for a mirrored blue/green run.",
+            message: "`mirror: true` has no effect in an A/B test (match with iterations): the A/B routes replace the mirrored route (Flagger v1.44 pkg/router/istio.go). Remove mirror, or remove match for a mirrored blue/green run.",
             path,
           }),
         );
@@ -207,7 +207,7 @@ export const checkMirror: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "MIRROR_IGNORED_BY_PROVIDER",
-            message: `\`mirror: true\` is ignored by the ${family} router of ${provider}: Flagger asks for mirroring and the router does nothing, so blue/green runs without mirrored traffic (flagger-scheduler.md §2). Only istio and gatewayapi mirror; remove mirror or switch provider.`,
+            message: `\`mirror: true\` is ignored by the ${family} router of ${provider}: Flagger asks for mirroring and the router does nothing, so blue/green runs without mirrored traffic (Flagger v1.44 pkg/controller/scheduler.go). Only istio and gatewayapi mirror; remove mirror or switch provider.`,
             path,
           }),
         );
@@ -215,7 +215,7 @@ export const checkMirror: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "MIRROR_IGNORED_BY_PROVIDER",
-            message: "`mirror: true` is ignored for a TCP service (`appProtocol: tcp`): Istio mirrors only HTTP routes (flagger-routing.md §4.2). Remove mirror.",
+            message: "`mirror: true` is ignored for a TCP service (`appProtocol: tcp`): Istio mirrors only HTTP routes (Flagger v1.44 pkg/router/istio.go). Remove mirror.",
             path,
           }),
         );
@@ -225,7 +225,7 @@ export const checkMirror: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "MIRROR_STALLS_PROGRESSIVE",
-          message: `\`mirror: true\` with a weighted canary: Flagger first asks the router to mirror at 0%, but ${why}, so the router never reports mirroring and Flagger asks again on every tick. The canary weight stays at 0, the pre-rollout hooks re-run every tick, and the rollout never finishes or fails (runCanary, flagger-scheduler.md §2). Remove mirror, or use iterations (blue/green) with istio or gatewayapi for mirroring.`,
+          message: `\`mirror: true\` with a weighted canary: Flagger first asks the router to mirror at 0%, but ${why}, so the router never reports mirroring and Flagger asks again on every tick. The canary weight stays at 0, the pre-rollout hooks re-run every tick, and the rollout never finishes or fails (Flagger v1.44 runCanary in pkg/controller/scheduler.go). Remove mirror, or use iterations (blue/green) with istio or gatewayapi for mirroring.`,
           path,
         }),
       );
@@ -237,8 +237,8 @@ export const checkMirror: CanaryRule = ({ resolved }) => {
         code: "MIRROR_WEIGHT_IGNORED",
         message:
           family !== "istio"
-            ? `\`spec.analysis.mirrorWeight\` only sets Istio's mirrorPercentage; the ${family} router of ${provider} ignores it (flagger-scheduler.md §2). Remove it.`
-            : "`spec.analysis.mirrorWeight` has no effect without `mirror: true` (flagger-routing.md §4.5). Set mirror: true or remove mirrorWeight.",
+            ? `\`spec.analysis.mirrorWeight\` only sets Istio's mirrorPercentage; the ${family} router of ${provider} ignores it (Flagger v1.44 pkg/controller/scheduler.go). Remove it.`
+            : "`spec.analysis.mirrorWeight` has no effect without `mirror: true` (Flagger v1.44 pkg/router/istio.go). Set mirror: true or remove mirrorWeight.",
         path: ["spec", "analysis", "mirrorWeight"],
       }),
     );
@@ -254,7 +254,7 @@ export const checkIstioDelegation: CanaryRule = ({ resolved }) => {
   return [
     buildFinding({
       code: "DELEGATION_WITH_HOSTS",
-      message: `\`spec.service.delegation: true\` with ${fields.join(" and ")}: a delegate VirtualService may not have hosts or gateways, so Istio reconciliation fails on every tick ("cannot have hosts and gateways when delegation enabled") and the canary never progresses (router/istio.go reconcileVirtualService, flagger-scheduler.md §1.2, flagger-routing.md §4.2). Remove ${fields.join(" and ")}; the root VirtualService that delegates to this one carries them.`,
+      message: `\`spec.service.delegation: true\` with ${fields.join(" and ")}: a delegate VirtualService may not have hosts or gateways, so Istio reconciliation fails on every tick ("cannot have hosts and gateways when delegation enabled") and the canary never progresses (Flagger v1.44 reconcileVirtualService in pkg/router/istio.go). Remove ${fields.join(" and ")}; the root VirtualService that delegates to this one carries them.`,
       path: ["spec", "service", fields[0]!],
       at: "key",
     }),
@@ -272,8 +272,8 @@ export const checkKnative: CanaryRule = ({ resolved }) => {
       buildFinding({
         code: "KNATIVE_PROVIDER_MISMATCH",
         message: knativeTarget
-          ? `The target is a Knative Service (serving.knative.dev/v1), but \`spec.provider\` is ${spec.provider ? JSON.stringify(spec.provider) : "unset"}: Flagger refuses the Canary ("can't use … provider with Knative Service as target") and never schedules it; only the spec field counts, not the controller's -mesh-provider (verifyKnativeCanary, flagger-scheduler.md §0, §2). Set spec.provider: knative.`
-          : `\`spec.provider\` is knative, but the target is ${spec.targetRef.apiVersion ?? "?"}/${spec.targetRef.kind ?? "?"}, not a Knative Service: Flagger refuses the Canary ("can't use … as target if provider is set to knative") and never schedules it (verifyKnativeCanary, flagger-scheduler.md §2). Point targetRef at {apiVersion: serving.knative.dev/v1, kind: Service}, or change the provider.`,
+          ? `The target is a Knative Service (serving.knative.dev/v1), but \`spec.provider\` is ${spec.provider ? JSON.stringify(spec.provider) : "unset"}: Flagger refuses the Canary ("can't use … provider with Knative Service as target") and never schedules it; only the spec field counts, not the controller's -mesh-provider (Flagger v1.44 verifyKnativeCanary in pkg/controller/controller.go). Set spec.provider: knative.`
+          : `\`spec.provider\` is knative, but the target is ${spec.targetRef.apiVersion ?? "?"}/${spec.targetRef.kind ?? "?"}, not a Knative Service: Flagger refuses the Canary ("can't use … as target if provider is set to knative") and never schedules it (Flagger v1.44 verifyKnativeCanary in pkg/controller/controller.go). Point targetRef at {apiVersion: serving.knative.dev/v1, kind: Service}, or change the provider.`,
         path: knativeTarget ? (spec.provider ? ["spec", "provider"] : ["spec", "targetRef", "apiVersion"]) : ["spec", "targetRef", "kind"],
       }),
     );
@@ -282,7 +282,7 @@ export const checkKnative: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "KNATIVE_WITH_AUTOSCALER",
-        message: "A Knative Service target with `spec.autoscalerRef`: Flagger refuses the Canary (\"can't use autoscaler with Knative Service\") and never schedules it; Knative scales its revisions itself (verifyKnativeCanary, flagger-scheduler.md §2). Remove autoscalerRef.",
+        message: "A Knative Service target with `spec.autoscalerRef`: Flagger refuses the Canary (\"can't use autoscaler with Knative Service\") and never schedules it; Knative scales its revisions itself (Flagger v1.44 verifyKnativeCanary in pkg/controller/controller.go). Remove autoscalerRef.",
         path: ["spec", "autoscalerRef"],
         at: "key",
       }),
@@ -296,7 +296,7 @@ export const checkMetricsObserver: CanaryRule = ({ resolved, settings }) => {
   if (!usesBuiltinMetrics(spec)) return [];
   const findings: PendingFinding[] = [];
   // runBuiltinMetricChecks: spec.provider overrides the global provider, except that a global
-  // provider containing "linkerd" always wins (flagger-scheduler.md §6.1).
+  // provider containing "linkerd" always wins (docs/flagger-scheduler.md §6.1).
   let observer = settings.meshProvider.includes("crossover") ? "crossover" : settings.meshProvider;
   if (spec.provider) {
     observer = spec.provider;
@@ -306,7 +306,7 @@ export const checkMetricsObserver: CanaryRule = ({ resolved, settings }) => {
         findings.push(
           buildFinding({
             code: "BUILTIN_METRICS_PROVIDER_OVERRIDDEN",
-            message: `The controller's -mesh-provider is ${JSON.stringify(settings.meshProvider)}, so Flagger runs Linkerd's queries for the built-in metrics whatever \`spec.provider\` (${spec.provider}) says (runBuiltinMetricChecks, flagger-scheduler.md §2, §6.1). Unless the workload's traffic also goes through Linkerd proxies, those series do not exist and every check fails with "no values found". Use MetricTemplates with ${spec.provider}'s metrics instead of the built-in names.`,
+            message: `The controller's -mesh-provider is ${JSON.stringify(settings.meshProvider)}, so Flagger runs Linkerd's queries for the built-in metrics whatever \`spec.provider\` (${spec.provider}) says (Flagger v1.44 runBuiltinMetricChecks in pkg/controller/scheduler_metrics.go). Unless the workload's traffic also goes through Linkerd proxies, those series do not exist and every check fails with "no values found". Use MetricTemplates with ${spec.provider}'s metrics instead of the built-in names.`,
             path: ["spec", "provider"],
           }),
         );
@@ -320,7 +320,7 @@ export const checkMetricsObserver: CanaryRule = ({ resolved, settings }) => {
       findings.push(
         buildFinding({
           code: "SERVICE_TARGET_METRICS_FALLBACK",
-          message: `With a Service target the metrics observer becomes "${base}:service", which matches no observer, so the built-in metrics use Istio's queries instead of ${base}'s (runBuiltinMetricChecks, observers/factory.go, flagger-scheduler.md §2, §6.1). Unless Istio telemetry covers this Service they return no data and every check fails; use MetricTemplates for this Canary.`,
+          message: `With a Service target the metrics observer becomes "${base}:service", which matches no observer, so the built-in metrics use Istio's queries instead of ${base}'s (Flagger v1.44 runBuiltinMetricChecks in pkg/controller/scheduler_metrics.go, pkg/metrics/observers/factory.go). Unless Istio telemetry covers this Service they return no data and every check fails; use MetricTemplates for this Canary.`,
           path: ["spec", "targetRef", "kind"],
         }),
       );

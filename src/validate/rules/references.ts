@@ -41,7 +41,7 @@ export const checkService: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "SERVICE_MISSING",
-        message: "The Canary has no `spec.service`. The CRD does not require it, but Flagger builds the apex, -primary and -canary Services from service.port: without it the Services get port 0, which the API server refuses on every tick, and the canary never initialises (flagger-scheduler.md §1.0, flagger-routing.md §2). Add service: {port: <the port your clients use>, targetPort: <the container port>}.",
+        message: "The Canary has no `spec.service`. The CRD does not require it, but Flagger builds the apex, -primary and -canary Services from service.port: without it the Services get port 0, which the API server refuses on every tick, and the canary never initialises (Flagger v1.44 artifacts/flagger/crd.yaml, pkg/router/kubernetes_default.go). Add service: {port: <the port your clients use>, targetPort: <the container port>}.",
         path: ["spec"],
         at: "key",
       }),
@@ -53,7 +53,7 @@ export const checkService: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "SERVICE_PORT_INVALID",
-        message: `\`spec.service.port\` is ${service.port}, not a port number (1–65535): the API server refuses the Services Flagger creates, on every tick, and the canary never initialises (flagger-routing.md §1.3). Use the port clients connect to, e.g. 80 or 9898.`,
+        message: `\`spec.service.port\` is ${service.port}, not a port number (1–65535): the API server refuses the Services Flagger creates, on every tick, and the canary never initialises (Flagger v1.44 pkg/router/kubernetes_default.go). Use the port clients connect to, e.g. 80 or 9898.`,
         path: ["spec", "service", "port"],
       }),
     );
@@ -63,7 +63,7 @@ export const checkService: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "SERVICE_PORT_INVALID",
-        message: `\`spec.service.targetPort\` is ${targetPort}, not a port number (1–65535): the API server refuses the Services Flagger creates, on every tick (flagger-routing.md §1.3). Use the container port number or name.`,
+        message: `\`spec.service.targetPort\` is ${targetPort}, not a port number (1–65535): the API server refuses the Services Flagger creates, on every tick (Flagger v1.44 pkg/router/kubernetes_default.go). Use the container port number or name.`,
         path: ["spec", "service", "targetPort"],
       }),
     );
@@ -71,7 +71,7 @@ export const checkService: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "SERVICE_PORT_INVALID",
-        message: `\`spec.service.targetPort\` is ${JSON.stringify(targetPort)}, which is not a valid port name (at most 15 lower-case letters, digits and single '-', with a letter): the API server refuses the Services Flagger creates, on every tick (flagger-routing.md §1.3). Use the container port's name or its number.`,
+        message: `\`spec.service.targetPort\` is ${JSON.stringify(targetPort)}, which is not a valid port name (at most 15 lower-case letters, digits and single '-', with a letter): the API server refuses the Services Flagger creates, on every tick (Flagger v1.44 pkg/router/kubernetes_default.go). Use the container port's name or its number.`,
         path: ["spec", "service", "targetPort"],
       }),
     );
@@ -90,7 +90,7 @@ export const checkDerivedNames: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "DERIVED_NAME_INVALID",
-          message: `Flagger names the Services ${apex}, ${apex}-primary and ${apex}-canary (GetServiceNames, flagger-routing.md §1.1), and ${JSON.stringify(bad)} is not a valid Service name (a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter): the API server refuses it on every tick and the canary never initialises. ${apex.length > 55 ? `Shorten ${spec.service?.name ? "service.name" : "the name"} to at most 55 characters.` : "Use a lower-case name that starts with a letter."}`,
+          message: `Flagger names the Services ${apex}, ${apex}-primary and ${apex}-canary (Flagger v1.44 GetServiceNames in pkg/apis/flagger/v1beta1/canary.go), and ${JSON.stringify(bad)} is not a valid Service name (a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter): the API server refuses it on every tick and the canary never initialises. ${apex.length > 55 ? `Shorten ${spec.service?.name ? "service.name" : "the name"} to at most 55 characters.` : "Use a lower-case name that starts with a letter."}`,
           path,
         }),
       );
@@ -103,7 +103,7 @@ export const checkDerivedNames: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "DERIVED_NAME_INVALID",
-          message: `Flagger creates the primary workload ${JSON.stringify(primary)} (flagger-routing.md §1.1), which is not a valid Kubernetes name (lower-case letters, digits, '-' and '.', at most 253): creating it fails on every tick. Use the target's exact, valid name.`,
+          message: `Flagger creates the primary workload ${JSON.stringify(primary)} (Flagger v1.44 pkg/apis/flagger/v1beta1/canary.go), which is not a valid Kubernetes name (lower-case letters, digits, '-' and '.', at most 253): creating it fails on every tick. Use the target's exact, valid name.`,
           path: ["spec", "targetRef", "name"],
         }),
       );
@@ -114,7 +114,7 @@ export const checkDerivedNames: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "DERIVED_NAME_INVALID",
-        message: `Flagger creates the primary autoscaler ${JSON.stringify(`${scaler}-primary`)} (flagger-routing.md §1.1), which is not a valid Kubernetes name: creating it fails on every tick. Use the autoscaler's exact, valid name.`,
+        message: `Flagger creates the primary autoscaler ${JSON.stringify(`${scaler}-primary`)} (Flagger v1.44 pkg/apis/flagger/v1beta1/canary.go), which is not a valid Kubernetes name: creating it fails on every tick. Use the autoscaler's exact, valid name.`,
         path: ["spec", "autoscalerRef", "name"],
       }),
     );
@@ -154,14 +154,14 @@ export const checkTarget: CanaryRule = ({ resolved, index, settings }) => {
   }
   if (workload.kind === "KnativeService") return findings;
 
-  // Selector label (flagger-routing.md §1.2): the first of -selector-labels in spec.selector.matchLabels.
+  // Selector label (docs/flagger-routing.md §1.2): the first of -selector-labels in spec.selector.matchLabels.
   const label = settings.selectorLabels.find((key) => Object.hasOwn(workload.selectorLabels, key));
   if (label === undefined) {
     const present = Object.keys(workload.selectorLabels);
     findings.push(
       buildFinding({
         code: "SELECTOR_LABEL_MISSING",
-        message: `The ${workload.kind} ${workload.name} (${at(workload.document)}) selects its pods by ${present.length > 0 ? present.map((k) => `\`${k}\``).join(", ") : "no matchLabels"}, but Flagger needs one of the controller's selector labels (${settings.selectorLabels.map((k) => `\`${k}\``).join(", ")}, the -selector-labels setting) in spec.selector.matchLabels: without one, "getSelectorLabel failed" repeats on every tick and the canary never initialises (deployment_controller.go getSelectorLabel, flagger-scheduler.md §2). Add e.g. \`${settings.selectorLabels[0] ?? "app"}: ${workload.name}\` to the selector and the pod template labels, or add your label key to -selector-labels.`,
+        message: `The ${workload.kind} ${workload.name} (${at(workload.document)}) selects its pods by ${present.length > 0 ? present.map((k) => `\`${k}\``).join(", ") : "no matchLabels"}, but Flagger needs one of the controller's selector labels (${settings.selectorLabels.map((k) => `\`${k}\``).join(", ")}, the -selector-labels setting) in spec.selector.matchLabels: without one, "getSelectorLabel failed" repeats on every tick and the canary never initialises (Flagger v1.44 getSelectorLabel in pkg/canary/deployment_controller.go). Add e.g. \`${settings.selectorLabels[0] ?? "app"}: ${workload.name}\` to the selector and the pod template labels, or add your label key to -selector-labels.`,
         path: ["spec", "targetRef", "name"],
       }),
     );
@@ -171,14 +171,14 @@ export const checkTarget: CanaryRule = ({ resolved, index, settings }) => {
       findings.push(
         buildFinding({
           code: "DERIVED_NAME_INVALID",
-          message: `Flagger labels the primary pods and Services \`${label}: ${primaryValue}\` (the target's selector value plus -primary, flagger-routing.md §1.2), which is not a valid label value (at most 63 characters): creating the primary fails on every tick. Shorten the selector value of ${workload.kind} ${workload.name} (${at(workload.document)}) to at most 55 characters.`,
+          message: `Flagger labels the primary pods and Services \`${label}: ${primaryValue}\` (the target's selector value plus -primary; Flagger v1.44 pkg/canary/deployment_controller.go), which is not a valid label value (at most 63 characters): creating the primary fails on every tick. Shorten the selector value of ${workload.kind} ${workload.name} (${at(workload.document)}) to at most 55 characters.`,
           path: ["spec", "targetRef", "name"],
         }),
       );
     }
   }
 
-  // Ports (flagger-routing.md §1.3): the main port's targetPort must reach a container.
+  // Ports (docs/flagger-routing.md §1.3): the main port's targetPort must reach a container.
   const service = spec.service;
   if (service?.port !== undefined) {
     // A Service port resolves against the pod's containers (not its init containers).
@@ -199,7 +199,7 @@ export const checkTarget: CanaryRule = ({ resolved, index, settings }) => {
       findings.push(
         buildFinding({
           code: "SERVICE_PORT_NOT_DECLARED",
-          message: `Flagger's Services send traffic to container port ${targetPort} (${service.targetPort !== undefined ? "spec.service.targetPort" : "spec.service.port, as targetPort is not set"}), but ${workload.kind} ${workload.name} (${at(workload.document)}) declares only ${ports.map((port) => port.containerPort).join(", ")} (flagger-routing.md §1.3). Unless the container also listens on ${targetPort}, the canary gets no traffic; set targetPort to the port the application serves on.`,
+          message: `Flagger's Services send traffic to container port ${targetPort} (${service.targetPort !== undefined ? "spec.service.targetPort" : "spec.service.port, as targetPort is not set"}), but ${workload.kind} ${workload.name} (${at(workload.document)}) declares only ${ports.map((port) => port.containerPort).join(", ")} (Flagger v1.44 pkg/router/kubernetes_default.go). Unless the container also listens on ${targetPort}, the canary gets no traffic; set targetPort to the port the application serves on.`,
           path: service.targetPort !== undefined ? ["spec", "service", "targetPort"] : ["spec", "service", "port"],
         }),
       );
@@ -243,7 +243,7 @@ export const checkIngress: CanaryRule = ({ resolved }) => {
   return [
     buildFinding({
       code: "INGRESS_BACKEND_MISSING",
-      message: `The Ingress ${ref.name} (${at(ingress)}) has no backend for the Service ${apex}${backends.length > 0 ? ` (its backends: ${[...new Set(backends)].join(", ")})` : ""}: Flagger copies it into ${ref.name}-canary with the apex Service replaced by ${apex}-canary, and fails with "backend ${apex} not found in ingress ${ref.name}" on every tick (router/ingress.go, flagger-routing.md §6). Point a rule of the Ingress at service ${apex}.`,
+      message: `The Ingress ${ref.name} (${at(ingress)}) has no backend for the Service ${apex}${backends.length > 0 ? ` (its backends: ${[...new Set(backends)].join(", ")})` : ""}: Flagger copies it into ${ref.name}-canary with the apex Service replaced by ${apex}-canary, and fails with "backend ${apex} not found in ingress ${ref.name}" on every tick (Flagger v1.44 pkg/router/ingress.go). Point a rule of the Ingress at service ${apex}.`,
       path: ["spec", "ingressRef", "name"],
     }),
   ];
@@ -307,7 +307,7 @@ export const checkCrossNamespaceReferences: CanaryRule = ({ resolved, settings }
     .map((ref) =>
       buildFinding({
         code: "CROSS_NAMESPACE_REF",
-        message: `The controller runs with -no-cross-namespace-refs and this Canary (namespace ${namespace}) points at the ${ref.what} in namespace ${ref.ns}: Flagger refuses the Canary ("cross-namespace references are blocked") and never schedules it; only the controller log says why (verifyNoCrossNamespaceRefs, flagger-scheduler.md §2). Move the object into ${namespace}, or reference a copy there.`,
+        message: `The controller runs with -no-cross-namespace-refs and this Canary (namespace ${namespace}) points at the ${ref.what} in namespace ${ref.ns}: Flagger refuses the Canary ("cross-namespace references are blocked") and never schedules it; only the controller log says why (Flagger v1.44 verifyNoCrossNamespaceRefs in pkg/controller/controller.go). Move the object into ${namespace}, or reference a copy there.`,
         path: ref.path,
       }),
     );

@@ -70,7 +70,7 @@ export const checkDuplicateTargets: RepositoryRule = ({ canaries }) => {
     const ref = member.canary.spec.targetRef!;
     return buildFinding({
       code: "DUPLICATE_TARGET",
-      message: `${ref.kind} ${ref.name} is also the target of ${listOthers(others)}. Flagger only logs "Bad things will happen!": each Canary creates and promotes ${ref.name}-primary and scales ${ref.name} on its own schedule, so they undo each other's rollouts (scheduleCanaries, flagger-scheduler.md §2). Keep one Canary per workload.`,
+      message: `${ref.kind} ${ref.name} is also the target of ${listOthers(others)}. Flagger only logs "Bad things will happen!": each Canary creates and promotes ${ref.name}-primary and scales ${ref.name} on its own schedule, so they undo each other's rollouts (Flagger v1.44 scheduleCanaries in pkg/controller/scheduler.go). Keep one Canary per workload.`,
       path: ["spec", "targetRef", "name"],
     });
   });
@@ -92,7 +92,7 @@ function istioGatewayKey(gateway: string, namespace: string | undefined): string
 /**
  * Same host on the same gateway: Istio merges gateway-bound VirtualServices of one host in no
  * defined order, and Gateway API gives a conflicting HTTPRoute match to the oldest route; either
- * way one Canary's catch-all route takes the other's traffic (flagger-routing.md §4.2, §5).
+ * way one Canary's catch-all route takes the other's traffic (docs/flagger-routing.md §4.2, §5).
  */
 export const checkHostConflicts: RepositoryRule = ({ canaries }) => {
   const groups = new Map<string, ResolvedCanary[]>();

@@ -1,5 +1,5 @@
 /**
- * Rules about `analysis.webhooks` and `analysis.alerts` (flagger-scheduler.md §2, §4).
+ * Rules about `analysis.webhooks` and `analysis.alerts` (docs/flagger-scheduler.md §2, §4).
  */
 import type { CanaryWebhook } from "../../canary/crd.js";
 import { formatDurationMs, parseGoDuration } from "../../canary/duration.js";
@@ -14,7 +14,7 @@ import { isGoParsableUrl } from "./facts.js";
  */
 const SHORTEST_WEBHOOK_TIMEOUT_MS = 1000;
 
-/** What a failing call means, per hook type (flagger-scheduler.md §4.2). */
+/** What a failing call means, per hook type (docs/flagger-scheduler.md §4.2). */
 function consequence(type: CanaryWebhook["type"]): string {
   switch (type) {
     case undefined:
@@ -50,7 +50,7 @@ export const checkWebhooks: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "WEBHOOK_TIMEOUT_UNPARSABLE",
-            message: `${label} has timeout ${JSON.stringify(hook.timeout)}: it passes the CRD's pattern, but Go's time.ParseDuration rejects it, so every call errors before it is sent: ${consequence(hook.type)} (webhook.go CallWebhook, flagger-scheduler.md §2). Write a Go duration such as 30s or 5m.`,
+            message: `${label} has timeout ${JSON.stringify(hook.timeout)}: it passes the CRD's pattern, but Go's time.ParseDuration rejects it, so every call errors before it is sent: ${consequence(hook.type)} (Flagger v1.44 CallWebhook in pkg/controller/webhook.go). Write a Go duration such as 30s or 5m.`,
             path,
           }),
         );
@@ -59,7 +59,7 @@ export const checkWebhooks: CanaryRule = ({ resolved }) => {
         findings.push(
           buildFinding({
             code: "WEBHOOK_TIMEOUT_TOO_SHORT",
-            message: `${label} has timeout ${JSON.stringify(hook.timeout)}${formatDurationMs(parsed) === hook.timeout ? "" : ` (${formatDurationMs(parsed)})`}: the HTTP call cannot complete in that time, so every call times out: ${consequence(hook.type)} (webhook.go, flagger-scheduler.md §2, §4.1).${hint} Use seconds, e.g. 30s.`,
+            message: `${label} has timeout ${JSON.stringify(hook.timeout)}${formatDurationMs(parsed) === hook.timeout ? "" : ` (${formatDurationMs(parsed)})`}: the HTTP call cannot complete in that time, so every call times out: ${consequence(hook.type)} (Flagger v1.44 pkg/controller/webhook.go).${hint} Use seconds, e.g. 30s.`,
             path,
           }),
         );
@@ -69,7 +69,7 @@ export const checkWebhooks: CanaryRule = ({ resolved }) => {
       findings.push(
         buildFinding({
           code: "WEBHOOK_URL_INVALID",
-          message: `${label} has url ${JSON.stringify(hook.url)}, which Flagger cannot POST to (the CRD's \`format: url\` is not enforced by the API server, flagger-scheduler.md §1.0): ${consequence(hook.type)}. Write an absolute http:// or https:// URL, e.g. http://flagger-loadtester.test/.`,
+          message: `${label} has url ${JSON.stringify(hook.url)}, which Flagger cannot POST to (the CRD's \`format: url\` is not enforced by the API server; Flagger v1.44 artifacts/flagger/crd.yaml): ${consequence(hook.type)}. Write an absolute http:// or https:// URL, e.g. http://flagger-loadtester.test/.`,
           path: ["spec", "analysis", "webhooks", i, "url"],
         }),
       );
@@ -90,7 +90,7 @@ export const checkAlerts: CanaryRule = ({ resolved }) => {
     findings.push(
       buildFinding({
         code: "ALERT_SEVERITY_EMPTY",
-        message: `Alert ${JSON.stringify(alert.name ?? `#${i + 1}`)} has ${alert.severity === "" ? "an empty" : "no"} severity: Flagger sends an alert only to providers whose severity admits it, and "" admits nothing, so this provider never receives an alert (although the docs say the default is info) (events.go alert, flagger-scheduler.md §2, §4.5). Set severity: info, warn or error.`,
+        message: `Alert ${JSON.stringify(alert.name ?? `#${i + 1}`)} has ${alert.severity === "" ? "an empty" : "no"} severity: Flagger sends an alert only to providers whose severity admits it, and "" admits nothing, so this provider never receives an alert (although the docs say the default is info) (Flagger v1.44 alert in pkg/controller/events.go). Set severity: info, warn or error.`,
         path: alert.severity === "" ? ["spec", "analysis", "alerts", i, "severity"] : ["spec", "analysis", "alerts", i, "name"],
       }),
     );
