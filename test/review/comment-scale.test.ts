@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { GITHUB_LIMITS, REPORT_LIMITS } from "../../src/limits.js";
 import { escapeText } from "../../src/markdown/escape.js";
+import { linkFlaggerSources } from "../../src/markdown/flagger-source.js";
 import { findMarkdownProblems, findRenderedProblems } from "../support/gfm.js";
 import { extractMermaidBlocks, openMermaidChecker } from "../support/mermaid.js";
 import { BLOB_URL, CHECK_RUN_URL, reviewGenerated } from "./generated.js";
@@ -39,7 +40,7 @@ describe("a pull request that changes 100 Canaries, 20 of them with errors", () 
     for (const change of errorCanaries) {
       const section = sectionOf(review.comment, change.key);
       expect(section, change.key).toBeDefined();
-      for (const finding of change.head!.findings) expect(section).toContain(escapeText(finding.message));
+      for (const finding of change.head!.findings) expect(section).toContain(linkFlaggerSources(escapeText(finding.message)));
     }
   });
 
