@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openGitHubPage, type GitHubPage } from "../support/github-page.js";
+import { renderTimelineMarkdown } from "../../src/timeline/render-markdown.js";
 import { reviewGenerated } from "../review/generated.js";
+import { canaryYaml, timelineOf } from "../timeline/helpers.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const SHOTS = join(ROOT, "docs/screenshots");
@@ -21,6 +23,8 @@ const COMMENTS = {
   demo: readFileSync(join(ROOT, "fixtures/gitops-podinfo/expected-review.md"), "utf8"),
   "review-14": reviewGenerated(14, { errors: [3, 8, 12], rename: longName }).comment,
   "review-100": reviewGenerated(100, { errors: Array.from({ length: 20 }, (_, i) => 99 - i * 2), rename: longName }).comment,
+  // A 50-step rollout: the line chart must stay readable (its geometry: test/timeline/render.test.ts).
+  "timeline-50-steps": renderTimelineMarkdown(timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 1\n    maxWeight: 50\n" })), { table: false }),
 };
 
 describe("the comment in GitHub's layout", () => {
@@ -47,6 +51,7 @@ describe("the comment in GitHub's layout", () => {
       expect(layout.overflowingTables).toEqual([]);
       expect(layout.diagramErrors).toEqual([]);
       if (name !== "review-100") expect(layout.diagrams).toBeGreaterThan(0);
+      if (name === "timeline-50-steps") expect(layout.diagrams).toBe(2);
       if (UPDATE) {
         await page.show(comment, { open: name === "demo" });
         await page.screenshot(join(SHOTS, `${name}.png`));
