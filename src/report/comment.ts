@@ -257,7 +257,8 @@ function renderVerdictSentence(params: CommentParams): string {
     sentence = `✅ ${total === 1 ? "The Canary is" : `All ${total} Canaries are`} valid and loosen${total === 1 ? "s" : ""} no safety setting — safe to merge as far as Flagger is concerned.`;
   }
   const check = params.checkRunUrl ? `[canary/validation check run](${params.checkRunUrl})` : "`canary/validation` check run";
-  return `${sentence} Every finding is also annotated on its line in the ${check}.`;
+  const anyFinding = canaries.some((c) => (c.head?.findings.length ?? 0) > 0) || params.model.files.length > 0;
+  return anyFinding ? `${sentence} Every finding is also annotated on its line in the ${check}.` : `${sentence} Details: the ${check}.`;
 }
 
 function renderSummaryTables(ranked: readonly CanaryChange[], params: CommentParams): string {

@@ -63,7 +63,7 @@ describe("the verdict sentence", () => {
     const one = (c: CanaryChange) => render({ canaries: [c], files: [] }).comment.split("\n")[3];
     expect(one(change({ key: "a", findings: [finding("warning", "w")] }))).toMatch(/^⚠️ No errors, but \*\*the Canary has warnings\*\* — read them before merging\./);
     expect(one(change({ key: "a", loosened: true }))).toMatch(/^⚠️ No errors or warnings, but \*\*the Canary loosens safety settings\*\* — confirm that is intended before merging\./);
-    expect(one(change({ key: "a" }))).toMatch(/^✅ The Canary is valid and loosens no safety setting — safe to merge/);
+    expect(one(change({ key: "a" }))).toBe(`✅ The Canary is valid and loosens no safety setting — safe to merge as far as Flagger is concerned. Details: the [canary/validation check run](${CHECK}).`);
   });
 });
 
