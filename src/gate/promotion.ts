@@ -255,7 +255,7 @@ function applyStatus(record: PromotionRecord, status: CanaryStatusObservation): 
     message: null,
     at: status.observedAt,
   };
-  const runs = status.deleted ? closeOpenRun(record.watchRuns, "superseded", status.observedAt) : reduceWatchRuns(record.watchRuns, status);
+  const runs = status.deleted ? closeOpenRun(record.watchRuns, "superseded", status.observedAt) : reduceWatchRuns(record.watchRuns, status, record.resourceVersion !== null);
   return { ...record, current, currentKey: null, watchRuns: runs.slice(-CLUSTER_LIMITS.runsPerRecord), resourceVersion: status.resourceVersion, deleted: status.deleted };
 }
 
@@ -271,7 +271,8 @@ export function isNewerResourceVersion(candidate: string, than: string): boolean
   return candidate !== than;
 }
 
-function reduceWatchRuns(runs: readonly PromotionRun[], s: CanaryStatusObservation): PromotionRun[] {
+/** `seenBefore`: an earlier version of the Canary was observed, so a new lastAppliedSpec is a run's start. */
+function reduceWatchRuns(runs: readonly PromotionRun[], s: CanaryStatusObservation, seenBefore: boolean): PromotionRun[] {
   const next = runs.map((r) => ({ ...r }));
   const last = next[next.length - 1];
   const openRun = last && last.outcome === "active" ? last : undefined;
@@ -287,7 +288,7 @@ function reduceWatchRuns(runs: readonly PromotionRun[], s: CanaryStatusObservati
     return run;
   };
   if (ACTIVE_PHASES.has(s.phase)) {
-    const run = openRun && openRun.revision === spec ? openRun : begin(s.phase, last !== undefined);
+    const run = openRun && openRun.revision === spec ? openRun : begin(s.phase, seenBefore);
     run.phase = s.phase;
     run.canaryWeight = s.canaryWeight;
     run.iterations = s.iterations;
