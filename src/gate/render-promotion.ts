@@ -83,7 +83,7 @@ function renderFooter(decision: GateDecision): string {
   const override = decision.override
     ? `${decision.override.kind === "hold" ? "Held" : "Skipped"} by ${sanitize(decision.override.actor)} at ${new Date(decision.override.at).toISOString()}. `
     : "";
-  return `<sub>${override}Evaluated ${at} from the clusters' records. `/canary skip-gate <reason>` overrides; `/canary hold` blocks.</sub>`;
+  return `<sub>${override}Evaluated ${at} from the clusters' records. \`/canary skip-gate <reason>\` overrides; \`/canary hold\` blocks.</sub>`;
 }
 
 function countVerdicts(canaries: readonly CanaryGate[]): Record<GateVerdict, number> {
