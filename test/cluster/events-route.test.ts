@@ -43,7 +43,7 @@ describe("POST /flagger/events/<cluster>", () => {
 
   const payload = eventPayload({ phase: "Progressing", checksum: "85d557f47b", message: "Advance podinfo.test canary weight 10", at: T0 });
   const post = (path: string, body: string, type = "application/json") => fetch(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body });
-  const answer = async (response: Response) => [response.status, await response.json()] as const;
+  const answer = async (response: Response) => [response.status, (await response.json()) as Record<string, unknown>] as const;
 
   it("accepts an event (202), records it, and answers a replay as a duplicate that changes nothing", async () => {
     const first = await answer(await post(`/flagger/events/staging?token=${TOKEN}`, JSON.stringify(payload)));
@@ -71,7 +71,7 @@ describe("POST /flagger/events/<cluster>", () => {
     expect(await answer(await post(`/flagger/events/prod?token=${TOKEN}`, JSON.stringify(payload)))).toEqual([404, { error: "unknown_cluster", message: 'no cluster named "prod" is configured (CLUSTERS_FILE)' }]);
     expect((await post(`/flagger/events/staging/x?token=${TOKEN}`, "{}")).status).toBe(404);
     const get = await fetch(`${base}/flagger/events/staging?token=${TOKEN}`);
-    expect([get.status, get.headers.get("allow"), (await get.json()).error]).toEqual([405, "POST", "method_not_allowed"]);
+    expect([get.status, get.headers.get("allow"), ((await get.json()) as { error: string }).error]).toEqual([405, "POST", "method_not_allowed"]);
     expect((await answer(await post(`/flagger/events/staging?token=${TOKEN}`, JSON.stringify(payload), "text/plain")))[0]).toBe(415);
     expect(store.records.size).toBe(0);
   });
