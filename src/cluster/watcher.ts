@@ -16,11 +16,12 @@
  * holds the revision under analysis. Each is read once per (kind, lastAppliedSpec), not on every
  * status write (Flagger writes the status every tick).
  */
-import { AppsV1Api, CustomObjectsApi, Watch, type KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CustomObjectsApi, KubeConfig, Watch } from "@kubernetes/client-node";
 import { ACTIVE_PHASES } from "../gate/flagger-event.js";
 import type { CanaryStatusObservation } from "../gate/promotion.js";
 import { CLUSTER_LIMITS } from "../limits.js";
 import { parseCanaryObject, readPodTemplateImages, type WatchedCanary } from "./canary-object.js";
+import type { ClusterConfig } from "./clusters-config.js";
 
 const GROUP = "flagger.app";
 const VERSION = "v1beta1";
@@ -315,4 +316,16 @@ export function createCanaryWatcher(params: CanaryWatcherParams): CanaryWatcher 
       status.state = "stopped";
     },
   };
+}
+
+/**
+ * The watcher of one configured cluster, or null when it has no kubeconfig (push only). Reads the
+ * kubeconfig file now, so that a broken one stops the server at start-up.
+ */
+export function createClusterWatcher(params: Omit<CanaryWatcherParams, "cluster" | "kubeConfig"> & { cluster: ClusterConfig }): CanaryWatcher | null {
+  if (params.cluster.kubeconfig === null) return null;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(params.cluster.kubeconfig);
+  if (!kubeConfig.getCurrentCluster()) throw new Error(`${params.cluster.kubeconfig}: the kubeconfig of cluster "${params.cluster.name}" has no current cluster`);
+  return createCanaryWatcher({ ...params, cluster: params.cluster.name, kubeConfig });
 }

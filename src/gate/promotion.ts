@@ -175,7 +175,10 @@ function mergeIntoLog(log: LoggedEvent[], event: FlaggerEvent): LoggedEvent[] {
   if (log.some((e) => e.key === event.key)) return log;
   const entry: LoggedEvent = { key: event.key, at: event.at, phase: event.phase, checksum: event.checksum, progress: event.progress.kind };
   let next: LoggedEvent[];
-  if (RUN_EVENTS.has(entry.progress) && (entry.progress !== "failed" || event.phase === "Failed") && (entry.progress !== "promotion-completed" || event.phase === "Succeeded")) {
+  // "Promotion of … failed, primary not ready" (v1.44 handleFailedPromotion) is recorded with the
+  // Promoting or Finalising phase, not Failed, yet it ends the run; a Canary being deleted
+  // (Terminating) ends it too, with no other event.
+  if (RUN_EVENTS.has(entry.progress) || event.phase === "Terminating") {
     next = [...log, entry];
   } else if (ACTIVE_PHASES.has(event.phase)) {
     const same = log.find((e) => !RUN_EVENTS.has(e.progress) && e.checksum === event.checksum);
@@ -218,6 +221,11 @@ function deriveEventRuns(log: readonly LoggedEvent[]): PromotionRun[] {
       const previous = runs[runs.length - 1]?.revision ?? null;
       start(e.at, true, e.phase === "Progressing" && previous !== null && e.checksum !== previous ? e.checksum : null, "Progressing");
       startChecksum = e.checksum;
+    } else if (e.phase === "Terminating") {
+      if (run) {
+        run.outcome = "superseded";
+        run.endedAt = e.at;
+      }
     } else if (e.progress === "promotion-completed" || e.progress === "failed") {
       const outcome = e.progress === "promotion-completed" ? "succeeded" : "failed";
       if (!run) {
@@ -228,7 +236,7 @@ function deriveEventRuns(log: readonly LoggedEvent[]): PromotionRun[] {
       }
       const target = open()!;
       target.outcome = outcome;
-      target.phase = e.phase;
+      target.phase = outcome === "succeeded" ? "Succeeded" : "Failed";
       target.endedAt = e.at;
       target.revision = e.checksum;
     } else if (run) {
@@ -306,6 +314,11 @@ function reduceWatchRuns(runs: readonly PromotionRun[], s: CanaryStatusObservati
     run.canaryWeight = 0;
     // The primary's images are the promoted revision's; the canary's were a guess until now.
     if (s.primaryImages) run.images = images(s.primaryImages);
+  } else if (s.phase === "Terminating") {
+    if (openRun) {
+      openRun.outcome = "superseded";
+      openRun.endedAt = s.observedAt;
+    }
   } else if (s.phase === "Failed") {
     if (last && last.outcome === "failed" && (last.revision === spec || !openRun)) return next;
     if (openRun) {

@@ -2,10 +2,13 @@
  * The watcher through @kubernetes/client-node against the fake API server of test/support/kube-api.ts
  * (real HTTP on loopback, chunked watch streams). Time and back-off are injected: no test sleeps.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ingestObservation } from "../../src/cluster/ingest.js";
-import { computeBackoffMs, createCanaryWatcher, type CanaryWatcher, type WatcherClock } from "../../src/cluster/watcher.js";
+import { computeBackoffMs, createCanaryWatcher, createClusterWatcher, type CanaryWatcher, type WatcherClock } from "../../src/cluster/watcher.js";
 import { decideMergeGate } from "../../src/gate/merge-gate.js";
 import type { CanaryStatusObservation } from "../../src/gate/promotion.js";
 import { buildCanaryObject, buildWorkloadObject, startFakeKubeApi, type FakeKubeApi } from "../support/kube-api.js";
@@ -221,6 +224,25 @@ describe("the Canary watcher", () => {
     }
     await until(() => watchRequests().length === 5);
     expect(sleeps).toEqual([1000, 2000]);
+  });
+
+  it("is created from a cluster's kubeconfig file, and not at all for a push-only cluster", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubeconfig-"));
+    try {
+      writeFileSync(join(dir, "staging.kubeconfig"), api.kubeconfig());
+      const log = { info: () => undefined, warn: () => undefined };
+      const emit = async (o: CanaryStatusObservation) => void emitted.push(o);
+      expect(createClusterWatcher({ cluster: { name: "staging", eventToken: "t", kubeconfig: null }, emit, log })).toBeNull();
+      api.upsertCanary(buildCanaryObject({ status: succeeded("s1") }));
+      watcher = createClusterWatcher({ cluster: { name: "staging", eventToken: "t", kubeconfig: join(dir, "staging.kubeconfig") }, emit, log, clock });
+      watcher!.start();
+      await until(() => emitted.length === 1);
+      expect(emitted[0]?.cluster).toBe("staging");
+      writeFileSync(join(dir, "empty.kubeconfig"), "apiVersion: v1\nkind: Config\n");
+      expect(() => createClusterWatcher({ cluster: { name: "x", eventToken: "t", kubeconfig: join(dir, "empty.kubeconfig") }, emit, log })).toThrow(/has no current cluster/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops cleanly while watching", async () => {

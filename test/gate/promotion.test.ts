@@ -87,6 +87,20 @@ describe("promotion records from Flagger events (push)", () => {
     expect(record.current?.phase).toBe("Failed");
   });
 
+  it("ends the run when the promotion fails with the primary not ready (reported with phase Promoting)", () => {
+    const run = runEvents({ previous: "aaa", checksum: "bbb", start: T0, outcome: "open" });
+    const failed = flaggerEvent({ phase: "Promoting", checksum: "bbb", message: "Promotion of podinfo.test failed, primary not ready: deadline exceeded", at: T0 + 5 * MINUTE, eventType: "Warning" });
+    const record = applyAll(events([...run, failed]));
+    expect(record.runs[0]).toMatchObject({ outcome: "failed", phase: "Failed", endedAt: T0 + 5 * MINUTE });
+  });
+
+  it("closes the open run when the Canary is being deleted", () => {
+    const run = runEvents({ previous: "aaa", checksum: "bbb", start: T0, outcome: "open" });
+    const terminating = flaggerEvent({ phase: "Terminating", checksum: "bbb", message: "Terminating canary podinfo.test", at: T0 + 5 * MINUTE });
+    const record = applyAll(events([...run, terminating]));
+    expect(record.runs[0]).toMatchObject({ outcome: "superseded", endedAt: T0 + 5 * MINUTE });
+  });
+
   it("starts the next run after a success in the next window only", () => {
     const record = applyAll([
       merge(1, T0 - MINUTE, ["podinfo:1"]),
