@@ -9,8 +9,8 @@
  * `previewOf: pull-requests` environment, for its own head to be promoted in the preview cluster.
  */
 import type { EnvironmentConfig } from "../config/schema.js";
-import { ACTIVE_PHASES, type CanaryPhase } from "./flagger-event.js";
-import { findActiveRun, normalizeImages, runCarriesImages, type PromotionRecord, type PromotionRun } from "./promotion.js";
+import { ACTIVE_PHASES, type CanaryKey, type CanaryPhase } from "./flagger-event.js";
+import { findActiveRun, normalizeImages, runCarriesImages, type PromotionObservation, type PromotionRecord, type PromotionRun } from "./promotion.js";
 
 /** One Canary the pull request changes, as rendered by the build for the PR's head (one per environment). */
 export interface ChangedCanary {
@@ -245,4 +245,52 @@ export function describeProgress(progress: RunProgress): string {
 
 function describeAttribution(run: PromotionRun): string {
   return run.attribution.kind === "merge" ? ` (the run attributed to #${run.attribution.pullRequest}, the revision merged last)` : "";
+}
+
+/**
+ * The records a decision about these Canaries reads: each Canary's own environment (the lock, and
+ * the preview) and its promotedIn environment (the counterpart). The App fetches these, and keeps
+ * them as the PR's index for re-evaluation when one of them changes.
+ */
+export function listGateRecordKeys(params: { environments: readonly EnvironmentConfig[]; canaries: readonly ChangedCanary[] }): CanaryKey[] {
+  const environments = new Map(params.environments.map((e) => [e.name, e] as const));
+  const keys = new Map<string, CanaryKey>();
+  const add = (key: CanaryKey) => keys.set(`${key.cluster}/${key.namespace}/${key.name}`, key);
+  for (const canary of params.canaries) {
+    const environment = canary.environment === null ? undefined : environments.get(canary.environment);
+    if (!environment) continue;
+    add({ cluster: environment.cluster, namespace: canary.namespace, name: canary.name });
+    const other = environment.promotedIn === undefined ? undefined : environments.get(environment.promotedIn);
+    if (other && canary.counterpart !== null) {
+      const where = canary.counterpart ?? canary;
+      add({ cluster: other.cluster, namespace: where.namespace, name: where.name });
+    }
+  }
+  return [...keys.values()];
+}
+
+/**
+ * What a merged PR tells the records: for every changed Canary that gets a new revision in a
+ * configured environment, the revision merged last for it (the push source attributes runs to it).
+ * Preview environments run pull request heads, not merges, and are left out.
+ */
+export function buildMergeObservations(params: {
+  environments: readonly EnvironmentConfig[];
+  canaries: readonly ChangedCanary[];
+  pullRequest: number;
+  mergeSha: string;
+  mergedAt: number;
+}): PromotionObservation[] {
+  const environments = new Map(params.environments.map((e) => [e.name, e] as const));
+  return params.canaries.flatMap((canary): PromotionObservation[] => {
+    const environment = canary.environment === null ? undefined : environments.get(canary.environment);
+    if (!environment || environment.previewOf !== undefined || !canary.newRevision || canary.change === "removed") return [];
+    return [
+      {
+        kind: "merge",
+        key: { cluster: environment.cluster, namespace: canary.namespace, name: canary.name },
+        merge: { pullRequest: params.pullRequest, sha: params.mergeSha, mergedAt: params.mergedAt, images: [...canary.images] },
+      },
+    ];
+  });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EnvironmentConfig } from "../../src/config/schema.js";
-import { decideMergeGate, type ChangedCanary, type RecordedGateDecision } from "../../src/gate/merge-gate.js";
+import { buildMergeObservations, decideMergeGate, listGateRecordKeys, type ChangedCanary, type RecordedGateDecision } from "../../src/gate/merge-gate.js";
 import { applyObservation, type PromotionObservation, type PromotionRecord } from "../../src/gate/promotion.js";
 import { MINUTE, runEvents, T0 } from "./helpers.js";
 
@@ -128,5 +128,33 @@ describe("decideMergeGate overrides", () => {
     expect([held.verdict, held.reason]).toEqual(["pending", "held by sre: freeze"]);
     const unhold: RecordedGateDecision = { kind: "unhold", actor: "sre", reason: "", at: T0 + 2 * MINUTE, headSha: HEAD };
     expect(decide([changed("staging")], [], [unhold, hold]).override).toBeNull();
+  });
+});
+
+describe("the records a gate reads, and what a merge records", () => {
+  it("lists each Canary's own and promotedIn records", () => {
+    const keys = listGateRecordKeys({
+      environments: ENVIRONMENTS,
+      canaries: [changed("production"), changed("production", { name: "backend", counterpart: { namespace: "backend-staging", name: "backend" } }), changed("production", { name: "only-prod", counterpart: null }), changed(null), changed("preview")],
+    });
+    expect(keys.map((k) => `${k.cluster}/${k.namespace}/${k.name}`)).toEqual([
+      "production/test/podinfo",
+      "staging/test/podinfo",
+      "production/test/backend",
+      "staging/backend-staging/backend",
+      "production/test/only-prod",
+      "preview/test/podinfo",
+    ]);
+  });
+
+  it("records a merge for new revisions in merge-driven environments only", () => {
+    const observations = buildMergeObservations({
+      environments: ENVIRONMENTS,
+      canaries: [changed("staging"), changed("production", { newRevision: false }), changed("preview"), changed(null), changed("staging", { name: "gone", change: "removed" })],
+      pullRequest: 41,
+      mergeSha: "m".repeat(40),
+      mergedAt: T0,
+    });
+    expect(observations).toEqual([{ kind: "merge", key: { cluster: "staging", namespace: "test", name: "podinfo" }, merge: { pullRequest: 41, sha: "m".repeat(40), mergedAt: T0, images: IMAGES } }]);
   });
 });
