@@ -63,7 +63,12 @@ export function createFlaggerEventsHandler(params: FlaggerEventsHandlerParams): 
       res.setHeader("allow", "POST");
       throw new Answer(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}; Flagger posts events`);
     }
-    const cluster = decodeURIComponent(match[1]!);
+    let cluster: string;
+    try {
+      cluster = decodeURIComponent(match[1]!);
+    } catch {
+      throw new Answer(404, "unknown_cluster", "the cluster name in the path is not valid percent-encoding");
+    }
     const expected = tokens.get(cluster);
     if (!expected) throw new Answer(404, "unknown_cluster", `no cluster named "${cluster}" is configured (CLUSTERS_FILE)`);
     const token = url.searchParams.get("token");

@@ -49,7 +49,8 @@ export function renderPromotionCheck(decision: GateDecision): PromotionCheckOutp
 
 /** The sticky comment's "Promotion" section. */
 export function renderPromotionSection(decision: GateDecision): string {
-  const lines = [`### Promotion ${VERDICT_ICON[decision.verdict]}`, "", sanitize(decision.reason)];
+  // A section of the review comment, whose own title is a level-3 heading.
+  const lines = [`#### Promotion ${VERDICT_ICON[decision.verdict]}`, "", sanitize(decision.reason)];
   if (decision.canaries.length > 0) lines.push("", renderCanaryTable(decision));
   lines.push("", renderFooter(decision));
   return lines.join("\n");

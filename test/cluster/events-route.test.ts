@@ -70,6 +70,7 @@ describe("POST /flagger/events/<cluster>", () => {
   it("answers 404 for an unknown cluster or path, 405 for other methods, 415 for other content types", async () => {
     expect(await answer(await post(`/flagger/events/prod?token=${TOKEN}`, JSON.stringify(payload)))).toEqual([404, { error: "unknown_cluster", message: 'no cluster named "prod" is configured (CLUSTERS_FILE)' }]);
     expect((await post(`/flagger/events/staging/x?token=${TOKEN}`, "{}")).status).toBe(404);
+    expect((await answer(await post(`/flagger/events/%E0%A4%A?token=${TOKEN}`, "{}")))[1].error).toBe("unknown_cluster");
     const get = await fetch(`${base}/flagger/events/staging?token=${TOKEN}`);
     expect([get.status, get.headers.get("allow"), ((await get.json()) as { error: string }).error]).toEqual([405, "POST", "method_not_allowed"]);
     expect((await answer(await post(`/flagger/events/staging?token=${TOKEN}`, JSON.stringify(payload), "text/plain")))[0]).toBe(415);

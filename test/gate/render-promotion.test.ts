@@ -59,7 +59,7 @@ describe("renderPromotionCheck", () => {
 describe("renderPromotionSection", () => {
   it("renders the comment's Promotion section from the decision alone", () => {
     const section = renderPromotionSection(decision({ verdict: "failure", reason: "production/test/podinfo: podinfo:1 failed its analysis in staging", canaries: [gate({ verdict: "failure", reason: "podinfo:1 failed its analysis in staging" })] }));
-    expect(section.split("\n").slice(0, 3)).toEqual(["### Promotion ❌", "", "production/test/podinfo: podinfo:1 failed its analysis in staging"]);
+    expect(section.split("\n").slice(0, 3)).toEqual(["#### Promotion ❌", "", "production/test/podinfo: podinfo:1 failed its analysis in staging"]);
     expect(section).toContain("| ❌ | production · test/podinfo | promoted in staging | podinfo:1 failed its analysis in staging |");
     expect(findMarkdownProblems(section)).toEqual([]);
   });
