@@ -135,3 +135,11 @@ export const CLUSTER_LIMITS = {
   /** Server-side timeout asked for each watch request (client-go picks 5–10 minutes at random). */
   watchTimeoutSeconds: 300,
 } as const;
+
+export const GATE_LIMITS = {
+  /**
+   * A commit status `description`: GitHub answers 422 "description is too long (maximum is 140
+   * characters)"; the OpenAPI description does not state the limit.
+   */
+  commitStatusDescriptionChars: 140,
+} as const;

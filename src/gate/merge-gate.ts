@@ -192,7 +192,7 @@ function decideCanary(params: {
 }
 
 /** Was this revision (its images) promoted in that cluster? The latest run carrying them decides. */
-function judgeRevision(params: { record: PromotionRecord | undefined; images: readonly string[]; where: string; cluster: string }): Pick<CanaryGate, "verdict" | "reason" | "progress"> {
+export function judgeRevision(params: { record: PromotionRecord | undefined; images: readonly string[]; where: string; cluster: string }): Pick<CanaryGate, "verdict" | "reason" | "progress"> {
   const { record, where, cluster } = params;
   const images = normalizeImages(params.images);
   if (images.length === 0) {
@@ -293,4 +293,24 @@ export function buildMergeObservations(params: {
       },
     ];
   });
+}
+
+/**
+ * `merge_group.checks_requested`: the merge group's head has no cluster status of its own, so the
+ * group is answered from the decisions of the pull requests in it (a merge queue admits only PRs
+ * whose required checks passed; this re-asserts them at once instead of letting the queue time out).
+ * A PR with no decision on record fails the group, saying so.
+ */
+export function decideMergeGroup(params: { pullRequests: ReadonlyArray<{ number: number; decision: GateDecision | null }>; now: number }): GateDecision {
+  const canaries = params.pullRequests.flatMap((pr) => pr.decision?.canaries ?? []);
+  const missing = params.pullRequests.filter((pr) => pr.decision === null).map((pr) => `#${pr.number}`);
+  const failed = params.pullRequests.filter((pr) => pr.decision?.verdict === "failure").map((pr) => `#${pr.number}`);
+  const pending = params.pullRequests.filter((pr) => pr.decision?.verdict === "pending").map((pr) => `#${pr.number}`);
+  const base = { canaries, override: null, evaluatedAt: params.now };
+  if (params.pullRequests.length === 0) return { ...base, verdict: "failure", reason: "the merge group names no pull request canary-bot knows" };
+  if (missing.length > 0) return { ...base, verdict: "failure", reason: `no promotion decision is recorded for ${missing.join(", ")}; re-run the check on the pull request` };
+  if (failed.length > 0) return { ...base, verdict: "failure", reason: `the promotion gate failed for ${failed.join(", ")}` };
+  // Waiting here would stall the queue until its timeout: a pending PR should not have been queued.
+  if (pending.length > 0) return { ...base, verdict: "failure", reason: `the promotion gate is still pending for ${pending.join(", ")}` };
+  return { ...base, verdict: "success", reason: `the promotion gate passed for ${params.pullRequests.map((pr) => `#${pr.number}`).join(", ")}` };
 }

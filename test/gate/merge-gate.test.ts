@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EnvironmentConfig } from "../../src/config/schema.js";
-import { buildMergeObservations, decideMergeGate, listGateRecordKeys, type ChangedCanary, type RecordedGateDecision } from "../../src/gate/merge-gate.js";
+import { buildMergeObservations, decideMergeGate, decideMergeGroup, listGateRecordKeys, type ChangedCanary, type RecordedGateDecision } from "../../src/gate/merge-gate.js";
 import { applyObservation, type PromotionObservation, type PromotionRecord } from "../../src/gate/promotion.js";
 import { MINUTE, runEvents, T0 } from "./helpers.js";
 
@@ -156,5 +156,18 @@ describe("the records a gate reads, and what a merge records", () => {
       mergedAt: T0,
     });
     expect(observations).toEqual([{ kind: "merge", key: { cluster: "staging", namespace: "test", name: "podinfo" }, merge: { pullRequest: 41, sha: "m".repeat(40), mergedAt: T0, images: IMAGES } }]);
+  });
+});
+
+describe("decideMergeGroup", () => {
+  const ok = decide([changed("staging")]);
+  const waiting = decide([changed("production")]);
+  const failed = decide([changed("production")], [recordAfter("staging", "failed")]);
+  it("passes a group whose pull requests all passed, and fails it at once otherwise (never pending)", () => {
+    expect(decideMergeGroup({ pullRequests: [{ number: 1, decision: ok }, { number: 2, decision: ok }], now: NOW })).toMatchObject({ verdict: "success", reason: "the promotion gate passed for #1, #2" });
+    expect(decideMergeGroup({ pullRequests: [{ number: 1, decision: ok }, { number: 2, decision: waiting }], now: NOW })).toMatchObject({ verdict: "failure", reason: "the promotion gate is still pending for #2" });
+    expect(decideMergeGroup({ pullRequests: [{ number: 3, decision: failed }], now: NOW }).reason).toBe("the promotion gate failed for #3");
+    expect(decideMergeGroup({ pullRequests: [{ number: 4, decision: null }], now: NOW }).reason).toBe("no promotion decision is recorded for #4; re-run the check on the pull request");
+    expect(decideMergeGroup({ pullRequests: [], now: NOW }).verdict).toBe("failure");
   });
 });
