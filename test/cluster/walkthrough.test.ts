@@ -3,12 +3,17 @@
  * route on a real socket, the records in the store port (its in-memory double), and the gate's
  * decision and check output after each step.
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createFlaggerEventsHandler } from "../../src/cluster/events-route.js";
 import { ingestObservation } from "../../src/cluster/ingest.js";
 import type { EnvironmentConfig } from "../../src/config/schema.js";
+import { parseFlaggerEvent } from "../../src/gate/flagger-event.js";
 import { decideMergeGate, type ChangedCanary } from "../../src/gate/merge-gate.js";
 import { renderPromotionCheck } from "../../src/gate/render-promotion.js";
 import { eventPayload, MINUTE, T0 } from "../gate/helpers.js";
@@ -110,5 +115,31 @@ describe("walk-through: a staging PR merges, staging promotes, the production PR
     expect([second.verdict, second.canaries[0]?.lock?.pullRequest]).toEqual(["pending", 42]);
     await post("production", "Succeeded", "5d4c3b2a1", "Promotion completed! Scaling down podinfo.test", 16);
     expect(gate("production").verdict).toBe("success");
+  });
+});
+
+describe("the walk-through's shell snippet", () => {
+  it("posts payloads that are Flagger events", () => {
+    const doc = readFileSync(join(import.meta.dirname, "../../docs/merge-gate.md"), "utf8");
+    const blocks = [...doc.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.replace(/^ {3}/gm, ""));
+    const setup = blocks.find((b) => b.includes("ev() {"))!;
+    const steps = blocks.filter((b) => /^ev /m.test(b) && !b.includes("ev() {"));
+    const dir = mkdtempSync(join(tmpdir(), "walkthrough-"));
+    try {
+      writeFileSync(join(dir, "staging-token"), TOKENS.staging);
+      // curl replaced by a function that prints its last argument, the -d body.
+      const script = ['curl() { for a; do last="$a"; done; printf "%s\\n" "$last"; }', setup, ...steps].join("\n");
+      const out = execFileSync("bash", ["-c", script], { cwd: dir, encoding: "utf8" });
+      const bodies = out.split("\n").filter((l) => l.startsWith("{"));
+      expect(bodies).toHaveLength(4);
+      const phases = bodies.map((b) => {
+        const parsed = parseFlaggerEvent({ body: JSON.parse(b), cluster: "staging", receivedAt: T0 });
+        if (!parsed.ok) throw new Error(parsed.reason);
+        return [parsed.event.phase, parsed.event.progress.kind];
+      });
+      expect(phases).toEqual([["Progressing", "new-revision"], ["Progressing", "canary-weight"], ["Promoting", "other"], ["Succeeded", "promotion-completed"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
