@@ -121,6 +121,20 @@ describe("the Canary watcher", () => {
     expect([gate.verdict, gate.reason]).toEqual(["success", "production/test/podinfo: ghcr.io/stefanprodan/podinfo:6.5.0 promoted in staging"]);
   });
 
+  it("reads a DaemonSet target's images for a failed run, and survives a missing workload", async () => {
+    api.upsertWorkload(buildWorkloadObject({ name: "agent", kind: "DaemonSet", images: V2, initImages: ["busybox:1.36"] }));
+    api.upsertCanary(buildCanaryObject({ name: "agent", target: "agent", kind: "DaemonSet", status: { phase: "Failed", lastAppliedSpec: "d2", lastPromotedSpec: "d1" } }));
+    api.upsertCanary(buildCanaryObject({ name: "ghost", target: "ghost", status: progressing("g2", "g1", 10) }));
+    startWatcher();
+    await until(() => emitted.length === 2);
+    expect(emitted.map((o) => [o.name, o.phase, o.canaryImages])).toEqual([
+      ["agent", "Failed", ["busybox:1.36", ...V2]],
+      ["ghost", "Progressing", null],
+    ]);
+    expect(logs.find((l) => l.message === "cannot read the workload's images")?.fields).toMatchObject({ namespace: "test", name: "ghost", code: 404 });
+    expect(api.requests.some((r) => r.path === "/apis/apps/v1/namespaces/test/daemonsets/agent")).toBe(true);
+  });
+
   it("emits deletions, and resumes a closed watch from the last resourceVersion, bookmarks included", async () => {
     api.upsertCanary(buildCanaryObject({ status: succeeded("s1") }));
     startWatcher();
