@@ -243,8 +243,10 @@ export function createCanaryWatcher(params: CanaryWatcherParams): CanaryWatcher 
           resolve(events);
         });
       };
+      // The server ends the watch at timeoutSeconds; no later than a resync is due.
+      const timeoutSeconds = Math.max(1, Math.min(options.watchTimeoutSeconds, Math.floor(options.resyncMs / 1000)));
       watch
-        .watch(WATCH_PATH, { resourceVersion: from, allowWatchBookmarks: true, timeoutSeconds: Math.max(1, Math.min(options.watchTimeoutSeconds, Math.floor(options.resyncMs / 1000))) }, onEvent, onDone)
+        .watch(WATCH_PATH, { resourceVersion: from, allowWatchBookmarks: true, timeoutSeconds }, onEvent, onDone)
         .then((c) => {
           controller = c;
           if (aborted || stopping.signal.aborted) c.abort();

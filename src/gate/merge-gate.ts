@@ -160,7 +160,11 @@ function decideCanary(params: {
     ...fields,
   });
   if (!environment) {
-    return gate({ verdict: "success", reason: canary.environment === null ? "its manifest is in no environment of .github/canary-bot.yml; no promotion rule applies" : `environment "${canary.environment}" is not configured; no promotion rule applies` });
+    const reason =
+      canary.environment === null
+        ? "its manifest is in no environment of .github/canary-bot.yml; no promotion rule applies"
+        : `environment "${canary.environment}" is not configured; no promotion rule applies`;
+    return gate({ verdict: "success", reason });
   }
   if (canary.change === "removed") return gate({ verdict: "success", reason: "the Canary is removed; there is nothing to promote" });
   if (canary.change === "unchanged") return gate({ verdict: "success", reason: "the Canary is unchanged" });
@@ -173,7 +177,10 @@ function decideCanary(params: {
   }
 
   const lock = findLock(findRecord(environment.cluster, canary.namespace, canary.name));
-  const lockReason = lock ? `a rollout is in progress in ${environment.name} (${describeProgress(lock.progress)}${lock.pullRequest ? `, from #${lock.pullRequest}` : ""}); merging now would supersede it` : null;
+  const lockReason = lock
+    ? `a rollout is in progress in ${environment.name} (${describeProgress(lock.progress)}` +
+      `${lock.pullRequest ? `, from #${lock.pullRequest}` : ""}); merging now would supersede it`
+    : null;
 
   if (environment.promotedIn === undefined) {
     if (lock) return gate({ verdict: "pending", reason: lockReason!, lock });
@@ -216,7 +223,9 @@ export function judgeRevision(params: { record: PromotionRecord | undefined; ima
   }
   const active = findActiveRun(record);
   if (active && active.attribution.kind !== "cluster" && active.attribution.kind !== "merge") {
-    return { verdict: "pending", reason: `${where} is analysing a revision that cannot be attributed (${active.attribution.reason}): ${describeProgress(toProgress(active))}`, progress: toProgress(active) };
+    const progress = toProgress(active);
+    const reason = `${where} is analysing a revision that cannot be attributed (${active.attribution.reason}): ${describeProgress(progress)}`;
+    return { verdict: "pending", reason, progress };
   }
   const unattributed = [...record.runs].reverse().find((r) => r.outcome !== "active" && r.images === null);
   if (unattributed && unattributed.attribution.kind === "ambiguous") {

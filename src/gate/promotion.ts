@@ -212,7 +212,19 @@ function deriveEventRuns(log: readonly LoggedEvent[]): PromotionRun[] {
       current.outcome = "superseded";
       current.endedAt = at;
     }
-    runs.push({ source: "event", revision, startedAt: at, startSeen: seen, phase, outcome: "active", endedAt: null, canaryWeight: 0, iterations: 0, images: null, attribution: { kind: "unknown", reason: "" } });
+    runs.push({
+      source: "event",
+      revision,
+      startedAt: at,
+      startSeen: seen,
+      phase,
+      outcome: "active",
+      endedAt: null,
+      canaryWeight: 0,
+      iterations: 0,
+      images: null,
+      attribution: { kind: "unknown", reason: "" },
+    });
   };
   for (const e of log) {
     const run = open();
@@ -291,7 +303,19 @@ function reduceWatchRuns(runs: readonly PromotionRun[], s: CanaryStatusObservati
       openRun.outcome = "superseded";
       openRun.endedAt = s.observedAt;
     }
-    const run: PromotionRun = { source: "watch", revision: spec, startedAt: s.observedAt, startSeen, phase, outcome: "active", endedAt: null, canaryWeight: 0, iterations: 0, images: images(s.canaryImages), attribution: { kind: "cluster" } };
+    const run: PromotionRun = {
+      source: "watch",
+      revision: spec,
+      startedAt: s.observedAt,
+      startSeen,
+      phase,
+      outcome: "active",
+      endedAt: null,
+      canaryWeight: 0,
+      iterations: 0,
+      images: images(s.canaryImages),
+      attribution: { kind: "cluster" },
+    };
     next.push(run);
     return run;
   };

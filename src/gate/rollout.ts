@@ -29,6 +29,8 @@ export interface RolloutReport {
 
 export const ROLLOUT_STATUS_CONTEXT = "canary/rollout";
 
+const ICONS: Record<GateVerdict, string> = { pending: "⏳", success: "✅", failure: "❌" };
+
 export function decideMergedRollout(params: { environments: readonly EnvironmentConfig[]; canaries: readonly ChangedCanary[]; records: readonly PromotionRecord[] }): RolloutReport {
   const environments = new Map(params.environments.map((e) => [e.name, e] as const));
   const canaries = params.canaries.flatMap((canary): CanaryRollout[] => {
@@ -57,14 +59,13 @@ export function renderRolloutCommitStatus(report: RolloutReport): { context: typ
 
 /** The merged PR's comment section. */
 export function renderRolloutSection(report: RolloutReport): string {
-  const icon = { pending: "⏳", success: "✅", failure: "❌" }[report.verdict];
-  const lines = [`#### Rollout ${icon}`, "", sanitize(report.reason)];
+  const lines = [`#### Rollout ${ICONS[report.verdict]}`, "", sanitize(report.reason)];
   if (report.canaries.length > 0) {
     lines.push(
       "",
       table({
         headers: ["", "Canary", "Status"],
-        rows: report.canaries.map((c) => [{ pending: "⏳", success: "✅", failure: "❌" }[c.verdict], `${sanitize(c.environment)} · ${sanitize(c.namespace)}/${sanitize(c.name)}`, sanitize(c.reason)]),
+        rows: report.canaries.map((c) => [ICONS[c.verdict], `${sanitize(c.environment)} · ${sanitize(c.namespace)}/${sanitize(c.name)}`, sanitize(c.reason)]),
       }),
     );
   }
