@@ -124,3 +124,39 @@ export const CONFIG_LIMITS = {
   /** Size of `.github/canary-bot.yml`; a real one is well under 10 KiB. */
   bytes: 64 * 1024,
 } as const;
+
+export const CLUSTER_LIMITS = {
+  /** Flagger's checksum is a short FNV hash (`85d557f47b`); anything much longer is not one. */
+  checksumChars: 256,
+  /** Characters of a Flagger event message kept in a record (messages quote errors of any length). */
+  eventMessageChars: 1_000,
+  /**
+   * Runs remembered per Canary. The gate asks "was this revision promoted there?", and a
+   * production PR usually carries one of the last few staging revisions.
+   */
+  runsPerRecord: 20,
+  /** Merged revisions remembered per Canary, for attributing push-only runs (DESIGN.md "Cluster status"). */
+  mergesPerRecord: 20,
+  /** Images of one workload: a pod has a handful of containers; more is not a workload we gate on. */
+  imagesPerWorkload: 64,
+  /** Entries per page when listing Canaries: the API server's recommended chunk size (client-go uses 500). */
+  listPageSize: 500,
+  /** First and longest wait before the watcher reconnects; doubled per failure, reset after a good watch. */
+  watchBackoffInitialMs: 1_000,
+  watchBackoffMaxMs: 60_000,
+  /**
+   * The watcher re-lists this often even when the watch is healthy, like client-go informers'
+   * resync: a missed event cannot keep a record stale for longer than this.
+   */
+  resyncMs: 10 * 60_000,
+  /** Server-side timeout asked for each watch request (client-go picks 5–10 minutes at random). */
+  watchTimeoutSeconds: 300,
+} as const;
+
+export const GATE_LIMITS = {
+  /**
+   * A commit status `description`: GitHub answers 422 "description is too long (maximum is 140
+   * characters)"; the OpenAPI description does not state the limit.
+   */
+  commitStatusDescriptionChars: 140,
+} as const;
