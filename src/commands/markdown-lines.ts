@@ -1,0 +1,318 @@
+/**
+ * Which lines of a GitHub comment a reader sees as ordinary text, as GitHub's CommonMark renders
+ * it: not code (fenced with ``` or ~~~ of any length, indented by four spaces, or inside an
+ * inline code span that crosses lines), not quoted (`>` and the lines a quote swallows without a
+ * blank line), not inside an HTML comment or an HTML block. A slash command counts only on such a
+ * line, so a command shown as an example, quoted from someone else or hidden in a comment never
+ * runs.
+ *
+ * This is not a Markdown parser. Where it cannot tell, it errs towards "not text": a command that
+ * is missed can be typed again, one that runs by accident cannot be taken back. Pure.
+ */
+
+export type LineKind =
+  | "blank"
+  /** A paragraph line: the only kind a command can start. */
+  | "text"
+  /** A list item's first line (`- `, `1. `): text, but it does not start at the line's start. */
+  | "list-item"
+  /** An ATX heading, a thematic break or a setext underline. */
+  | "heading"
+  | "fence"
+  | "fenced"
+  /** Indented by four columns or more after a blank line: an indented code block. */
+  | "indented"
+  /** Indented by four columns or more right after text: the paragraph goes on (not code, not a line start). */
+  | "continuation"
+  | "quote"
+  /** A line after a quote without a blank line: CommonMark keeps it in the quote (a lazy continuation). */
+  | "lazy-quote"
+  | "html"
+  | "comment";
+
+export interface MarkdownLine {
+  /** 1-based. */
+  number: number;
+  text: string;
+  kind: LineKind;
+  /** Leading indentation in columns (a tab counts to the next multiple of four). */
+  indent: number;
+  /** The line's first non-blank character is inside an inline code span opened on an earlier line. */
+  startsInCode: boolean;
+}
+
+interface Fence {
+  char: "`" | "~";
+  length: number;
+  /** Columns of container (list item) indentation the closing fence may add to its own three. */
+  containerIndent: number;
+  inQuote: boolean;
+}
+
+const LIST_MARKER = /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
+const FENCE_OPEN = /^(`{3,}|~{3,})(.*)$/;
+const HEADING = /^(?:#{1,6}(?:[ \t]|$)|([-*_])(?:[ \t]*\1){2,}[ \t]*$|=+[ \t]*$)/;
+const HTML_RAW_BLOCK = /^<(pre|script|style|textarea)(?:[\s>]|$)/i;
+const HTML_BLOCK = /^(?:<\/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|<[?!])/;
+
+function measureIndent(line: string): { columns: number; chars: number } {
+  let columns = 0;
+  let chars = 0;
+  for (const char of line) {
+    if (char === " ") columns += 1;
+    else if (char === "\t") columns += 4 - (columns % 4);
+    else break;
+    chars += 1;
+  }
+  return { columns, chars };
+}
+
+function isBlank(line: string): boolean {
+  return /^[ \t]*$/.test(line);
+}
+
+function isQuoteLine(line: string): boolean {
+  const { columns, chars } = measureIndent(line);
+  return columns < 4 && line[chars] === ">";
+}
+
+/** The fence a line opens, after its container markers; null when it opens none. */
+function findFenceOpen(content: string, containerIndent: number, inQuote: boolean): Fence | null {
+  const { chars } = measureIndent(content);
+  const match = FENCE_OPEN.exec(content.slice(chars));
+  if (!match) return null;
+  const marker = match[1]!;
+  // An info string with a backtick makes ``` inline code, not a fence (CommonMark 4.5).
+  if (marker[0] === "`" && match[2]!.includes("`")) return null;
+  return { char: marker[0] as "`" | "~", length: marker.length, containerIndent, inQuote };
+}
+
+function closesFence(line: string, fence: Fence): boolean {
+  let content = line;
+  if (fence.inQuote) content = content.replace(/^[ \t]*(?:>[ \t]?)+/, "");
+  const { columns, chars } = measureIndent(content);
+  if (columns > fence.containerIndent + 3) return false;
+  const rest = content.slice(chars);
+  let run = 0;
+  while (rest[run] === fence.char) run += 1;
+  return run >= fence.length && isBlank(rest.slice(run));
+}
+
+/** Strips list markers (`- `, `1. `, nested `- * `) and reports how wide they were. */
+function stripListMarkers(content: string): { rest: string; width: number; isListItem: boolean } {
+  let rest = content;
+  let width = 0;
+  let isListItem = false;
+  for (;;) {
+    const { chars } = measureIndent(rest);
+    const match = LIST_MARKER.exec(rest.slice(chars));
+    if (!match) break;
+    isListItem = true;
+    width += chars + match[0].length;
+    rest = rest.slice(chars + match[0].length);
+  }
+  return { rest, width, isListItem };
+}
+
+/** Whether an HTML comment is left open at the end of the line (given it was not open at its start). */
+function leavesCommentOpen(text: string): boolean {
+  const open = text.lastIndexOf("<!--");
+  return open >= 0 && !text.includes("-->", open + 4);
+}
+
+export function splitLines(body: string): string[] {
+  return body.split(/\r\n|\r|\n/);
+}
+
+/** Classifies every line of a comment body. */
+export function classifyMarkdownLines(body: string): MarkdownLine[] {
+  const lines = splitLines(body);
+  const out: MarkdownLine[] = [];
+  let fence: Fence | null = null;
+  let inComment = false;
+  let html: { close: RegExp | null } | null = null;
+  let quoteOpen = false;
+
+  lines.forEach((text, index) => {
+    const { columns, chars } = measureIndent(text);
+    const push = (kind: LineKind) => out.push({ number: index + 1, text, kind, indent: columns, startsInCode: false });
+
+    if (fence?.inQuote && !isQuoteLine(text)) fence = null; // the quote ended, and its fence with it
+    if (fence) {
+      if (closesFence(text, fence)) {
+        fence = null;
+        push("fence");
+      } else {
+        push("fenced");
+      }
+      return;
+    }
+    if (inComment) {
+      push("comment");
+      const close = text.lastIndexOf("-->");
+      if (close >= 0) inComment = leavesCommentOpen(text.slice(close + 3));
+      return;
+    }
+    if (html) {
+      if (html.close) {
+        push("html");
+        if (html.close.test(text)) html = null;
+        return;
+      }
+      if (!isBlank(text)) {
+        push("html");
+        if (leavesCommentOpen(text)) inComment = true;
+        return;
+      }
+      html = null;
+    }
+    if (isBlank(text)) {
+      quoteOpen = false;
+      push("blank");
+      return;
+    }
+
+    const content = text.slice(chars);
+    let kind: LineKind;
+    if (columns >= 4) {
+      const previous = out[out.length - 1]?.kind;
+      const inParagraph = previous === "text" || previous === "list-item" || previous === "continuation";
+      kind = quoteOpen ? "lazy-quote" : inParagraph ? "continuation" : "indented";
+      // ``` in an indented line may be a fence in a nested list item: treat it as one (hides more).
+      fence = findFenceOpen(content, columns, false);
+    } else if (content.startsWith(">")) {
+      kind = "quote";
+      const inner = stripListMarkers(content.replace(/^(?:>[ \t]?)+/, ""));
+      fence = findFenceOpen(inner.rest, inner.width, true);
+    } else {
+      const list = stripListMarkers(content);
+      const opened = findFenceOpen(list.rest, list.width, false);
+      if (opened) {
+        fence = opened;
+        kind = list.isListItem ? "list-item" : "fence";
+      } else if (list.isListItem) {
+        kind = "list-item";
+      } else if (HEADING.test(content)) {
+        kind = "heading";
+      } else if (HTML_RAW_BLOCK.test(content)) {
+        kind = "html";
+        const tag = HTML_RAW_BLOCK.exec(content)![1]!;
+        const close = new RegExp(`</${tag}>`, "i");
+        if (!close.test(content.slice(tag.length + 1))) html = { close };
+      } else if (HTML_BLOCK.test(content) && !content.startsWith("<!--")) {
+        kind = "html";
+        html = { close: null };
+      } else if (quoteOpen) {
+        kind = "lazy-quote";
+      } else {
+        kind = "text";
+      }
+    }
+    if (kind === "quote" || kind === "lazy-quote") quoteOpen = true;
+    else quoteOpen = false;
+    push(kind);
+    if (leavesCommentOpen(text)) inComment = true;
+  });
+
+  markLinesStartingInCode(out);
+  return out;
+}
+
+/**
+ * Marks lines whose first character lies inside an inline code span opened on an earlier line of
+ * the same paragraph (`` `a␤/canary promote␤b` `` is one code span).
+ */
+function markLinesStartingInCode(lines: MarkdownLine[]): void {
+  let segment: MarkdownLine[] = [];
+  const flush = () => {
+    if (segment.length > 1) markSegment(segment);
+    segment = [];
+  };
+  for (const line of lines) {
+    const continues = segment.length > 0 && (line.kind === "text" || line.kind === "continuation");
+    if (continues) {
+      segment.push(line);
+      continue;
+    }
+    flush();
+    if (line.kind === "text" || line.kind === "list-item") segment.push(line);
+  }
+  flush();
+}
+
+function markSegment(segment: MarkdownLine[]): void {
+  const starts: number[] = [];
+  let joined = "";
+  for (const line of segment) {
+    starts.push(joined.length + measureIndent(line.text).chars);
+    joined += `${line.text}\n`;
+  }
+  const spans = findCodeSpans(joined);
+  if (spans.length === 0) return;
+  segment.forEach((line, i) => {
+    const at = starts[i]!;
+    line.startsInCode = spans.some(([from, to]) => at > from && at < to);
+  });
+}
+
+/**
+ * Inline code spans of one paragraph as [start, end) offsets, paired as CommonMark pairs backtick
+ * runs: an opening run is closed by the next run of exactly the same length, and a run with no
+ * such partner is literal. Linear in the text (a hostile comment of 65,536 backticks is fine).
+ */
+export function findCodeSpans(text: string): Array<[number, number]> {
+  const runs: Array<{ at: number; length: number }> = [];
+  for (let i = 0; i < text.length; ) {
+    if (text[i] !== "`") {
+      i += 1;
+      continue;
+    }
+    let j = i;
+    while (text[j] === "`") j += 1;
+    runs.push({ at: i, length: j - i });
+    i = j;
+  }
+  // For each length, the indices (into runs) of runs of that length, in order.
+  const byLength = new Map<number, number[]>();
+  runs.forEach((run, index) => {
+    const list = byLength.get(run.length) ?? [];
+    list.push(index);
+    byLength.set(run.length, list);
+  });
+  const nextOfLength = (length: number, after: number): number | null => {
+    const list = byLength.get(length);
+    if (!list) return null;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (runs[list[mid]!]!.at < after) low = mid + 1;
+      else high = mid;
+    }
+    return low < list.length ? list[low]! : null;
+  };
+
+  const spans: Array<[number, number]> = [];
+  let position = 0; // text before this is decided
+  for (let r = 0; r < runs.length; r += 1) {
+    const run = runs[r]!;
+    if (run.at < position) continue;
+    let at = run.at;
+    let length = run.length;
+    // A backslash escapes the first backtick of an opening run (not inside a span: we are outside).
+    let backslashes = 0;
+    while (at - backslashes - 1 >= position && text[at - backslashes - 1] === "\\") backslashes += 1;
+    if (backslashes % 2 === 1) {
+      at += 1;
+      length -= 1;
+      if (length === 0) continue;
+    }
+    const closer = nextOfLength(length, run.at + run.length);
+    if (closer === null) continue;
+    const end = runs[closer]!.at + runs[closer]!.length;
+    spans.push([at, end]);
+    position = end;
+    r = closer;
+  }
+  return spans;
+}
