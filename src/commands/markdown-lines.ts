@@ -47,13 +47,23 @@ interface Fence {
   /** Columns of container (list item) indentation the closing fence may add to its own three. */
   containerIndent: number;
   inQuote: boolean;
+  /** A fence in a list item ends with the item: at the first non-blank line indented less than this. */
+  endsBelow: number;
 }
 
 const LIST_MARKER = /^(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
 const FENCE_OPEN = /^(`{3,}|~{3,})(.*)$/;
 const HEADING = /^(?:#{1,6}(?:[ \t]|$)|([-*_])(?:[ \t]*\1){2,}[ \t]*$|=+[ \t]*$)/;
 const HTML_RAW_BLOCK = /^<(pre|script|style|textarea)(?:[\s>]|$)/i;
-const HTML_BLOCK = /^(?:<\/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|<[?!])/;
+/** HTML blocks that may interrupt a paragraph (CommonMark 4.6, types 2–6; comments are tracked apart). */
+const HTML_BLOCK_INTERRUPTING = new RegExp(
+  "^(?:<[?!]|</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|" +
+    "fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|" +
+    "noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)(?:[\\s/>]|$))",
+  "i",
+);
+/** Any other tag alone at a line's start (type 7): an HTML block only when it does not continue a paragraph. */
+const HTML_BLOCK_OTHER = /^<\/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)/;
 
 function measureIndent(line: string): { columns: number; chars: number } {
   let columns = 0;
@@ -67,6 +77,10 @@ function measureIndent(line: string): { columns: number; chars: number } {
   return { columns, chars };
 }
 
+function continuesParagraph(previous: LineKind | undefined): boolean {
+  return previous === "text" || previous === "list-item" || previous === "continuation";
+}
+
 function isBlank(line: string): boolean {
   return /^[ \t]*$/.test(line);
 }
@@ -77,14 +91,14 @@ function isQuoteLine(line: string): boolean {
 }
 
 /** The fence a line opens, after its container markers; null when it opens none. */
-function findFenceOpen(content: string, containerIndent: number, inQuote: boolean): Fence | null {
+function findFenceOpen(content: string, containerIndent: number, inQuote: boolean, endsBelow = 0): Fence | null {
   const { chars } = measureIndent(content);
   const match = FENCE_OPEN.exec(content.slice(chars));
   if (!match) return null;
   const marker = match[1]!;
   // An info string with a backtick makes ``` inline code, not a fence (CommonMark 4.5).
   if (marker[0] === "`" && match[2]!.includes("`")) return null;
-  return { char: marker[0] as "`" | "~", length: marker.length, containerIndent, inQuote };
+  return { char: marker[0] as "`" | "~", length: marker.length, containerIndent, inQuote, endsBelow };
 }
 
 function closesFence(line: string, fence: Fence): boolean {
@@ -132,12 +146,18 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
   let inComment = false;
   let html: { close: RegExp | null } | null = null;
   let quoteOpen = false;
+  /** The content indentation of the list item we are in, if any. */
+  let listIndent: number | null = null;
 
   lines.forEach((text, index) => {
     const { columns, chars } = measureIndent(text);
     const push = (kind: LineKind) => out.push({ number: index + 1, text, kind, indent: columns, startsInCode: false });
 
     if (fence?.inQuote && !isQuoteLine(text)) fence = null; // the quote ended, and its fence with it
+    if (fence && fence.endsBelow > 0 && !isBlank(text) && columns < fence.endsBelow) {
+      fence = null; // the list item ended, and its fence with it
+      listIndent = null;
+    }
     if (fence) {
       if (closesFence(text, fence)) {
         fence = null;
@@ -173,20 +193,23 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
     }
 
     const content = text.slice(chars);
+    if (listIndent !== null && columns < listIndent && !continuesParagraph(out[out.length - 1]?.kind)) listIndent = null;
+    const inList = listIndent !== null ? listIndent : 0;
     let kind: LineKind;
     if (columns >= 4) {
-      const previous = out[out.length - 1]?.kind;
-      const inParagraph = previous === "text" || previous === "list-item" || previous === "continuation";
-      kind = quoteOpen ? "lazy-quote" : inParagraph ? "continuation" : "indented";
+      kind = quoteOpen ? "lazy-quote" : continuesParagraph(out[out.length - 1]?.kind) ? "continuation" : "indented";
       // ``` in an indented line may be a fence in a nested list item: treat it as one (hides more).
-      fence = findFenceOpen(content, columns, false);
+      fence = findFenceOpen(content, inList || columns, false, inList);
     } else if (content.startsWith(">")) {
       kind = "quote";
       const inner = stripListMarkers(content.replace(/^(?:>[ \t]?)+/, ""));
       fence = findFenceOpen(inner.rest, inner.width, true);
     } else {
       const list = stripListMarkers(content);
-      const opened = findFenceOpen(list.rest, list.width, false);
+      if (list.isListItem) listIndent = chars + list.width;
+      const opened = list.isListItem
+        ? findFenceOpen(list.rest, chars + list.width, false, chars + list.width)
+        : findFenceOpen(list.rest, inList, false, inList);
       if (opened) {
         fence = opened;
         kind = list.isListItem ? "list-item" : "fence";
@@ -199,7 +222,10 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
         const tag = HTML_RAW_BLOCK.exec(content)![1]!;
         const close = new RegExp(`</${tag}>`, "i");
         if (!close.test(content.slice(tag.length + 1))) html = { close };
-      } else if (HTML_BLOCK.test(content) && !content.startsWith("<!--")) {
+      } else if (
+        !content.startsWith("<!--") &&
+        (HTML_BLOCK_INTERRUPTING.test(content) || (HTML_BLOCK_OTHER.test(content) && !continuesParagraph(out[out.length - 1]?.kind)))
+      ) {
         kind = "html";
         html = { close: null };
       } else if (quoteOpen) {

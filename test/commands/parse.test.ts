@@ -195,6 +195,11 @@ describe("parseCommands: code, quotes and comments", () => {
     expect(verbs("\\`a\n/canary promote\nb`")).toEqual(["promote"]);
   });
 
+  it("ends a list item's fence with the item, as CommonMark does", () => {
+    expect(verbs("- ```\n  /canary rollback\n/canary promote")).toEqual(["promote"]);
+    expect(verbs("- item\n\n  ```\n  /canary rollback\n  ```\n/canary promote")).toEqual(["promote"]);
+  });
+
   it("ends a quote's fence with the quote", () => {
     expect(verbs("> ```\n> /canary rollback\n\n/canary promote")).toEqual(["promote"]);
   });
