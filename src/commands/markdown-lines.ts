@@ -217,6 +217,8 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
         kind = "list-item";
       } else if (HEADING.test(content)) {
         kind = "heading";
+      } else if (content.startsWith("<!--")) {
+        kind = "comment"; // an HTML block of type 2: it interrupts a paragraph
       } else if (HTML_RAW_BLOCK.test(content)) {
         kind = "html";
         const tag = HTML_RAW_BLOCK.exec(content)![1]!;

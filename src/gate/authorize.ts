@@ -207,9 +207,12 @@ function checkBinding(params: { verb: CommandVerb; target: TargetFacts; hook: Ga
   return null;
 }
 
-export function authorizeCommand(params: AuthorizeParams): Authorization {
-  const { command, event, pullRequest, actor, targets } = params;
-  const verb = command.verb;
+/**
+ * The checks that need nothing but the delivery: run them first, before any API call, and drop
+ * the comment silently when they refuse (answering a bot could loop). Null when the comment may
+ * carry commands.
+ */
+export function screenCommentEvent(event: CommentEventFacts): Authorization | null {
   if (event.event !== "issue_comment" || event.action !== "created") {
     return refuse("NOT_A_NEW_COMMENT", `only new comments are read (this was ${event.event}.${event.action}): an edit could replay or change a command after it was acted on`);
   }
@@ -222,6 +225,14 @@ export function authorizeCommand(params: AuthorizeParams): Authorization {
   if (isBot(event)) {
     return refuse("BOT_AUTHOR", `${event.author.login} is a bot or an App: only people can run commands`);
   }
+  return null;
+}
+
+export function authorizeCommand(params: AuthorizeParams): Authorization {
+  const { command, event, pullRequest, actor, targets } = params;
+  const verb = command.verb;
+  const screened = screenCommentEvent(event);
+  if (screened) return screened;
   if (!sameLogin(actor.login, event.author.login)) {
     return refuse("NO_PERMISSION", `the permission looked up is ${actor.login}'s, not the comment author's (${event.author.login})`);
   }

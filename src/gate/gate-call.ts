@@ -74,7 +74,7 @@ export function parseGateCall(params: { cluster: string; hook: string; body: unk
     return { ok: false, decision: refusal("UNKNOWN_CLUSTER", `no cluster named "${cluster}" is configured on this canary-bot server (CLUSTERS_FILE)`) };
   }
   if (!isGateHook(hook)) {
-    const nearest = GATE_HOOKS.find((h) => editDistance(hook, h, 3) <= 3);
+    const nearest = [...GATE_HOOKS].sort((a, b) => editDistance(hook, a) - editDistance(hook, b)).find((h) => editDistance(hook, h, 3) <= 3);
     return {
       ok: false,
       decision: refusal("UNKNOWN_HOOK", `"${hook}" is not a gate canary-bot answers${nearest ? ` (did you mean ${nearest}?)` : ""}: use one of ${GATE_HOOKS.join(", ")}`),

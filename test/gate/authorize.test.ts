@@ -167,3 +167,12 @@ describe("buildCommandRecords", () => {
     ]);
   });
 });
+
+describe("screenCommentEvent", () => {
+  it("passes a new comment by a person on a pull request, before any API call", async () => {
+    const { screenCommentEvent } = await import("../../src/gate/authorize.js");
+    expect(screenCommentEvent(readCommentEventFacts("issue_comment", commentOnPullRequest))).toBeNull();
+    expect(screenCommentEvent(readCommentEventFacts("issue_comment", commentOnIssue))).toMatchObject({ code: "NOT_A_PULL_REQUEST" });
+    expect(screenCommentEvent(readCommentEventFacts("pull_request_review_comment", commentOnPullRequest))).toMatchObject({ code: "NOT_A_NEW_COMMENT" });
+  });
+});
