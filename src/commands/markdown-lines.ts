@@ -138,9 +138,42 @@ export function splitLines(body: string): string[] {
   return body.split(/\r\n|\r|\n/);
 }
 
-/** Classifies every line of a comment body. */
+/**
+ * Classifies every line of a comment body. Where a line-by-line reading cannot tell (does a fence
+ * in a list item or a quote end with it? CommonMark says yes, marked no; does a comment opened
+ * after text reach the next lines, or does a fence end its paragraph first?), each reading is made
+ * and a line is text only when it is text in all of them.
+ */
 export function classifyMarkdownLines(body: string): MarkdownLine[] {
   const lines = splitLines(body);
+  const readings = [
+    classifyLines(lines, { fencesEndWithContainers: true, listAware: true, inlineComments: true }),
+    classifyLines(lines, { fencesEndWithContainers: false, listAware: true, inlineComments: true }),
+    classifyLines(lines, { fencesEndWithContainers: false, listAware: false, inlineComments: true }),
+    classifyLines(lines, { fencesEndWithContainers: true, listAware: true, inlineComments: false }),
+  ];
+  return readings[0]!.map((line, i) => {
+    const others = readings.map((r) => r[i]!);
+    const hidden = others.find((o) => o.kind !== "text");
+    return { ...line, kind: line.kind === "text" && hidden ? hidden.kind : line.kind, startsInCode: others.some((o) => o.startsInCode) };
+  });
+}
+
+/** Whether a line holds paragraph text that a following line could continue lazily. */
+function holdsParagraph(line: MarkdownLine | undefined): boolean {
+  if (!line || !continuesParagraph(line.kind)) return false;
+  return line.kind !== "list-item" || !isBlank(stripListMarkers(line.text.trimStart()).rest);
+}
+
+interface Reading {
+  fencesEndWithContainers: boolean;
+  listAware: boolean;
+  /** `<!--` after text opens a comment that spans lines (it does, unless a block ends the paragraph first). */
+  inlineComments: boolean;
+}
+
+function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine[] {
+  const { fencesEndWithContainers } = reading;
   const out: MarkdownLine[] = [];
   let fence: Fence | null = null;
   let inComment = false;
@@ -153,13 +186,14 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
     const { columns, chars } = measureIndent(text);
     const push = (kind: LineKind) => out.push({ number: index + 1, text, kind, indent: columns, startsInCode: false });
 
-    if (fence?.inQuote && !isQuoteLine(text)) fence = null; // the quote ended, and its fence with it
-    if (fence && fence.endsBelow > 0 && !isBlank(text) && columns < fence.endsBelow) {
+    if (fencesEndWithContainers && fence?.inQuote && !isQuoteLine(text)) fence = null; // the quote ended, and its fence with it
+    if (fencesEndWithContainers && fence && fence.endsBelow > 0 && !isBlank(text) && columns < fence.endsBelow) {
       fence = null; // the list item ended, and its fence with it
       listIndent = null;
     }
     if (fence) {
-      if (closesFence(text, fence)) {
+      // Read leniently, a quote's fence swallows unquoted lines, and only a quoted line closes it.
+      if (closesFence(text, fence) && (!fence.inQuote || isQuoteLine(text))) {
         fence = null;
         push("fence");
       } else {
@@ -193,22 +227,25 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
     }
 
     const content = text.slice(chars);
-    if (listIndent !== null && columns < listIndent && !continuesParagraph(out[out.length - 1]?.kind)) listIndent = null;
+    // A less indented line ends the list item, unless it is a lazy continuation of its paragraph
+    // (plain text; a fence, quote, heading or HTML block is never lazy).
+    const lazy = holdsParagraph(out[out.length - 1]) && !FENCE_OPEN.test(content) && !/^[>#<]/.test(content) && !HEADING.test(content);
+    if (listIndent !== null && columns < listIndent && !lazy) listIndent = null;
     const inList = listIndent !== null ? listIndent : 0;
     let kind: LineKind;
     if (columns >= 4) {
       kind = quoteOpen ? "lazy-quote" : continuesParagraph(out[out.length - 1]?.kind) ? "continuation" : "indented";
       // ``` in an indented line may be a fence in a nested list item: treat it as one (hides more).
-      fence = findFenceOpen(content, inList || columns, false, inList);
+      if (reading.listAware) fence = findFenceOpen(content, inList || columns, false, inList);
     } else if (content.startsWith(">")) {
       kind = "quote";
       const inner = stripListMarkers(content.replace(/^(?:>[ \t]?)+/, ""));
       fence = findFenceOpen(inner.rest, inner.width, true);
     } else {
       const list = stripListMarkers(content);
-      if (list.isListItem) listIndent = chars + list.width;
+      if (list.isListItem && reading.listAware) listIndent = chars + list.width;
       const opened = list.isListItem
-        ? findFenceOpen(list.rest, chars + list.width, false, chars + list.width)
+        ? findFenceOpen(list.rest, chars + list.width, false, reading.listAware ? chars + list.width : 0)
         : findFenceOpen(list.rest, inList, false, inList);
       if (opened) {
         fence = opened;
@@ -216,7 +253,8 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
       } else if (list.isListItem) {
         kind = "list-item";
       } else if (HEADING.test(content)) {
-        kind = "heading";
+        // A setext underline cannot end a quote's paragraph: "===" is lazy text there.
+        kind = quoteOpen && /^=+[ \t]*$/.test(content) ? "lazy-quote" : "heading";
       } else if (content.startsWith("<!--")) {
         kind = "comment"; // an HTML block of type 2: it interrupts a paragraph
       } else if (HTML_RAW_BLOCK.test(content)) {
@@ -236,10 +274,11 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
         kind = "text";
       }
     }
-    if (kind === "quote" || kind === "lazy-quote") quoteOpen = true;
-    else quoteOpen = false;
+    // A list item after a quote may be lazy text of it ("2." cannot interrupt a paragraph): keep
+    // treating what follows as quoted.
+    quoteOpen = kind === "quote" || kind === "lazy-quote" || (kind === "list-item" && quoteOpen);
     push(kind);
-    if (leavesCommentOpen(text)) inComment = true;
+    if ((reading.inlineComments || kind === "comment") && leavesCommentOpen(text)) inComment = true;
   });
 
   markLinesStartingInCode(out);

@@ -195,13 +195,15 @@ describe("parseCommands: code, quotes and comments", () => {
     expect(verbs("\\`a\n/canary promote\nb`")).toEqual(["promote"]);
   });
 
-  it("ends a list item's fence with the item, as CommonMark does", () => {
-    expect(verbs("- ```\n  /canary rollback\n/canary promote")).toEqual(["promote"]);
-    expect(verbs("- item\n\n  ```\n  /canary rollback\n  ```\n/canary promote")).toEqual(["promote"]);
+  it("does not read a command where renderers disagree whether a container's open fence still holds it", () => {
+    // CommonMark ends these fences with their list item or quote; marked keeps them open.
+    expect(verbs("- ```\n  /canary rollback\n/canary promote")).toEqual([]);
+    expect(verbs("> ```\n> /canary rollback\n\n/canary promote")).toEqual([]);
   });
 
-  it("ends a quote's fence with the quote", () => {
-    expect(verbs("> ```\n> /canary rollback\n\n/canary promote")).toEqual(["promote"]);
+  it("reads the command after a container's fence that is closed", () => {
+    expect(verbs("- item\n\n  ```\n  /canary rollback\n  ```\n/canary promote")).toEqual(["promote"]);
+    expect(verbs("> ```\n> /canary rollback\n> ```\n\n/canary promote")).toEqual(["promote"]);
   });
 
   it("explains a command swallowed by a quote", () => {
