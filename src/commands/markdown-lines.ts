@@ -177,7 +177,10 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
   const out: MarkdownLine[] = [];
   let fence: Fence | null = null;
   let inComment = false;
-  let html: { close: RegExp | null } | null = null;
+  /** A comment block opened in a list item ends with the item (read strictly). */
+  let commentEndsBelow = 0;
+  /** An HTML block: ends at `close`, or at a blank line; in a list item also with the item. */
+  let html: { close: RegExp | null; endsBelow: number } | null = null;
   let quoteOpen = false;
   /** The content indentation of the list item we are in, if any. */
   let listIndent: number | null = null;
@@ -187,7 +190,10 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
     const push = (kind: LineKind) => out.push({ number: index + 1, text, kind, indent: columns, startsInCode: false });
 
     if (fencesEndWithContainers && fence?.inQuote && !isQuoteLine(text)) fence = null; // the quote ended, and its fence with it
-    if (fencesEndWithContainers && fence && fence.endsBelow > 0 && !isBlank(text) && columns < fence.endsBelow) {
+    // Strictly (CommonMark), a list item's fence ends at the first less indented line; leniently
+    // (marked), only when a new list item or a quote starts there.
+    const startsContainer = LIST_MARKER.test(text.slice(chars)) || text.slice(chars).startsWith(">");
+    if (fence && fence.endsBelow > 0 && !isBlank(text) && columns < fence.endsBelow && (fencesEndWithContainers || startsContainer)) {
       fence = null; // the list item ended, and its fence with it
       listIndent = null;
     }
@@ -201,11 +207,19 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
       }
       return;
     }
+    if (inComment && fencesEndWithContainers && commentEndsBelow > 0 && !isBlank(text) && columns < commentEndsBelow) {
+      inComment = false;
+      listIndent = null;
+    }
     if (inComment) {
       push("comment");
       const close = text.lastIndexOf("-->");
       if (close >= 0) inComment = leavesCommentOpen(text.slice(close + 3));
       return;
+    }
+    if (html && fencesEndWithContainers && html.endsBelow > 0 && !isBlank(text) && columns < html.endsBelow) {
+      html = null; // the list item ended, and its HTML block with it
+      listIndent = null;
     }
     if (html) {
       if (html.close) {
@@ -215,7 +229,10 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
       }
       if (!isBlank(text)) {
         push("html");
-        if (leavesCommentOpen(text)) inComment = true;
+        if (leavesCommentOpen(text)) {
+          inComment = true;
+          commentEndsBelow = 0;
+        }
         return;
       }
       html = null;
@@ -242,12 +259,21 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
       const inner = stripListMarkers(content.replace(/^(?:>[ \t]?)+/, ""));
       fence = findFenceOpen(inner.rest, inner.width, true);
     } else {
-      const list = stripListMarkers(content);
+      const parsedList = stripListMarkers(content);
+      // An empty item, or a numbered one not starting at 1, cannot interrupt a paragraph: the line
+      // goes on with the paragraph (a lone "-" even makes it a heading).
+      const cannotInterrupt =
+        parsedList.isListItem && holdsParagraph(out[out.length - 1]) && (isBlank(parsedList.rest) || (/^\d/.test(content) && !/^0*1[.)]/.test(content)));
+      const list = cannotInterrupt ? { rest: content, width: 0, isListItem: false } : parsedList;
       if (list.isListItem && reading.listAware) listIndent = chars + list.width;
-      const opened = list.isListItem
+      const opened = cannotInterrupt
+        ? null
+        : list.isListItem
         ? findFenceOpen(list.rest, chars + list.width, false, reading.listAware ? chars + list.width : 0)
         : findFenceOpen(list.rest, inList, false, inList);
-      if (opened) {
+      if (cannotInterrupt) {
+        kind = "continuation";
+      } else if (opened) {
         fence = opened;
         kind = list.isListItem ? "list-item" : "fence";
       } else if (list.isListItem) {
@@ -261,13 +287,13 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         kind = "html";
         const tag = HTML_RAW_BLOCK.exec(content)![1]!;
         const close = new RegExp(`</${tag}>`, "i");
-        if (!close.test(content.slice(tag.length + 1))) html = { close };
+        if (!close.test(content.slice(tag.length + 1))) html = { close, endsBelow: inList };
       } else if (
         !content.startsWith("<!--") &&
         (HTML_BLOCK_INTERRUPTING.test(content) || (HTML_BLOCK_OTHER.test(content) && !continuesParagraph(out[out.length - 1]?.kind)))
       ) {
         kind = "html";
-        html = { close: null };
+        html = { close: null, endsBelow: inList };
       } else if (quoteOpen) {
         kind = "lazy-quote";
       } else {
@@ -278,7 +304,10 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
     // treating what follows as quoted.
     quoteOpen = kind === "quote" || kind === "lazy-quote" || (kind === "list-item" && quoteOpen);
     push(kind);
-    if ((reading.inlineComments || kind === "comment") && leavesCommentOpen(text)) inComment = true;
+    if ((reading.inlineComments || kind === "comment") && leavesCommentOpen(text)) {
+      inComment = true;
+      commentEndsBelow = kind === "comment" ? inList : 0;
+    }
   });
 
   markLinesStartingInCode(out);
@@ -290,19 +319,27 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
  * the same paragraph (`` `a␤/canary promote␤b` `` is one code span).
  */
 function markLinesStartingInCode(lines: MarkdownLine[]): void {
+  // Two readings of where a paragraph ends: at the blocks this scanner recognises, or only at a
+  // blank line or hidden block (an indented line or a "===" may continue a list item's paragraph).
+  // A line starts in code if it does in either.
+  markSegments(lines, (kind) => kind === "text" || kind === "list-item", (kind) => kind === "text" || kind === "continuation");
+  const paragraphLike = (kind: LineKind) => kind === "text" || kind === "list-item" || kind === "continuation" || kind === "indented" || kind === "heading";
+  markSegments(lines, paragraphLike, paragraphLike);
+}
+
+function markSegments(lines: MarkdownLine[], starts: (kind: LineKind) => boolean, continues: (kind: LineKind) => boolean): void {
   let segment: MarkdownLine[] = [];
   const flush = () => {
     if (segment.length > 1) markSegment(segment);
     segment = [];
   };
   for (const line of lines) {
-    const continues = segment.length > 0 && (line.kind === "text" || line.kind === "continuation");
-    if (continues) {
+    if (segment.length > 0 && continues(line.kind)) {
       segment.push(line);
       continue;
     }
     flush();
-    if (line.kind === "text" || line.kind === "list-item") segment.push(line);
+    if (starts(line.kind)) segment.push(line);
   }
   flush();
 }
@@ -318,7 +355,7 @@ function markSegment(segment: MarkdownLine[]): void {
   if (spans.length === 0) return;
   segment.forEach((line, i) => {
     const at = starts[i]!;
-    line.startsInCode = spans.some(([from, to]) => at > from && at < to);
+    if (spans.some(([from, to]) => at > from && at < to)) line.startsInCode = true;
   });
 }
 

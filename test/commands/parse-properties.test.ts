@@ -109,6 +109,22 @@ describe("parseCommands properties", () => {
     );
   });
 
+  it("agrees with marked on line soup: containers, fences, spans, comments and HTML mixed without structure", () => {
+    const prefix = fc.constantFrom("", "", "", " ", "  ", "   ", "    ", "\t", "> ", ">", "- ", "* ", "1. ", "  - ", "> - ");
+    const content = fc.oneof(
+      fc.nat({ max: 1_000_000 }).map(commandLine),
+      fc.constantFrom("```", "````", "~~~", "``` js", "`", "``", "a `b", "c` d", "<!--", "-->", "x <!-- y", "<div>", "</div>", "<span>", "<pre>", "</pre>", "# h", "---", "===", "ok", "", "| a | b |", "\\`", "<details>"),
+    );
+    const soup = fc.array(fc.tuple(prefix, content).map(([p, c]) => p + c), { maxLength: 14 }).map((lines) => lines.join("\n"));
+    fc.assert(
+      fc.property(soup, (body) => {
+        const visible = visibleHtml(body);
+        for (const command of parseCommands(body).commands) expect(visible).toContain(`/canary skip-gate ${command.reason}`);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("never throws and reports lines within the body, on arbitrary text", () => {
     const alphabet = fc.constantFrom("/canary ", "promote", "skip-gate", "--env", " ", "\n", "\r\n", "`", "```", "~~~", ">", "<!--", "-->", "<pre>", "\t", "    ", "\u2215", "\u200B", "a", "-", "\\");
     const markdownish = fc.array(alphabet, { maxLength: 200 }).map((parts) => parts.join(""));
