@@ -165,8 +165,14 @@ function holdsParagraph(line: MarkdownLine | undefined): boolean {
   return line.kind !== "list-item" || !isBlank(stripListMarkers(line.text.trimStart()).rest);
 }
 
+/** One way of resolving what a line-by-line scan cannot know. */
 interface Reading {
+  /**
+   * A fence, HTML block or comment block inside a list item or a quote ends with it (CommonMark);
+   * otherwise it goes on (marked), until its own end or a new list item or quote.
+   */
   fencesEndWithContainers: boolean;
+  /** Track list items' indentation; otherwise every line is read as if at the top level. */
   listAware: boolean;
   /** `<!--` after text opens a comment that spans lines (it does, unless a block ends the paragraph first). */
   inlineComments: boolean;
@@ -288,10 +294,7 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         const tag = HTML_RAW_BLOCK.exec(content)![1]!;
         const close = new RegExp(`</${tag}>`, "i");
         if (!close.test(content.slice(tag.length + 1))) html = { close, endsBelow: inList };
-      } else if (
-        !content.startsWith("<!--") &&
-        (HTML_BLOCK_INTERRUPTING.test(content) || (HTML_BLOCK_OTHER.test(content) && !continuesParagraph(out[out.length - 1]?.kind)))
-      ) {
+      } else if (HTML_BLOCK_INTERRUPTING.test(content) || (HTML_BLOCK_OTHER.test(content) && !continuesParagraph(out[out.length - 1]?.kind))) {
         kind = "html";
         html = { close: null, endsBelow: inList };
       } else if (quoteOpen) {
@@ -353,9 +356,12 @@ function markSegment(segment: MarkdownLine[]): void {
   }
   const spans = findCodeSpans(joined);
   if (spans.length === 0) return;
+  // Spans and line starts both ascend: one sweep.
+  let s = 0;
   segment.forEach((line, i) => {
     const at = starts[i]!;
-    if (spans.some(([from, to]) => at > from && at < to)) line.startsInCode = true;
+    while (s < spans.length && spans[s]![1] <= at) s += 1;
+    if (s < spans.length && at > spans[s]![0]) line.startsInCode = true;
   });
 }
 
