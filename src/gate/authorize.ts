@@ -17,8 +17,9 @@
  *   request's revision, in the cluster the default branch's config names; a push after the comment
  *   was written voids it.
  */
-import type { Command } from "../commands/parse.js";
+import { parseCommands, type Command, type CommandError } from "../commands/parse.js";
 import { buildRecordKey, describeCanary, type CanaryIdentity, type CanaryRun, type CommandRecord } from "../commands/records.js";
+import { resolveCommandTargets } from "../commands/target.js";
 import { VERBS, type CommandVerb, type GateHook } from "../commands/verbs.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 
@@ -349,4 +350,71 @@ export function readCommentEventFacts(event: string, payload: IssueCommentPayloa
     performedViaApp: comment.performed_via_github_app !== undefined && comment.performed_via_github_app !== null,
     createdAt: comment.created_at,
   };
+}
+
+/**
+ * The teams whose membership decides approvals, qualified (`org/slug`): the caller looks up the
+ * commenter's membership in these only (GET /orgs/{org}/teams/{slug}/memberships/{user}).
+ */
+export function listApproverTeams(params: { environments: readonly EnvironmentConfig[]; repositoryOwner: string }): string[] {
+  const teams = params.environments.flatMap((e) => (e.approvers?.teams ?? []).map((t) => qualifyTeam(t, params.repositoryOwner)));
+  return [...new Set(teams)].sort();
+}
+
+/** A Canary the pull request changes, as the review knows it. */
+export interface ChangedCanary {
+  canary: CanaryIdentity;
+  /** The revision (images) the pull request declares for it; null when unknown. */
+  revision: string | null;
+  /** Its hooks that point at canary-bot's gate route; null when unknown. */
+  gates: readonly GateHook[] | null;
+}
+
+export interface CommentDecision {
+  /** Why the whole comment is ignored (a bot, an edit, an issue); nothing else is then returned. */
+  ignored: Authorization | null;
+  /** One record per command and Canary, accepted or refused: store them (mergeCommandRecords). */
+  records: CommandRecord[];
+  /** Lines that looked like commands and were not read. */
+  errors: CommandError[];
+}
+
+/**
+ * Every command of one comment, decided: parse, find each command's Canaries among those the pull
+ * request changes, authorize, and build the records. A command whose Canary cannot be found is a
+ * refused record with the reason. Pure; the caller gathers the facts first (screenCommentEvent,
+ * then the permission, the teams of listApproverTeams, the runs of the changed Canaries).
+ */
+export function decideComment(params: {
+  event: CommentEventFacts;
+  body: string;
+  pullRequest: PullRequestFacts;
+  repository: string;
+  repositoryOwner: string;
+  environments: readonly EnvironmentConfig[];
+  actor: ActorFacts;
+  canaries: readonly ChangedCanary[];
+  /** The current run of each changed Canary that has one. */
+  runs: readonly CanaryRun[];
+}): CommentDecision {
+  const { event, pullRequest } = params;
+  const ignored = screenCommentEvent(event);
+  if (ignored) return { ignored, records: [], errors: [] };
+  const parsed = parseCommands(params.body);
+  const records: CommandRecord[] = [];
+  for (const command of parsed.commands) {
+    const resolved = resolveCommandTargets({ command, canaries: params.canaries.map((c) => c.canary) });
+    const targets: TargetFacts[] = resolved.ok
+      ? resolved.targets.map((canary) => {
+          const changed = params.canaries.find((c) => c.canary === canary)!;
+          const run = params.runs.find((r) => r.cluster === canary.cluster && r.namespace === canary.namespace && r.name === canary.name) ?? null;
+          return { canary, revision: changed.revision, run, gates: changed.gates };
+        })
+      : [];
+    const authorization = resolved.ok
+      ? authorizeCommand({ command, event, pullRequest, repositoryOwner: params.repositoryOwner, environments: params.environments, actor: params.actor, targets })
+      : refuse("NO_TARGET", resolved.reason);
+    records.push(...buildCommandRecords({ command, event, pullRequest, repository: params.repository, targets, authorization }));
+  }
+  return { ignored: null, records, errors: parsed.errors };
 }

@@ -5,21 +5,17 @@
  * through parse → resolve → authorize → records → Flagger's gate call, as the App will.
  */
 import { readFileSync } from "node:fs";
-import { parseCommands } from "../../src/commands/parse.js";
 import type { CanaryIdentity, CanaryRun, CommandRecord } from "../../src/commands/records.js";
 import { mergeCommandRecords } from "../../src/commands/records.js";
-import { resolveCommandTargets } from "../../src/commands/target.js";
 import { GATE_HOOKS, type GateHook } from "../../src/commands/verbs.js";
 import { repositoryConfigSchema } from "../../src/config/schema.js";
 import {
-  authorizeCommand,
-  buildCommandRecords,
+  decideComment,
   readCommentEventFacts,
   type ActorFacts,
   type CommentEventFacts,
   type IssueCommentPayload,
   type PullRequestFacts,
-  type TargetFacts,
 } from "../../src/gate/authorize.js";
 import { buildPullRequestKey, decideGateCall, parseGateCall, type GateCallOutcome, type GateDecision } from "../../src/gate/gate-call.js";
 
@@ -101,33 +97,28 @@ export interface CommandOutcome {
   errors: string[];
 }
 
-/** A comment through parse → resolve → authorize → records. */
+/** A comment through parse → resolve → authorize → records (decideComment, as the App will call it). */
 export function runComment(scenario: Scenario): CommandOutcome {
   const event = readCommentEventFacts(scenario.event ?? "issue_comment", scenario.payload);
-  const pr = scenario.pullRequest ?? pullRequest;
-  const canaries = scenario.canaries ?? [{ canary: production }];
-  const parsed = parseCommands(scenario.payload.comment.body);
-  const errors = parsed.errors.map((e) => `${e.code}: ${e.message}`);
-  const records: CommandRecord[] = [];
-  for (const command of parsed.commands) {
-    const resolved = resolveCommandTargets({ command, canaries: canaries.map((c) => c.canary) });
-    if (!resolved.ok) {
-      errors.push(resolved.reason);
-      continue;
-    }
-    const targets: TargetFacts[] = resolved.targets.map((canary) => {
-      const declared = canaries.find((c) => c.canary === canary)!;
-      return {
-        canary,
-        revision: declared.revision === undefined ? REVISION : declared.revision,
-        run: (scenario.runs ?? []).find((r) => r.cluster === canary.cluster && r.namespace === canary.namespace && r.name === canary.name) ?? null,
-        gates: declared.gates === undefined ? GATE_HOOKS : declared.gates,
-      };
-    });
-    const authorization = authorizeCommand({ command, event, pullRequest: pr, repositoryOwner: OWNER, environments, actor: scenario.actor, targets });
-    records.push(...buildCommandRecords({ command, event, pullRequest: pr, repository: REPOSITORY, targets, authorization }));
-  }
-  return { event, records, errors };
+  const decision = decideComment({
+    event,
+    body: scenario.payload.comment.body,
+    pullRequest: scenario.pullRequest ?? pullRequest,
+    repository: REPOSITORY,
+    repositoryOwner: OWNER,
+    environments,
+    actor: scenario.actor,
+    canaries: (scenario.canaries ?? [{ canary: production }]).map((c) => ({
+      canary: c.canary,
+      revision: c.revision === undefined ? REVISION : c.revision,
+      gates: c.gates === undefined ? GATE_HOOKS : c.gates,
+    })),
+    runs: scenario.runs ?? [],
+  });
+  const errors = decision.errors.map((e) => `${e.code}: ${e.message}`);
+  // A comment ignored as a whole leaves no record; its reason is what the App would log.
+  if (decision.ignored && !decision.ignored.allowed) errors.push(decision.ignored.reason);
+  return { event, records: decision.records, errors };
 }
 
 /** Flagger calls a gate with what it sends: the Canary's name and namespace, the phase, the checksum. */

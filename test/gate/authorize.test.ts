@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseCommands } from "../../src/commands/parse.js";
-import { authorizeCommand, buildCommandRecords, readCommentEventFacts, type TargetFacts } from "../../src/gate/authorize.js";
+import {
+  authorizeCommand,
+  buildCommandRecords,
+  decideComment,
+  listApproverTeams,
+  readCommentEventFacts,
+  screenCommentEvent,
+  type TargetFacts,
+} from "../../src/gate/authorize.js";
 import {
   HEAD,
   OWNER,
@@ -169,10 +177,43 @@ describe("buildCommandRecords", () => {
 });
 
 describe("screenCommentEvent", () => {
-  it("passes a new comment by a person on a pull request, before any API call", async () => {
-    const { screenCommentEvent } = await import("../../src/gate/authorize.js");
+  it("passes a new comment by a person on a pull request, before any API call", () => {
     expect(screenCommentEvent(readCommentEventFacts("issue_comment", commentOnPullRequest))).toBeNull();
     expect(screenCommentEvent(readCommentEventFacts("issue_comment", commentOnIssue))).toMatchObject({ code: "NOT_A_PULL_REQUEST" });
     expect(screenCommentEvent(readCommentEventFacts("pull_request_review_comment", commentOnPullRequest))).toMatchObject({ code: "NOT_A_NEW_COMMENT" });
+  });
+});
+
+describe("decideComment", () => {
+  it("ignores a bot's comment as a whole, before reading its commands", () => {
+    const decision = decideComment({
+      event: readCommentEventFacts("issue_comment", commentBy("ci[bot]", "/canary promote", { type: "Bot" })),
+      body: "/canary promote",
+      pullRequest,
+      repository: "Codertocat/Hello-World",
+      repositoryOwner: OWNER,
+      environments,
+      actor: actor("ci[bot]"),
+      canaries: [{ canary: production, revision: REVISION, gates: null }],
+      runs: [runOf(production)],
+    });
+    expect(decision).toEqual({ ignored: { allowed: false, code: "BOT_AUTHOR", reason: "ci[bot] is a bot or an App: only people can run commands" }, records: [], errors: [] });
+  });
+
+  it("decides each command of a comment: accepted, refused, not found, not read", () => {
+    const body = "/canary promote\n/canary promote frontend\n/canary skip-gate hotfix\n/canary promot";
+    const { records, errors } = runComment({ payload: commentBy("alice", body), actor: actor("alice", "write"), runs: [runOf(production)] });
+    expect(records.map((r) => [r.line, r.verb, r.outcome, r.refusal])).toEqual([
+      [1, "promote", "accepted", null],
+      [2, "promote", "refused", "this pull request changes no Canary frontend; it changes test/podinfo in production"],
+      [3, "skip-gate", "accepted", null],
+    ]);
+    expect(errors).toEqual([expect.stringMatching(/^UNKNOWN_VERB: \/canary promot is not a command: did you mean \/canary promote\?/)]);
+  });
+});
+
+describe("listApproverTeams", () => {
+  it("lists the qualified teams to look up, once each", () => {
+    expect(listApproverTeams({ environments, repositoryOwner: OWNER })).toEqual(["codertocat/sre", "other-org/release"]);
   });
 });
