@@ -5,7 +5,7 @@
  */
 import { escapeMarkdownText } from "./escape.js";
 import type { CommandError } from "./parse.js";
-import type { CanaryIdentity, CommandRecord } from "./records.js";
+import { sameCanary, type CanaryIdentity, type CommandRecord, type GateCallRecord } from "./records.js";
 import { COMMAND_VERBS, VERBS, verbOfHook, type CommandVerb, type GateHook } from "./verbs.js";
 
 /** Reactions GitHub accepts on a comment (REST reactions/create-for-issue-comment). */
@@ -54,6 +54,28 @@ export function renderGatePrompt(params: { canary: CanaryIdentity; hook: Exclude
   const verb = verbOfHook(hook);
   const command = params.qualify ? `/canary ${verb} ${canary.namespace}/${canary.name} --env ${canary.environment}` : `/canary ${verb}`;
   return `${escapeMarkdownText(canary.name)} in ${escapeMarkdownText(canary.environment)} is waiting for ${WAITING_FOR[hook]}: comment \`${command}\``;
+}
+
+/** Gate-call codes that mean "a person's command would open this": the run waits for people. */
+const WAITING_CODES: ReadonlySet<string> = new Set(["NOT_APPROVED", "APPROVAL_FOR_ANOTHER_RUN", "APPROVAL_OUTDATED"]);
+
+/**
+ * The prompts for the pull request's Canaries whose current gate call is waiting for a command:
+ * the latest call per Canary and hook answered 403 for want of an approval.
+ */
+export function buildGatePrompts(params: { canaries: readonly CanaryIdentity[]; gateCalls: readonly GateCallRecord[] }): string[] {
+  const prompts: string[] = [];
+  for (const canary of params.canaries) {
+    for (const hook of ["confirm-rollout", "confirm-traffic-increase", "confirm-promotion"] as const) {
+      const latest = params.gateCalls
+        .filter((c) => c.hook === hook && c.namespace !== null && c.name !== null && sameCanary({ cluster: c.cluster, namespace: c.namespace, name: c.name }, canary))
+        .reduce<GateCallRecord | null>((last, c) => (last === null || Date.parse(c.at) >= Date.parse(last.at) ? c : last), null);
+      if (latest && latest.status === 403 && WAITING_CODES.has(latest.code)) {
+        prompts.push(renderGatePrompt({ canary, hook, qualify: params.canaries.length > 1 }));
+      }
+    }
+  }
+  return prompts;
 }
 
 /** The answer to `/canary help [verb]`. */

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
 import { escapeHtmlText, escapeMarkdownText } from "../../src/commands/escape.js";
-import { buildReactions, renderCommandError, renderGatePrompt, renderHelp, renderRefusal } from "../../src/commands/feedback.js";
+import { buildGatePrompts, buildReactions, renderCommandError, renderGatePrompt, renderHelp, renderRefusal } from "../../src/commands/feedback.js";
 import type { CanaryIdentity, CommandRecord, GateCallRecord } from "../../src/commands/records.js";
 import { APPROVAL_ROWS, renderApprovalsSection } from "../../src/commands/render-approvals.js";
 import { findMarkdownProblems } from "../support/gfm.js";
@@ -166,5 +166,38 @@ describe("renderApprovalsSection", () => {
     const section = renderApprovalsSection({ records: many });
     expect(section.split("\n").filter((l) => l.startsWith("| 2026"))).toHaveLength(APPROVAL_ROWS);
     expect(section).toContain("5 older commands are not shown.");
+  });
+});
+
+describe("buildGatePrompts", () => {
+  const call = (hook: string, at: string, status: 200 | 403, code: string, canary = podinfo): GateCallRecord => ({
+    at,
+    cluster: canary.cluster,
+    hook,
+    namespace: canary.namespace,
+    name: canary.name,
+    phase: "Progressing",
+    checksum: null,
+    runId: "r",
+    status,
+    code,
+    reason: "",
+    approvalKey: null,
+  });
+
+  it("prompts where the latest call waits for a command, and nowhere else", () => {
+    const frontend = { ...podinfo, name: "frontend" };
+    const calls = [
+      call("confirm-promotion", "2026-11-29T10:00:00Z", 403, "NOT_APPROVED"),
+      call("confirm-rollout", "2026-11-29T09:00:00Z", 403, "NOT_APPROVED"),
+      call("confirm-rollout", "2026-11-29T09:05:00Z", 200, "APPROVED"),
+      call("confirm-promotion", "2026-11-29T10:00:00Z", 403, "PHASE_MISMATCH", frontend),
+      call("rollback", "2026-11-29T10:00:00Z", 403, "NOT_APPROVED"),
+    ];
+    expect(buildGatePrompts({ canaries: [podinfo], gateCalls: calls })).toEqual(["podinfo in staging is waiting for promotion: comment `/canary promote`"]);
+    expect(buildGatePrompts({ canaries: [podinfo, frontend], gateCalls: calls })).toEqual([
+      "podinfo in staging is waiting for promotion: comment `/canary promote test/podinfo --env staging`",
+    ]);
+    expect(buildGatePrompts({ canaries: [podinfo], gateCalls: [...calls, call("confirm-promotion", "2026-11-29T10:01:00Z", 200, "APPROVED")] })).toEqual([]);
   });
 });
