@@ -130,6 +130,9 @@ function whyNotValid(approval: CommandRecord, run: CanaryRun, currentHeads: Read
   if (approval.runId !== run.id) {
     return { code: "APPROVAL_FOR_ANOTHER_RUN", reason: `${approval.actor}'s /canary ${verb} was for run ${approval.runId ?? "(none)"}, and this is run ${run.id}: an approval opens only the run it was given for; comment /canary ${verb} again` };
   }
+  if (run.revision === null || run.revisionAmbiguous) {
+    return { code: "APPROVAL_OUTDATED", reason: `canary-bot no longer knows which revision run ${run.id} rolls out, so ${approval.actor}'s /canary ${verb} cannot be tied to it` };
+  }
   if (approval.revision !== run.revision) {
     return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was for revision ${approval.revision}, and run ${run.id} now rolls out ${run.revision}` };
   }

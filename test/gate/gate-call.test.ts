@@ -103,6 +103,16 @@ describe("decideGateCall", () => {
     expect(decide(call("confirm-promotion", "Progressing"), records, { ...run, endedAt: "2026-11-29T10:09:00Z", phase: "Succeeded" }).decision.code).toBe("RUN_ENDED");
   });
 
+  it("refuses when the run's revision became unknown or changed since the approval", () => {
+    const records = approval("promote");
+    expect(decide(call("confirm-promotion", "Progressing"), records, { ...run, revision: null }).decision).toMatchObject({ status: 403, code: "APPROVAL_OUTDATED", reason: expect.stringContaining("no longer knows which revision") });
+    expect(decide(call("confirm-promotion", "Progressing"), records, { ...run, revisionAmbiguous: true }).decision.status).toBe(403);
+    expect(decide(call("confirm-promotion", "Progressing"), records, { ...run, revision: "podinfo=ghcr.io/stefanprodan/podinfo:6.6.0" }).decision).toMatchObject({
+      status: 403,
+      reason: expect.stringContaining("now rolls out podinfo=ghcr.io/stefanprodan/podinfo:6.6.0"),
+    });
+  });
+
   it("ignores refused and invalidated records", () => {
     const records = approval("promote").map((r) => ({ ...r, invalidatedAt: "2026-11-29T10:06:00Z" }));
     expect(decide(call("confirm-promotion", "Progressing"), records).decision.code).toBe("NOT_APPROVED");
