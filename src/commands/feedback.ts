@@ -30,13 +30,16 @@ function commandText(verb: CommandVerb): string {
 
 /** One line per refused record: who, which command, why. */
 export function renderRefusal(record: Pick<CommandRecord, "actor" | "verb" | "refusal" | "canary">): string {
-  const where = record.canary ? ` for ${escapeMarkdownText(`${record.canary.namespace}/${record.canary.name}`)} in ${escapeMarkdownText(record.canary.environment)}` : "";
-  return `${commandText(record.verb)}${where} by ${escapeMarkdownText(record.actor)} was refused: ${escapeMarkdownText(record.refusal ?? "no reason recorded")}`;
+  const where = record.canary ? ` for ${escapeMarkdownText(`${record.canary.namespace}/${record.canary.name}`)} in ` +
+    `${escapeMarkdownText(record.canary.environment)}` : "";
+  return `${commandText(record.verb)}${where} by ${escapeMarkdownText(record.actor)} was refused: ` +
+    `${escapeMarkdownText(record.refusal ?? "no reason recorded")}`;
 }
 
 /** One line per command that could not be read. */
 export function renderCommandError(params: { actor: string; error: Pick<CommandError, "line" | "message"> }): string {
-  return `A command by ${escapeMarkdownText(params.actor)} (line ${params.error.line}) was not read: ${escapeMarkdownText(params.error.message)}`;
+  return `A command by ${escapeMarkdownText(params.actor)} (line ${params.error.line}) was not read: ` +
+    `${escapeMarkdownText(params.error.message)}`;
 }
 
 const WAITING_FOR: Readonly<Record<Exclude<GateHook, "rollback">, string>> = {
@@ -53,7 +56,8 @@ export function renderGatePrompt(params: { canary: CanaryIdentity; hook: Exclude
   const { canary, hook } = params;
   const verb = verbOfHook(hook);
   const command = params.qualify ? `/canary ${verb} ${canary.namespace}/${canary.name} --env ${canary.environment}` : `/canary ${verb}`;
-  return `${escapeMarkdownText(canary.name)} in ${escapeMarkdownText(canary.environment)} is waiting for ${WAITING_FOR[hook]}: comment \`${command}\``;
+  return `${escapeMarkdownText(canary.name)} in ${escapeMarkdownText(canary.environment)} is waiting for ` +
+    `${WAITING_FOR[hook]}: comment \`${command}\``;
 }
 
 /** Gate-call codes that mean "a person's command would open this": the run waits for people. */
@@ -87,6 +91,7 @@ export function renderHelp(topic: CommandVerb | null = null): string {
     "",
     ...lines,
     "",
-    "Name the Canary (`name` or `namespace/name`) and `--env` when the pull request changes several. Who may run what: docs/approvals.md.",
+    "Name the Canary (`name` or `namespace/name`) and `--env` when the pull request changes several. Who may run " +
+      "what: docs/approvals.md.",
   ].join("\n");
 }

@@ -87,7 +87,8 @@ export function parseCommands(body: string): ParsedComment {
       continue;
     }
     if (commands.length === MAX_COMMANDS_PER_COMMENT) {
-      errors.push(error("TOO_MANY_COMMANDS", line.number, `only the first ${MAX_COMMANDS_PER_COMMENT} commands of a comment are read; write the others in another comment`));
+      errors.push(error("TOO_MANY_COMMANDS", line.number, `only the first ${MAX_COMMANDS_PER_COMMENT} commands of a ` +
+        `comment are read; write the others in another comment`));
       break;
     }
     commands.push(found);
@@ -120,25 +121,31 @@ function readLine(line: MarkdownLine): Command | CommandError | null {
   }
   if (line.kind === "lazy-quote") {
     return looksLikeCommand(content)
-      ? error("QUOTE_CONTINUATION", line.number, "this line follows a quote without a blank line, so GitHub shows it inside the quote and it is not read: leave a blank line before the command")
+      ? error("QUOTE_CONTINUATION", line.number, "this line follows a quote without a blank line, so GitHub shows it " +
+        "inside the quote and it is not read: leave a blank line before the command")
       : null;
   }
   if (line.kind === "continuation" && !line.startsInCode && KEYWORD.test(content)) {
-    return error("NOT_AT_LINE_START", line.number, "a command indented by four spaces or more is not read (after a blank line it would be code): start the line with /canary");
+    return error("NOT_AT_LINE_START", line.number, "a command indented by four spaces or more is not read (after a " +
+      "blank line it would be code): start the line with /canary");
   }
   if (line.kind !== "text" || line.startsInCode) return null;
 
   if (!KEYWORD.test(content)) {
     if (!looksLikeCommand(content)) return null;
-    const which = listSuspicious(content.slice(0, 40), ["slash", "invisible", "letter", "space"]) || "characters that only look like ASCII";
-    return error("LOOKALIKE_CHARACTER", line.number, `this looks like a command but is not one: it contains ${which}. Retype it with a plain / and ASCII letters`);
+    const which = listSuspicious(content.slice(0, 40), ["slash", "invisible", "letter", "space"]) || "characters " +
+      "that only look like ASCII";
+    return error("LOOKALIKE_CHARACTER", line.number, `this looks like a command but is not one: it contains ` +
+      `${which}. Retype it with a plain / and ASCII letters`);
   }
   const invisible = listSuspicious(content, ["invisible"]);
   if (invisible) {
-    return error("INVISIBLE_CHARACTER", line.number, `this command contains invisible characters (${invisible}) and is not read: retype it`);
+    return error("INVISIBLE_CHARACTER", line.number, `this command contains invisible characters (${invisible}) and ` +
+      `is not read: retype it`);
   }
   if (content.includes("<!--")) {
-    return error("HIDDEN_TEXT", line.number, "this command contains an HTML comment, which GitHub does not show, so it is not read: remove the <!-- … -->");
+    return error("HIDDEN_TEXT", line.number, "this command contains an HTML comment, which GitHub does not show, so " +
+      "it is not read: remove the <!-- … -->");
   }
   return readCommand(line.number, content.trimEnd());
 }
@@ -174,17 +181,20 @@ function readCommand(lineNumber: number, text: string): Command | CommandError {
   const tokens = tokenize(text, "/canary".length);
   const verbToken = tokens[0];
   if (!verbToken) {
-    return error("MISSING_VERB", lineNumber, `/canary needs a command: ${COMMAND_VERBS.join(", ")} (/canary help explains them)`);
+    return error("MISSING_VERB", lineNumber, `/canary needs a command: ${COMMAND_VERBS.join(", ")} (/canary help ` +
+      `explains them)`);
   }
   const suspicious = listSuspicious(verbToken.text, ["letter", "slash", "space"]);
   if (suspicious) {
-    return error("LOOKALIKE_CHARACTER", lineNumber, `the command "${verbToken.text}" contains ${suspicious}, which only look like ASCII letters: retype it`);
+    return error("LOOKALIKE_CHARACTER", lineNumber, `the command "${verbToken.text}" contains ${suspicious}, which ` +
+      `only look like ASCII letters: retype it`);
   }
   const word = verbToken.text.toLowerCase();
   if (!isCommandVerb(word)) {
     const suggestion = nearestVerb(word);
     const hint = suggestion ? `did you mean /canary ${suggestion}? ` : "";
-    return error("UNKNOWN_VERB", lineNumber, `/canary ${word} is not a command: ${hint}The commands are ${COMMAND_VERBS.join(", ")}`, suggestion);
+    return error("UNKNOWN_VERB", lineNumber, `/canary ${word} is not a command: ${hint}The commands are ` +
+      `${COMMAND_VERBS.join(", ")}`, suggestion);
   }
   const command: Command = { verb: word, canary: null, environment: null, reason: null, topic: null, line: lineNumber, text };
   const args = tokens.slice(1);
@@ -207,7 +217,8 @@ function readTopic(command: Command, args: Token[]): Command | CommandError {
   if (args.length === 0) return command;
   const topic = args[0]!.text.toLowerCase();
   if (args.length > 1 || !isCommandVerb(topic)) {
-    return error("INVALID_ARGUMENT", command.line, `/canary help takes one command name, one of ${COMMAND_VERBS.join(", ")}`, nearestVerb(topic));
+    return error("INVALID_ARGUMENT", command.line, `/canary help takes one command name, one of ` +
+      `${COMMAND_VERBS.join(", ")}`, nearestVerb(topic));
   }
   return { ...command, topic };
 }
@@ -228,7 +239,8 @@ function readTarget(command: Command, args: Token[], takesReason: boolean, text:
     }
     if (!option) {
       if (takesReason) break;
-      if (canary) return error("INVALID_ARGUMENT", command.line, `one Canary per command: "${token.text}" is one argument too many (${usage})`);
+      if (canary) return error("INVALID_ARGUMENT", command.line, `one Canary per command: "${token.text}" is one ` +
+        `argument too many (${usage})`);
       const parsed = readCanaryRef(token.text);
       if (typeof parsed === "string") return error("INVALID_ARGUMENT", command.line, `${parsed} (${usage})`);
       canary = parsed;
@@ -242,14 +254,16 @@ function readTarget(command: Command, args: Token[], takesReason: boolean, text:
       i += 1;
     }
     i += 1;
-    if (value === undefined || value === "") return error("INVALID_ARGUMENT", command.line, `--${name} needs a value (${usage})`);
+    if (value === undefined || value === "") return error("INVALID_ARGUMENT", command.line, `--${name} needs a value ` +
+      `(${usage})`);
     if ((name === "env" && environment) || (name === "canary" && canary)) {
       return error("INVALID_ARGUMENT", command.line, `--${name} is given twice (${usage})`);
     }
     const suspicious = listSuspicious(value, ["letter", "slash", "space", "other"]);
     if (name === "env") {
       if (suspicious || !LABEL.test(value)) {
-        return error("INVALID_ARGUMENT", command.line, `"${value}" is not an environment name (lowercase letters, digits and -) (${usage})`);
+        return error("INVALID_ARGUMENT", command.line, `"${value}" is not an environment name (lowercase letters, ` +
+          `digits and -) (${usage})`);
       }
       environment = value;
     } else {
@@ -263,14 +277,17 @@ function readTarget(command: Command, args: Token[], takesReason: boolean, text:
     reason = text.slice(args[i]!.at).trim();
     const late = args.slice(i).find((t) => OPTION.test(t.text));
     if (late) {
-      return error("INVALID_ARGUMENT", command.line, `write ${late.text.split("=")[0]} before the reason, right after /canary ${command.verb}: after it, it would be read as part of the reason`);
+      return error("INVALID_ARGUMENT", command.line, `write ${late.text.split("=")[0]} before the reason, right ` +
+        `after /canary ${command.verb}: after it, it would be read as part of the reason`);
     }
   }
   if (takesReason && VERBS[command.verb].reasonRequired && !reason) {
-    return error("MISSING_REASON", command.line, `/canary ${command.verb} needs a reason, recorded in the audit trail (${usage})`);
+    return error("MISSING_REASON", command.line, `/canary ${command.verb} needs a reason, recorded in the audit ` +
+      `trail (${usage})`);
   }
   if (reason && [...reason].length > MAX_REASON_CHARS) {
-    return error("REASON_TOO_LONG", command.line, `the reason has more than ${MAX_REASON_CHARS} characters: shorten it and link to the details`);
+    return error("REASON_TOO_LONG", command.line, `the reason has more than ${MAX_REASON_CHARS} characters: shorten ` +
+      `it and link to the details`);
   }
   return { ...command, canary, environment, reason };
 }

@@ -22,7 +22,8 @@ function cell(text: string): string {
 
 function outcomeOf(record: CommandRecord): string {
   if (record.outcome === "refused") return `❌ refused: ${cell(record.refusal ?? "")}`;
-  if (record.invalidatedAt) return `⚪ void since ${formatTime(record.invalidatedAt)}: ${cell(record.invalidation ?? "")}`;
+  if (record.invalidatedAt) return `⚪ void since ${formatTime(record.invalidatedAt)}: ` +
+    `${cell(record.invalidation ?? "")}`;
   if (record.hook && record.consumedAt) return `✅ opened ${record.hook} at ${formatTime(record.consumedAt)}`;
   if (record.hook) return `✅ accepted, ${record.hook} opens for this run`;
   return "✅ accepted";
@@ -43,16 +44,22 @@ export function renderApprovalsSection(params: { records: readonly CommandRecord
     lines.push("| When | Who | Command | Canary | Head | Run | Outcome |", "|---|---|---|---|---|---|---|");
     for (const r of records.slice(0, APPROVAL_ROWS)) {
       const canary = r.canary ? `${cell(`${r.canary.namespace}/${r.canary.name}`)} in ${cell(r.canary.environment)}` : "–";
-      lines.push(`| ${formatTime(r.at)} | ${cell(r.actor)} | ${commandOf(r)} | ${canary} | \`${r.headSha.slice(0, 7).replace(/[^0-9a-f]/gi, "")}\` | ${r.runId ? cell(r.runId) : "–"} | ${outcomeOf(r)} |`);
+      lines.push(`| ${formatTime(r.at)} | ${cell(r.actor)} | ${commandOf(r)} | ${canary} | ` +
+        `\`${r.headSha.slice(0, 7).replace(/[^0-9a-f]/gi, "")}\` | ${r.runId ? cell(r.runId) : "–"} | ` +
+        `${outcomeOf(r)} |`);
     }
-    if (records.length > APPROVAL_ROWS) lines.push("", `${records.length - APPROVAL_ROWS} older commands are not shown.`);
+    if (records.length > APPROVAL_ROWS) lines.push("", `${records.length - APPROVAL_ROWS} older commands are not ` +
+      `shown.`);
   }
   const summary = summarizeGateCalls(params.gateCalls ?? []);
   if (summary.length > 0) {
-    lines.push("", "Flagger's gate calls (latest answer per gate):", "", "| Canary | Cluster | Gate | Calls | Last call | Answer |", "|---|---|---|---:|---|---|");
+    lines.push("", "Flagger's gate calls (latest answer per gate):", "", "| Canary | Cluster | Gate | Calls | Last " +
+      "call | Answer |", "|---|---|---|---:|---|---|");
     for (const s of summary.slice(0, APPROVAL_ROWS)) {
-      const answer = s.last.status === 200 ? `✅ 200: ${cell(s.last.reason)}` : `⏸️ ${s.last.status}: ${cell(s.last.reason)}`;
-      lines.push(`| ${cell(`${s.last.namespace ?? "?"}/${s.last.name ?? "?"}`)} | ${cell(s.last.cluster)} | ${cell(s.last.hook)} | ${s.calls} | ${formatTime(s.last.at)} | ${answer} |`);
+      const answer = s.last.status === 200 ? `✅ 200: ${cell(s.last.reason)}` : `⏸️ ${s.last.status}: ` +
+        `${cell(s.last.reason)}`;
+      lines.push(`| ${cell(`${s.last.namespace ?? "?"}/${s.last.name ?? "?"}`)} | ${cell(s.last.cluster)} | ` +
+        `${cell(s.last.hook)} | ${s.calls} | ${formatTime(s.last.at)} | ${answer} |`);
     }
     if (summary.length > APPROVAL_ROWS) lines.push("", `${summary.length - APPROVAL_ROWS} more gates are not shown.`);
   }

@@ -20,7 +20,8 @@ export function resolveCommandTargets(params: { command: Command; canaries: read
   const info = VERBS[command.verb];
   if (info.arguments === "none" || info.arguments === "topic") return { ok: true, targets: [] };
   if (canaries.length === 0) {
-    return { ok: false, reason: `this pull request changes no Canary of a configured environment, so /canary ${command.verb} has nothing to act on` };
+    return { ok: false, reason: `this pull request changes no Canary of a configured environment, so /canary ` +
+      `${command.verb} has nothing to act on` };
   }
   const matching = canaries.filter(
     (c) =>
@@ -28,7 +29,8 @@ export function resolveCommandTargets(params: { command: Command; canaries: read
       (command.canary === null || (c.name === command.canary.name && (command.canary.namespace === null || c.namespace === command.canary.namespace))),
   );
   if (matching.length === 0) {
-    const asked = [command.canary ? `Canary ${command.canary.namespace ? `${command.canary.namespace}/` : ""}${command.canary.name}` : "", command.environment ? `environment ${command.environment}` : ""]
+    const asked = [command.canary ? `Canary ` +
+      `${command.canary.namespace ? `${command.canary.namespace}/` : ""}${command.canary.name}` : "", command.environment ? `environment ${command.environment}` : ""]
       .filter(Boolean)
       .join(" in ");
     return { ok: false, reason: `this pull request changes no ${asked}; it changes ${listCanaries(canaries)}` };
@@ -41,7 +43,8 @@ export function resolveCommandTargets(params: { command: Command; canaries: read
     const env = sameNamespacedName ? ` --env ${example.environment}` : "";
     return {
       ok: false,
-      reason: `/canary ${command.verb} opens one Canary's gate and this pull request changes ${matching.length} that match: ${listCanaries(matching)}. Name one, e.g. /canary ${command.verb} ${name}${env}`,
+      reason: `/canary ${command.verb} opens one Canary's gate and this pull request changes ${matching.length} that ` +
+        `match: ${listCanaries(matching)}. Name one, e.g. /canary ${command.verb} ${name}${env}`,
     };
   }
   return { ok: true, targets: matching };

@@ -30,7 +30,8 @@ export interface VerbInfo {
 
 export const VERBS: Readonly<Record<CommandVerb, VerbInfo>> = {
   help: { verb: "help", hook: null, arguments: "topic", reasonRequired: false, usage: "/canary help [command]", summary: "list the commands" },
-  refresh: { verb: "refresh", hook: null, arguments: "none", reasonRequired: false, usage: "/canary refresh", summary: "review the pull request again" },
+  refresh: { verb: "refresh", hook: null, arguments: "none", reasonRequired: false, usage: "/canary refresh", summary: "review " +
+    "the pull request again" },
   approve: {
     verb: "approve",
     hook: "confirm-rollout",

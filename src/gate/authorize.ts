@@ -149,7 +149,8 @@ function checkIdentity(params: {
     const asUser = approvers.users.some((u) => sameLogin(u, actor.login));
     const team = approvers.teams.find((t) => actor.teams.some((m) => m.toLowerCase() === t));
     if ((asUser || team) && RANK[permission] >= RANK.read) {
-      return { allowed: true, grounds: `${actor.login} is an approver of ${environment.name} (${asUser ? "listed by name" : `team ${team}`})` };
+      return { allowed: true, grounds: `${actor.login} is an approver of ${environment.name} ` +
+        `(${asUser ? "listed by name" : `team ${team}`})` };
     }
   }
   const listed = approvers
@@ -160,8 +161,10 @@ function checkIdentity(params: {
     return refuse(
       approvers ? "NOT_AN_APPROVER" : "NO_PERMISSION",
       approvers
-        ? `only ${environment.name}'s approvers (${listed}) or a repository admin may skip its gate, and ${actor.login} is neither`
-        : `only a repository admin may skip ${environment.name}'s gate (it lists no approvers), and ${actor.login} has ${permission} permission`,
+        ? `only ${environment.name}'s approvers (${listed}) or a repository admin may skip its gate, and ` +
+          `${actor.login} is neither`
+        : `only a repository admin may skip ${environment.name}'s gate (it lists no approvers), and ${actor.login} ` +
+          `has ${permission} permission`,
     );
   }
   if (verb === "hold" && RANK[permission] >= RANK.write) {
@@ -170,14 +173,17 @@ function checkIdentity(params: {
   if (approvers) {
     return refuse(
       "NOT_AN_APPROVER",
-      `${actor.login} is not an approver of ${environment.name}: the default branch's .github/canary-bot.yml lists ${listed}` +
+      `${actor.login} is not an approver of ${environment.name}: the default branch's .github/canary-bot.yml lists ` +
+        `${listed}` +
         (approvers.teams.length > 0 ? " (team membership must be active)" : ""),
     );
   }
   if (RANK[permission] >= RANK.write) {
-    return { allowed: true, grounds: `${actor.login} has ${permission} permission and ${environment.name} lists no approvers` };
+    return { allowed: true, grounds: `${actor.login} has ${permission} permission and ${environment.name} lists no ` +
+      `approvers` };
   }
-  return refuse("NO_PERMISSION", `/canary ${verb} needs write permission on the repository in ${environment.name}, and ${actor.login} has ${permission}`);
+  return refuse("NO_PERMISSION", `/canary ${verb} needs write permission on the repository in ${environment.name}, ` +
+    `and ${actor.login} has ${permission}`);
 }
 
 function checkBinding(params: { verb: CommandVerb; target: TargetFacts; hook: GateHook }): Authorization | null {
@@ -185,25 +191,31 @@ function checkBinding(params: { verb: CommandVerb; target: TargetFacts; hook: Ga
   const { canary, run } = target;
   const who = describeCanary(canary);
   if (target.gates !== null && !target.gates.includes(hook)) {
-    return refuse("NO_GATE_HOOK", `${who} has no ${hook} webhook pointing at canary-bot, so /canary ${verb} would open nothing (docs/approvals.md)`);
+    return refuse("NO_GATE_HOOK", `${who} has no ${hook} webhook pointing at canary-bot, so /canary ${verb} would ` +
+      `open nothing (docs/approvals.md)`);
   }
   if (!run) {
-    return refuse("NO_RUN", `no rollout of ${who} is known in cluster ${canary.cluster}: comment /canary ${verb} once Flagger runs it (canary-bot learns of runs from Flagger's events)`);
+    return refuse("NO_RUN", `no rollout of ${who} is known in cluster ${canary.cluster}: comment /canary ${verb} ` +
+      `once Flagger runs it (canary-bot learns of runs from Flagger's events)`);
   }
   if (run.cluster !== canary.cluster || run.namespace !== canary.namespace || run.name !== canary.name) {
-    return refuse("RUN_MISMATCH", `the run ${run.id} is ${run.namespace}/${run.name} in cluster ${run.cluster}, not ${who} in cluster ${canary.cluster}`);
+    return refuse("RUN_MISMATCH", `the run ${run.id} is ${run.namespace}/${run.name} in cluster ${run.cluster}, not ` +
+      `${who} in cluster ${canary.cluster}`);
   }
   if (run.endedAt !== null) {
-    return refuse("RUN_ENDED", `the last run of ${who} ended (${run.phase}) at ${run.endedAt}: there is nothing to ${verb}`);
+    return refuse("RUN_ENDED", `the last run of ${who} ended (${run.phase}) at ${run.endedAt}: there is nothing to ` +
+      `${verb}`);
   }
   if (run.revision === null || run.revisionAmbiguous) {
-    return refuse("REVISION_UNKNOWN", `canary-bot cannot tell which revision the current run of ${who} rolls out, so it cannot tie an approval on this pull request to it`);
+    return refuse("REVISION_UNKNOWN", `canary-bot cannot tell which revision the current run of ${who} rolls out, so ` +
+      `it cannot tie an approval on this pull request to it`);
   }
   if (target.revision === null) {
     return refuse("REVISION_UNKNOWN", `canary-bot does not know which revision this pull request declares for ${who}`);
   }
   if (run.revision !== target.revision) {
-    return refuse("REVISION_MISMATCH", `the current run of ${who} rolls out ${run.revision}, not this pull request's revision ${target.revision}: approve it on the pull request that declares it`);
+    return refuse("REVISION_MISMATCH", `the current run of ${who} rolls out ${run.revision}, not this pull request's ` +
+      `revision ${target.revision}: approve it on the pull request that declares it`);
   }
   return null;
 }
@@ -215,7 +227,8 @@ function checkBinding(params: { verb: CommandVerb; target: TargetFacts; hook: Ga
  */
 export function screenCommentEvent(event: CommentEventFacts): Authorization | null {
   if (event.event !== "issue_comment" || event.action !== "created") {
-    return refuse("NOT_A_NEW_COMMENT", `only new comments are read (this was ${event.event}.${event.action}): an edit could replay or change a command after it was acted on`);
+    return refuse("NOT_A_NEW_COMMENT", `only new comments are read (this was ${event.event}.${event.action}): an ` +
+      `edit could replay or change a command after it was acted on`);
   }
   if (event.edited) {
     return refuse("EDITED_COMMENT", "the comment was edited: write the command in a new comment");
@@ -235,7 +248,8 @@ export function authorizeCommand(params: AuthorizeParams): Authorization {
   const screened = screenCommentEvent(event);
   if (screened) return screened;
   if (!sameLogin(actor.login, event.author.login)) {
-    return refuse("NO_PERMISSION", `the permission looked up is ${actor.login}'s, not the comment author's (${event.author.login})`);
+    return refuse("NO_PERMISSION", `the permission looked up is ${actor.login}'s, not the comment author's ` +
+      `(${event.author.login})`);
   }
   if (verb === "help" || verb === "refresh") {
     return RANK[actor.permission] >= RANK.read
@@ -244,7 +258,8 @@ export function authorizeCommand(params: AuthorizeParams): Authorization {
   }
   if (targets.length === 0) return refuse("NO_TARGET", `/canary ${verb} names no Canary of this pull request`);
   if (pullRequest.headPushedAt !== null && Date.parse(pullRequest.headPushedAt) > Date.parse(event.createdAt)) {
-    return refuse("HEAD_MOVED", `the pull request was pushed to (head ${pullRequest.headSha.slice(0, 7)}) after the comment was written: check the new head and comment again`);
+    return refuse("HEAD_MOVED", `the pull request was pushed to (head ${pullRequest.headSha.slice(0, 7)}) after the ` +
+      `comment was written: check the new head and comment again`);
   }
 
   const hook = VERBS[verb].hook;
@@ -252,19 +267,23 @@ export function authorizeCommand(params: AuthorizeParams): Authorization {
   for (const target of targets) {
     const environment = params.environments.find((e) => e.name === target.canary.environment);
     if (!environment) {
-      return refuse("UNKNOWN_ENVIRONMENT", `the default branch's .github/canary-bot.yml has no environment ${target.canary.environment}: approvals follow the default branch's config only`);
+      return refuse("UNKNOWN_ENVIRONMENT", `the default branch's .github/canary-bot.yml has no environment ` +
+        `${target.canary.environment}: approvals follow the default branch's config only`);
     }
     if (environment.cluster !== target.canary.cluster) {
-      return refuse("CLUSTER_MISMATCH", `${describeCanary(target.canary)} is in cluster ${target.canary.cluster}, but the default branch's config puts ${environment.name} in ${environment.cluster}`);
+      return refuse("CLUSTER_MISMATCH", `${describeCanary(target.canary)} is in cluster ${target.canary.cluster}, ` +
+        `but the default branch's config puts ${environment.name} in ${environment.cluster}`);
     }
     const identity = checkIdentity({ verb, environment, actor, owner: params.repositoryOwner });
     if (!identity.allowed) return identity;
     if (SELF_RESTRICTED.has(verb) && sameLogin(actor.login, pullRequest.author)) {
       if (pullRequest.fork) {
-        return refuse("SELF_APPROVAL", `${actor.login} opened this pull request from a fork and cannot ${verb} it: another approver must`);
+        return refuse("SELF_APPROVAL", `${actor.login} opened this pull request from a fork and cannot ${verb} it: ` +
+          `another approver must`);
       }
       if (!environment.approvers?.allowSelfApproval) {
-        return refuse("SELF_APPROVAL", `${actor.login} opened this pull request and cannot ${verb} it in ${environment.name}: another approver must (approvers.allowSelfApproval is off)`);
+        return refuse("SELF_APPROVAL", `${actor.login} opened this pull request and cannot ${verb} it in ` +
+          `${environment.name}: another approver must (approvers.allowSelfApproval is off)`);
       }
     }
     if (hook) {

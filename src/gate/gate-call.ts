@@ -71,21 +71,25 @@ function refusal(code: GateCallCode, reason: string): GateDecision {
 export function parseGateCall(params: { cluster: string; hook: string; body: unknown; knownClusters: readonly string[] }): GateCallParse {
   const { cluster, hook, body } = params;
   if (!params.knownClusters.includes(cluster)) {
-    return { ok: false, decision: refusal("UNKNOWN_CLUSTER", `no cluster named "${cluster}" is configured on this canary-bot server (CLUSTERS_FILE)`) };
+    return { ok: false, decision: refusal("UNKNOWN_CLUSTER", `no cluster named "${cluster}" is configured on this ` +
+      `canary-bot server (CLUSTERS_FILE)`) };
   }
   if (!isGateHook(hook)) {
     const nearest = [...GATE_HOOKS].sort((a, b) => editDistance(hook, a) - editDistance(hook, b)).find((h) => editDistance(hook, h, 3) <= 3);
     return {
       ok: false,
-      decision: refusal("UNKNOWN_HOOK", `"${hook}" is not a gate canary-bot answers${nearest ? ` (did you mean ${nearest}?)` : ""}: use one of ${GATE_HOOKS.join(", ")}`),
+      decision: refusal("UNKNOWN_HOOK", `"${hook}" is not a gate canary-bot ` +
+        `answers${nearest ? ` (did you mean ${nearest}?)` : ""}: use one of ${GATE_HOOKS.join(", ")}`),
     };
   }
-  const invalid = (why: string): GateCallParse => ({ ok: false, decision: refusal("INVALID_PAYLOAD", `the body is not Flagger's webhook payload: ${why}`) });
+  const invalid = (why: string): GateCallParse => ({ ok: false, decision: refusal("INVALID_PAYLOAD", `the body is ` +
+    `not Flagger's webhook payload: ${why}`) });
   if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid("expected a JSON object");
   const record = body as Record<string, unknown>;
   const { name, namespace, phase, checksum, metadata } = record;
   if (typeof name !== "string" || !OBJECT_NAME.test(name)) return invalid("name must be the Canary's name");
-  if (typeof namespace !== "string" || !LABEL.test(namespace)) return invalid("namespace must be the Canary's namespace");
+  if (typeof namespace !== "string" || !LABEL.test(namespace)) return invalid("namespace must be the Canary's " +
+    "namespace");
   if (typeof phase !== "string") return invalid("phase must be a string");
   if (checksum !== undefined && typeof checksum !== "string") return invalid("checksum must be a string");
   if (metadata !== undefined && metadata !== null) {
@@ -128,17 +132,23 @@ function short(sha: string): string {
 function whyNotValid(approval: CommandRecord, run: CanaryRun, currentHeads: ReadonlyMap<string, string>): { code: GateCallCode; reason: string } | null {
   const verb = approval.verb;
   if (approval.runId !== run.id) {
-    return { code: "APPROVAL_FOR_ANOTHER_RUN", reason: `${approval.actor}'s /canary ${verb} was for run ${approval.runId ?? "(none)"}, and this is run ${run.id}: an approval opens only the run it was given for; comment /canary ${verb} again` };
+    return { code: "APPROVAL_FOR_ANOTHER_RUN", reason: `${approval.actor}'s /canary ${verb} was for run ` +
+      `${approval.runId ?? "(none)"}, and this is run ${run.id}: an approval opens only the run it was given for; ` +
+      `comment /canary ${verb} again` };
   }
   if (run.revision === null || run.revisionAmbiguous) {
-    return { code: "APPROVAL_OUTDATED", reason: `canary-bot no longer knows which revision run ${run.id} rolls out, so ${approval.actor}'s /canary ${verb} cannot be tied to it` };
+    return { code: "APPROVAL_OUTDATED", reason: `canary-bot no longer knows which revision run ${run.id} rolls out, ` +
+      `so ${approval.actor}'s /canary ${verb} cannot be tied to it` };
   }
   if (approval.revision !== run.revision) {
-    return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was for revision ${approval.revision}, and run ${run.id} now rolls out ${run.revision}` };
+    return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was for revision ` +
+      `${approval.revision}, and run ${run.id} now rolls out ${run.revision}` };
   }
   const head = currentHeads.get(buildPullRequestKey(approval.repository, approval.pullRequest));
   if (head !== undefined && head !== approval.headSha) {
-    return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was given on head ${short(approval.headSha)} of #${approval.pullRequest}, which was pushed to since (now ${short(head)}): comment again` };
+    return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was given on head ` +
+      `${short(approval.headSha)} of #${approval.pullRequest}, which was pushed to since (now ${short(head)}): ` +
+      `comment again` };
   }
   return null;
 }
@@ -177,14 +187,17 @@ export function decideGateCall(params: {
 
   if (!PHASES[call.hook].includes(call.phase)) {
     return outcome(
-      refusal("PHASE_MISMATCH", `Flagger called the ${call.hook} URL with phase ${call.phase || "(empty)"}, which ${call.hook} is never called with: check that the webhook's type is ${call.hook}`),
+      refusal("PHASE_MISMATCH", `Flagger called the ${call.hook} URL with phase ${call.phase || "(empty)"}, which ` +
+        `${call.hook} is never called with: check that the webhook's type is ${call.hook}`),
     );
   }
   if (!run || !sameCanary(run, { cluster: call.cluster, namespace: call.namespace, name: call.name })) {
-    return outcome(refusal("NO_RUN", `canary-bot knows no run of ${who} yet, so no approval can apply: it learns of runs from Flagger's events and the Kubernetes API`));
+    return outcome(refusal("NO_RUN", `canary-bot knows no run of ${who} yet, so no approval can apply: it learns of ` +
+      `runs from Flagger's events and the Kubernetes API`));
   }
   if (run.endedAt !== null) {
-    return outcome(refusal("RUN_ENDED", `the last run of ${who} known to canary-bot (${run.id}) ended ${run.phase}; an approval for it opens nothing new`));
+    return outcome(refusal("RUN_ENDED", `the last run of ${who} known to canary-bot (${run.id}) ended ${run.phase}; ` +
+      `an approval for it opens nothing new`));
   }
 
   const approvals = params.records
@@ -194,7 +207,8 @@ export function decideGateCall(params: {
   for (const approval of approvals) {
     const problem = whyNotValid(approval, run, params.currentHeads);
     if (!problem) {
-      const reason = `opened by ${approval.actor}'s /canary ${verb} on #${approval.pullRequest} (head ${short(approval.headSha)}) for run ${run.id}`;
+      const reason = `opened by ${approval.actor}'s /canary ${verb} on #${approval.pullRequest} (head ` +
+        `${short(approval.headSha)}) for run ${run.id}`;
       return outcome({ status: 200, code: "APPROVED", reason }, approval.key, approval.consumedAt === null);
     }
     closest = problem; // the latest approval explains best why none applies
@@ -233,5 +247,6 @@ export function invalidateApprovalsOnPush(params: { records: readonly CommandRec
         r.invalidatedAt === null &&
         r.headSha !== params.headSha,
     )
-    .map((r) => ({ ...r, invalidatedAt: params.at, invalidation: `pushed to: head ${short(r.headSha)} → ${short(params.headSha)}` }));
+    .map((r) => ({ ...r, invalidatedAt: params.at, invalidation: `pushed to: head ${short(r.headSha)} → ` +
+      `${short(params.headSha)}` }));
 }
