@@ -8,7 +8,17 @@
 export const GATE_HOOKS = ["confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback"] as const;
 export type GateHook = (typeof GATE_HOOKS)[number];
 
-export const COMMAND_VERBS = ["help", "refresh", "approve", "advance", "promote", "rollback", "hold", "unhold", "skip-gate"] as const;
+export const COMMAND_VERBS = [
+  "help",
+  "refresh",
+  "approve",
+  "advance",
+  "promote",
+  "rollback",
+  "hold",
+  "unhold",
+  "skip-gate",
+] as const;
 export type CommandVerb = (typeof COMMAND_VERBS)[number];
 
 /**
@@ -29,9 +39,22 @@ export interface VerbInfo {
 }
 
 export const VERBS: Readonly<Record<CommandVerb, VerbInfo>> = {
-  help: { verb: "help", hook: null, arguments: "topic", reasonRequired: false, usage: "/canary help [command]", summary: "list the commands" },
-  refresh: { verb: "refresh", hook: null, arguments: "none", reasonRequired: false, usage: "/canary refresh", summary: "review " +
-    "the pull request again" },
+  help: {
+    verb: "help",
+    hook: null,
+    arguments: "topic",
+    reasonRequired: false,
+    usage: "/canary help [command]",
+    summary: "list the commands",
+  },
+  refresh: {
+    verb: "refresh",
+    hook: null,
+    arguments: "none",
+    reasonRequired: false,
+    usage: "/canary refresh",
+    summary: "review the pull request again",
+  },
   approve: {
     verb: "approve",
     hook: "confirm-rollout",
