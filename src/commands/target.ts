@@ -26,13 +26,12 @@ export function resolveCommandTargets(params: { command: Command; canaries: read
   const matching = canaries.filter(
     (c) =>
       (command.environment === null || c.environment === command.environment) &&
-      (command.canary === null || (c.name === command.canary.name && (command.canary.namespace === null || c.namespace === command.canary.namespace))),
+      (command.canary === null ||
+        (c.name === command.canary.name && (command.canary.namespace === null || c.namespace === command.canary.namespace))),
   );
   if (matching.length === 0) {
-    const asked = [command.canary ? `Canary ` +
-      `${command.canary.namespace ? `${command.canary.namespace}/` : ""}${command.canary.name}` : "", command.environment ? `environment ${command.environment}` : ""]
-      .filter(Boolean)
-      .join(" in ");
+    const named = command.canary ? `Canary ${command.canary.namespace ? `${command.canary.namespace}/` : ""}${command.canary.name}` : "";
+    const asked = [named, command.environment ? `environment ${command.environment}` : ""].filter(Boolean).join(" in ");
     return { ok: false, reason: `this pull request changes no ${asked}; it changes ${listCanaries(canaries)}` };
   }
   if (isGateVerb(command.verb) && matching.length > 1) {
