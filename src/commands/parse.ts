@@ -223,7 +223,7 @@ function readTopic(command: Command, args: Token[]): Command | CommandError {
   return { ...command, topic };
 }
 
-const OPTION = /^--(env|canary)(?:=(.*))?$/;
+const OPTION = /^--(env|canary)(?:=(.*))?$/i;
 
 function readTarget(command: Command, args: Token[], takesReason: boolean, text: string): Command | CommandError {
   const usage = `usage: ${VERBS[command.verb].usage}`;
@@ -247,7 +247,7 @@ function readTarget(command: Command, args: Token[], takesReason: boolean, text:
       i += 1;
       continue;
     }
-    const name = option[1] as "env" | "canary";
+    const name = option[1]!.toLowerCase() as "env" | "canary";
     let value = option[2];
     if (value === undefined) {
       value = args[i + 1]?.text;

@@ -64,6 +64,11 @@ function refusal(code: GateCallCode, reason: string): GateDecision {
   return { status: 403, code, reason };
 }
 
+function opening(reason: string): GateDecision {
+  const approved: GateCallCode = "APPROVED";
+  return { status: 200, code: approved, reason };
+}
+
 /**
  * Checks the URL's cluster and hook and the JSON body Flagger sent. `body` is the parsed JSON
  * (the HTTP layer answers 400 itself when it is not JSON).
@@ -128,27 +133,30 @@ function short(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** Why an approval cannot open this run's gate, or null when it can. */
-function whyNotValid(approval: CommandRecord, run: CanaryRun, currentHeads: ReadonlyMap<string, string>): { code: GateCallCode; reason: string } | null {
+/** Why an approval cannot open this run's gate (a refusal), or null when it can. */
+function whyNotValid(approval: CommandRecord, run: CanaryRun, currentHeads: ReadonlyMap<string, string>): GateDecision | null {
   const verb = approval.verb;
+  const who = `${approval.actor}'s /canary ${verb}`;
   if (approval.runId !== run.id) {
-    return { code: "APPROVAL_FOR_ANOTHER_RUN", reason: `${approval.actor}'s /canary ${verb} was for run ` +
-      `${approval.runId ?? "(none)"}, and this is run ${run.id}: an approval opens only the run it was given for; ` +
-      `comment /canary ${verb} again` };
+    return refusal(
+      "APPROVAL_FOR_ANOTHER_RUN",
+      `${who} was for run ${approval.runId ?? "(none)"}, and this is run ${run.id}: ` +
+        `an approval opens only the run it was given for; comment /canary ${verb} again`,
+    );
   }
   if (run.revision === null || run.revisionAmbiguous) {
-    return { code: "APPROVAL_OUTDATED", reason: `canary-bot no longer knows which revision run ${run.id} rolls out, ` +
-      `so ${approval.actor}'s /canary ${verb} cannot be tied to it` };
+    return refusal("APPROVAL_OUTDATED", `canary-bot no longer knows which revision run ${run.id} rolls out, so ${who} cannot be tied to it`);
   }
   if (approval.revision !== run.revision) {
-    return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was for revision ` +
-      `${approval.revision}, and run ${run.id} now rolls out ${run.revision}` };
+    return refusal("APPROVAL_OUTDATED", `${who} was for revision ${approval.revision}, and run ${run.id} now rolls out ${run.revision}`);
   }
   const head = currentHeads.get(buildPullRequestKey(approval.repository, approval.pullRequest));
   if (head !== undefined && head !== approval.headSha) {
-    return { code: "APPROVAL_OUTDATED", reason: `${approval.actor}'s /canary ${verb} was given on head ` +
-      `${short(approval.headSha)} of #${approval.pullRequest}, which was pushed to since (now ${short(head)}): ` +
-      `comment again` };
+    return refusal(
+      "APPROVAL_OUTDATED",
+      `${who} was given on head ${short(approval.headSha)} of #${approval.pullRequest}, ` +
+        `which was pushed to since (now ${short(head)}): comment again`,
+    );
   }
   return null;
 }
@@ -203,17 +211,17 @@ export function decideGateCall(params: {
   const approvals = params.records
     .filter((r) => r.outcome === "accepted" && r.hook === call.hook && r.canary !== null && sameCanary(r.canary, call) && r.invalidatedAt === null)
     .sort((a, b) => (a.at === b.at ? (a.key < b.key ? -1 : 1) : Date.parse(a.at) - Date.parse(b.at)));
-  let closest: { code: GateCallCode; reason: string } | null = null;
+  let closest: GateDecision | null = null;
   for (const approval of approvals) {
     const problem = whyNotValid(approval, run, params.currentHeads);
     if (!problem) {
       const reason = `opened by ${approval.actor}'s /canary ${verb} on #${approval.pullRequest} (head ` +
         `${short(approval.headSha)}) for run ${run.id}`;
-      return outcome({ status: 200, code: "APPROVED", reason }, approval.key, approval.consumedAt === null);
+      return outcome(opening(reason), approval.key, approval.consumedAt === null);
     }
     closest = problem; // the latest approval explains best why none applies
   }
-  if (closest) return outcome(refusal(closest.code, closest.reason));
+  if (closest) return outcome(closest);
   return outcome(
     refusal(
       "NOT_APPROVED",

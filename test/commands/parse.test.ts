@@ -23,8 +23,9 @@ describe("parseCommands: recognising commands", () => {
     expect(parsed.errors).toEqual([]);
   });
 
-  it("is case-insensitive in the keyword and the verb, and ignores trailing spaces", () => {
+  it("is case-insensitive in the keyword, the verb and option names, and ignores trailing spaces", () => {
     expect(verbs("/Canary PROMOTE   ")).toEqual(["promote"]);
+    expect(parseCommands("/canary promote --ENV staging").commands[0]!.environment).toBe("staging");
   });
 
   it("needs /canary to be a word: /canaryx and /canary: are not commands", () => {
