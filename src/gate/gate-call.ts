@@ -73,34 +73,34 @@ function opening(reason: string): GateDecision {
  * Checks the URL's cluster and hook and the JSON body Flagger sent. `body` is the parsed JSON
  * (the HTTP layer answers 400 itself when it is not JSON).
  */
-export function parseGateCall(params: { cluster: string; hook: string; body: unknown; knownClusters: readonly string[] }): GateCallParse {
+export function parseGateCall(params: {
+  cluster: string;
+  hook: string;
+  body: unknown;
+  knownClusters: readonly string[];
+}): GateCallParse {
   const { cluster, hook, body } = params;
+  const reject = (decision: GateDecision): GateCallParse => ({ ok: false, decision });
   if (!params.knownClusters.includes(cluster)) {
-    return { ok: false, decision: refusal("UNKNOWN_CLUSTER", `no cluster named "${cluster}" is configured on this ` +
-      `canary-bot server (CLUSTERS_FILE)`) };
+    return reject(refusal("UNKNOWN_CLUSTER", `no cluster named "${cluster}" is configured on this canary-bot server (CLUSTERS_FILE)`));
   }
   if (!isGateHook(hook)) {
-    const nearest = [...GATE_HOOKS].sort((a, b) => editDistance(hook, a) - editDistance(hook, b)).find((h) => editDistance(hook, h, 3) <= 3);
-    return {
-      ok: false,
-      decision: refusal("UNKNOWN_HOOK", `"${hook}" is not a gate canary-bot ` +
-        `answers${nearest ? ` (did you mean ${nearest}?)` : ""}: use one of ${GATE_HOOKS.join(", ")}`),
-    };
+    const nearest = [...GATE_HOOKS]
+      .sort((a, b) => editDistance(hook, a) - editDistance(hook, b))
+      .find((h) => editDistance(hook, h, 3) <= 3);
+    const hint = nearest ? ` (did you mean ${nearest}?)` : "";
+    return reject(refusal("UNKNOWN_HOOK", `"${hook}" is not a gate canary-bot answers${hint}: use one of ${GATE_HOOKS.join(", ")}`));
   }
-  const invalid = (why: string): GateCallParse => ({ ok: false, decision: refusal("INVALID_PAYLOAD", `the body is ` +
-    `not Flagger's webhook payload: ${why}`) });
+  const invalid = (why: string) => reject(refusal("INVALID_PAYLOAD", `the body is not Flagger's webhook payload: ${why}`));
   if (typeof body !== "object" || body === null || Array.isArray(body)) return invalid("expected a JSON object");
-  const record = body as Record<string, unknown>;
-  const { name, namespace, phase, checksum, metadata } = record;
+  const { name, namespace, phase, checksum, metadata } = body as Record<string, unknown>;
   if (typeof name !== "string" || !OBJECT_NAME.test(name)) return invalid("name must be the Canary's name");
-  if (typeof namespace !== "string" || !LABEL.test(namespace)) return invalid("namespace must be the Canary's " +
-    "namespace");
+  if (typeof namespace !== "string" || !LABEL.test(namespace)) return invalid("namespace must be the Canary's namespace");
   if (typeof phase !== "string") return invalid("phase must be a string");
   if (checksum !== undefined && typeof checksum !== "string") return invalid("checksum must be a string");
   if (metadata !== undefined && metadata !== null) {
-    if (typeof metadata !== "object" || Array.isArray(metadata) || Object.values(metadata).some((v) => typeof v !== "string")) {
-      return invalid("metadata must map strings to strings");
-    }
+    const values = typeof metadata === "object" && !Array.isArray(metadata) ? Object.values(metadata) : null;
+    if (!values || values.some((v) => typeof v !== "string")) return invalid("metadata must map strings to strings");
   }
   return {
     ok: true,
@@ -113,6 +113,29 @@ export function parseGateCall(params: { cluster: string; hook: string; body: unk
       checksum: (checksum as string | undefined) ?? "",
       metadata: (metadata as Record<string, string> | undefined | null) ?? {},
     },
+  };
+}
+
+/**
+ * The record of a call refused before it could be read (unknown cluster or hook, not Flagger's
+ * payload): every call is stored, and what the body said is kept when it is a short string.
+ */
+export function buildRejectedGateCallRecord(params: { cluster: string; hook: string; body: unknown; decision: GateDecision; now: string }): GateCallRecord {
+  const fields = typeof params.body === "object" && params.body !== null ? (params.body as Record<string, unknown>) : {};
+  const text = (value: unknown): string | null => (typeof value === "string" && value.length <= 253 ? value : null);
+  return {
+    at: params.now,
+    cluster: params.cluster.slice(0, 253),
+    hook: params.hook.slice(0, 253),
+    namespace: text(fields.namespace),
+    name: text(fields.name),
+    phase: text(fields.phase),
+    checksum: text(fields.checksum),
+    runId: null,
+    status: params.decision.status,
+    code: params.decision.code,
+    reason: params.decision.reason,
+    approvalKey: null,
   };
 }
 

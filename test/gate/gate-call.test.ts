@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CommandRecord } from "../../src/commands/records.js";
 import { GATE_HOOKS, verbOfHook } from "../../src/commands/verbs.js";
-import { decideGateCall, httpStatusOf, parseGateCall, type GateCall } from "../../src/gate/gate-call.js";
+import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateCall } from "../../src/gate/gate-call.js";
 import { HEAD, actor, commentBy, production, runComment, runOf } from "./authorize-support.js";
 
 const run = runOf(production);
@@ -143,5 +143,28 @@ describe("decideGateCall", () => {
       reason: "no /canary rollback was given for run prod-eu/test/podinfo#1 of test/podinfo in cluster prod-eu: not rolling back",
       approvalKey: null,
     });
+  });
+});
+
+describe("buildRejectedGateCallRecord", () => {
+  it("stores a call refused before it could be read, keeping short strings of the body", () => {
+    const parsed = parseGateCall({ cluster: "nowhere", hook: "confirm-promotion", body: { ...payload, name: "x".repeat(300) }, knownClusters: known });
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(buildRejectedGateCallRecord({ cluster: "nowhere", hook: "confirm-promotion", body: { ...payload, name: "x".repeat(300) }, decision: parsed.decision, now: "t" })).toEqual({
+      at: "t",
+      cluster: "nowhere",
+      hook: "confirm-promotion",
+      namespace: "test",
+      name: null,
+      phase: "Progressing",
+      checksum: "85d557f47b",
+      runId: null,
+      status: 403,
+      code: "UNKNOWN_CLUSTER",
+      reason: 'no cluster named "nowhere" is configured on this canary-bot server (CLUSTERS_FILE)',
+      approvalKey: null,
+    });
+    expect(buildRejectedGateCallRecord({ cluster: "c", hook: "h", body: "junk", decision: parsed.decision, now: "t" })).toMatchObject({ namespace: null, name: null });
   });
 });
