@@ -1,0 +1,82 @@
+/**
+ * The "Approvals" section of the sticky comment: every command read on the pull request (who,
+ * what, when, on which head, for which run, and what came of it), then what Flagger asked at each
+ * gate and what it was answered. Everything people or repositories wrote is escaped. Pure.
+ */
+import { escapeMarkdownText } from "./escape.js";
+import type { CommandRecord, GateCallRecord } from "./records.js";
+
+/** Rows shown per table; older rows are counted, not shown (the comment has a 60,000-character budget). */
+export const APPROVAL_ROWS = 30;
+
+/** `2026-11-29T10:05:00Z` → `2026-11-29 10:05 UTC` */
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return escapeMarkdownText(iso);
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+function cell(text: string): string {
+  return escapeMarkdownText(text);
+}
+
+function outcomeOf(record: CommandRecord): string {
+  if (record.outcome === "refused") return `❌ refused: ${cell(record.refusal ?? "")}`;
+  if (record.invalidatedAt) return `⚪ void since ${formatTime(record.invalidatedAt)}: ` +
+    `${cell(record.invalidation ?? "")}`;
+  if (record.hook && record.consumedAt) return `✅ opened ${record.hook} at ${formatTime(record.consumedAt)}`;
+  if (record.hook) return `✅ accepted, ${record.hook} opens for this run`;
+  return "✅ accepted";
+}
+
+function commandOf(record: CommandRecord): string {
+  const reason = record.reason ? ` ${cell(record.reason)}` : "";
+  return `\`/canary ${record.verb}\`${reason}`;
+}
+
+export function renderApprovalsSection(params: { records: readonly CommandRecord[]; gateCalls?: readonly GateCallRecord[] }): string {
+  const records = [...params.records].sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.key < b.key ? -1 : 1));
+  if (records.length === 0 && (params.gateCalls ?? []).length === 0) return "";
+  const lines = ["### Approvals", ""];
+  if (records.length === 0) {
+    lines.push("No command yet.");
+  } else {
+    lines.push("| When | Who | Command | Canary | Head | Run | Outcome |", "|---|---|---|---|---|---|---|");
+    for (const r of records.slice(0, APPROVAL_ROWS)) {
+      const canary = r.canary ? `${cell(`${r.canary.namespace}/${r.canary.name}`)} in ${cell(r.canary.environment)}` : "–";
+      lines.push(`| ${formatTime(r.at)} | ${cell(r.actor)} | ${commandOf(r)} | ${canary} | ` +
+        `\`${r.headSha.slice(0, 7).replace(/[^0-9a-f]/gi, "")}\` | ${r.runId ? cell(r.runId) : "–"} | ` +
+        `${outcomeOf(r)} |`);
+    }
+    if (records.length > APPROVAL_ROWS) lines.push("", `${records.length - APPROVAL_ROWS} older commands are not ` +
+      `shown.`);
+  }
+  const summary = summarizeGateCalls(params.gateCalls ?? []);
+  if (summary.length > 0) {
+    lines.push("", "Flagger's gate calls (latest answer per gate):", "", "| Canary | Cluster | Gate | Calls | Last " +
+      "call | Answer |", "|---|---|---|---:|---|---|");
+    for (const s of summary.slice(0, APPROVAL_ROWS)) {
+      const answer = s.last.status === 200 ? `✅ 200: ${cell(s.last.reason)}` : `⏸️ ${s.last.status}: ` +
+        `${cell(s.last.reason)}`;
+      lines.push(`| ${cell(`${s.last.namespace ?? "?"}/${s.last.name ?? "?"}`)} | ${cell(s.last.cluster)} | ` +
+        `${cell(s.last.hook)} | ${s.calls} | ${formatTime(s.last.at)} | ${answer} |`);
+    }
+    if (summary.length > APPROVAL_ROWS) lines.push("", `${summary.length - APPROVAL_ROWS} more gates are not shown.`);
+  }
+  return lines.join("\n");
+}
+
+/** Flagger polls a closed gate every tick: one row per gate, with the count and the latest answer. */
+function summarizeGateCalls(calls: readonly GateCallRecord[]): Array<{ calls: number; last: GateCallRecord }> {
+  const groups = new Map<string, { calls: number; last: GateCallRecord }>();
+  for (const call of calls) {
+    const key = [call.cluster, call.namespace, call.name, call.hook].join("\u0000");
+    const group = groups.get(key);
+    if (!group) groups.set(key, { calls: 1, last: call });
+    else {
+      group.calls += 1;
+      if (Date.parse(call.at) >= Date.parse(group.last.at)) group.last = call;
+    }
+  }
+  return [...groups.values()].sort((a, b) => Date.parse(b.last.at) - Date.parse(a.last.at));
+}
