@@ -2,12 +2,13 @@
  * The merge gate's output: the `canary/promotion` check run (title, summary, status, conclusion)
  * and the "Promotion" section of the sticky comment, rendered from a GateDecision alone (no re-read
  * of the repository to redraw it). Pure. Everything that comes from the repository, a cluster or
- * a comment (names, images, reasons, logins) goes through `sanitize`: HTML-escaped, @mentions
+ * a comment (names, images, reasons, logins) goes through `escapeText`: HTML-escaped, @mentions
  * broken, pipes escaped.
  */
 import { GITHUB_LIMITS } from "../limits.js";
 import { truncateMarkdown } from "../report/budget.js";
-import { plural, sanitize, table } from "../report/markdown.js";
+import { plural, table } from "../markdown/blocks.js";
+import { escapeText } from "../markdown/escape.js";
 import type { CanaryGate, GateDecision, GateVerdict } from "./merge-gate.js";
 
 export const PROMOTION_CHECK_NAME = "canary/promotion";
@@ -37,7 +38,7 @@ export function renderPromotionCheck(decision: GateDecision): PromotionCheckOutp
             : decision.canaries.some((c) => c.rule !== "none")
               ? "Promoted where required"
               : "No promotion rule applies";
-  const summary = truncateMarkdown({ text: [sanitize(decision.reason), "", renderCanaryTable(decision), "", renderFooter(decision)].join("\n"), limit: GITHUB_LIMITS.checkOutputChars });
+  const summary = truncateMarkdown({ text: [escapeText(decision.reason), "", renderCanaryTable(decision), "", renderFooter(decision)].join("\n"), limit: GITHUB_LIMITS.checkOutputChars });
   return {
     name: PROMOTION_CHECK_NAME,
     status: decision.verdict === "pending" ? "in_progress" : "completed",
@@ -50,7 +51,7 @@ export function renderPromotionCheck(decision: GateDecision): PromotionCheckOutp
 /** The sticky comment's "Promotion" section. */
 export function renderPromotionSection(decision: GateDecision): string {
   // A section of the review comment, whose own title is a level-3 heading.
-  const lines = [`#### Promotion ${VERDICT_ICON[decision.verdict]}`, "", sanitize(decision.reason)];
+  const lines = [`#### Promotion ${VERDICT_ICON[decision.verdict]}`, "", escapeText(decision.reason)];
   if (decision.canaries.length > 0) lines.push("", renderCanaryTable(decision));
   lines.push("", renderFooter(decision));
   return lines.join("\n");
@@ -65,24 +66,24 @@ function renderCanaryTable(decision: GateDecision): string {
 }
 
 function renderIdentity(c: CanaryGate): string {
-  return `${sanitize(c.environment ?? "(no environment)")} · ${sanitize(c.namespace)}/${sanitize(c.name)}`;
+  return `${escapeText(c.environment ?? "(no environment)")} · ${escapeText(c.namespace)}/${escapeText(c.name)}`;
 }
 
 function renderRule(c: CanaryGate): string {
-  if (c.rule === "promoted-in") return `promoted in ${sanitize(c.target?.environment ?? "?")}`;
+  if (c.rule === "promoted-in") return `promoted in ${escapeText(c.target?.environment ?? "?")}`;
   if (c.rule === "preview") return "own head in preview";
   return "none";
 }
 
 function renderStatus(c: CanaryGate, now: number): string {
   const since = c.progress ? ` (for ${formatAge(now - c.progress.startedAt)})` : c.lock ? ` (for ${formatAge(now - c.lock.progress.startedAt)})` : "";
-  return `${sanitize(c.reason)}${since}`;
+  return `${escapeText(c.reason)}${since}`;
 }
 
 function renderFooter(decision: GateDecision): string {
   const at = new Date(decision.evaluatedAt).toISOString();
   const override = decision.override
-    ? `${decision.override.kind === "hold" ? "Held" : "Skipped"} by ${sanitize(decision.override.actor)} at ${new Date(decision.override.at).toISOString()}. `
+    ? `${decision.override.kind === "hold" ? "Held" : "Skipped"} by ${escapeText(decision.override.actor)} at ${new Date(decision.override.at).toISOString()}. `
     : "";
   return `<sub>${override}Evaluated ${at} from the clusters' records. \`/canary skip-gate <reason>\` overrides; \`/canary hold\` blocks.</sub>`;
 }

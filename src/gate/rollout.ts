@@ -6,7 +6,8 @@
  */
 import type { EnvironmentConfig } from "../config/schema.js";
 import { GATE_LIMITS } from "../limits.js";
-import { sanitize, table } from "../report/markdown.js";
+import { table } from "../markdown/blocks.js";
+import { escapeText } from "../markdown/escape.js";
 import { judgeRevision, type ChangedCanary, type GateVerdict, type RunProgress } from "./merge-gate.js";
 import type { PromotionRecord } from "./promotion.js";
 
@@ -59,13 +60,13 @@ export function renderRolloutCommitStatus(report: RolloutReport): { context: typ
 
 /** The merged PR's comment section. */
 export function renderRolloutSection(report: RolloutReport): string {
-  const lines = [`#### Rollout ${ICONS[report.verdict]}`, "", sanitize(report.reason)];
+  const lines = [`#### Rollout ${ICONS[report.verdict]}`, "", escapeText(report.reason)];
   if (report.canaries.length > 0) {
     lines.push(
       "",
       table({
         headers: ["", "Canary", "Status"],
-        rows: report.canaries.map((c) => [ICONS[c.verdict], `${sanitize(c.environment)} · ${sanitize(c.namespace)}/${sanitize(c.name)}`, sanitize(c.reason)]),
+        rows: report.canaries.map((c) => [ICONS[c.verdict], `${escapeText(c.environment)} · ${escapeText(c.namespace)}/${escapeText(c.name)}`, escapeText(c.reason)]),
       }),
     );
   }
