@@ -104,9 +104,13 @@ export function renderReviewComment(params: CommentParams): string {
 
   for (const change of model.canaries) {
     const findings = change.head?.findings ?? [];
-    const title = `#### ${code(change.key)} · ${STATUS_WORDS[change.status]} · ${code(`${change.file}:${change.line}`)}`;
+    // Only a pod template or tracked config change is a new revision (review/review.ts, newRevision).
+    const status = change.status === "affected" && !change.newRevision ? "references changed" : `${STATUS_WORDS[change.status]}${change.status === "modified" && change.newRevision ? " · new revision" : ""}`;
+    const title = `#### ${code(change.key)} · ${status} · ${code(`${change.file}:${change.line}`)}`;
     const intro: string[] = [title];
-    if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => sanitize(d)).join(", ")} changed.`);
+    if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => sanitize(d)).join("; ")}.`);
+    const otherChanges = change.analysisChanges.filter((c) => !c.startsWith("the Canary itself"));
+    if (otherChanges.length > 0) intro.push(`${change.newRevision ? "Also changed" : "No new revision: Flagger starts no analysis, but"}: ${otherChanges.map((d) => sanitize(d)).join("; ")}.`);
     if (change.status === "removed") intro.push("Removed: Flagger deletes its generated objects (and reverts the Services when `revertOnDeletion` is set).");
     if (change.status === "unreadable") intro.push(`Its file could not be read at the head of this pull request, so its new version was not reviewed; see the findings of ${code(change.file)}.`);
     // The heading goes with whatever of this Canary's section survives the budget, never alone;
