@@ -6,7 +6,7 @@
  */
 import { countBySeverity, type Finding } from "../canary/findings.js";
 import { GITHUB_LIMITS } from "../limits.js";
-import type { CanaryChange, ReviewModel } from "../review/review.js";
+import { CANARY_ITSELF_CHANGED, type CanaryChange, type ReviewModel } from "../review/review.js";
 import { fitMarkdownBlocks, type MarkdownBlock } from "./budget.js";
 import { code, details, plural, sanitize, table } from "./markdown.js";
 
@@ -109,8 +109,11 @@ export function renderReviewComment(params: CommentParams): string {
     const title = `#### ${code(change.key)} · ${status} · ${code(`${change.file}:${change.line}`)}`;
     const intro: string[] = [title];
     if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => sanitize(d)).join("; ")}.`);
-    const otherChanges = change.analysisChanges.filter((c) => !c.startsWith("the Canary itself"));
-    if (otherChanges.length > 0) intro.push(`${change.newRevision ? "Also changed" : "No new revision: Flagger starts no analysis, but"}: ${otherChanges.map((d) => sanitize(d)).join("; ")}.`);
+    const otherChanges = change.analysisChanges.filter((c) => c !== CANARY_ITSELF_CHANGED);
+    if (otherChanges.length > 0) {
+      const what = otherChanges.map((d) => sanitize(d)).join("; ");
+      intro.push(change.newRevision ? `The next analysis also runs with: ${what}.` : `No new revision (Flagger starts an analysis only for a pod template or tracked config change); the next analysis runs with: ${what}.`);
+    }
     if (change.status === "removed") intro.push("Removed: Flagger deletes its generated objects (and reverts the Services when `revertOnDeletion` is set).");
     if (change.status === "unreadable") intro.push(`Its file could not be read at the head of this pull request, so its new version was not reviewed; see the findings of ${code(change.file)}.`);
     // The heading goes with whatever of this Canary's section survives the budget, never alone;

@@ -92,6 +92,9 @@ interface Entry {
   identity: string;
 }
 
+/** The reason given when the Canary object itself changed. */
+export const CANARY_ITSELF_CHANGED = "the Canary itself changed: the next analysis runs with its new settings";
+
 const RAW_ROOT: BuildRootInfo = { id: "", folder: "" };
 
 export function buildReviewModel(input: ReviewInput): ReviewModel {
@@ -126,7 +129,7 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
     if (!status) continue;
 
     const report = status === "removed" || status === "unreadable" ? base!.report : head!.report;
-    const analysisChanges = [...(status === "modified" ? ["the Canary itself changed: the next analysis runs with its new settings"] : []), ...effects.analysis];
+    const analysisChanges = [...(status === "modified" ? [CANARY_ITSELF_CHANGED] : []), ...effects.analysis];
     const newRevision = status === "modified" || status === "affected" ? effects.revision.length > 0 : false;
     const namespace = report.namespace;
     const baseKey = namespace ? `${namespace}/${report.name}` : report.name;
@@ -256,7 +259,7 @@ function compareTargets(params: { base: ResolvedCanary; head: ResolvedCanary; se
       const images = sameValue(before, after) ? "" : ` (images ${before.join(", ") || "none"} → ${after.join(", ") || "none"})`;
       revision.push(`${label}: its pod template changed${images} (${headTarget.file})`);
     } else if (!sameValue(baseTarget.value, headTarget.value)) {
-      analysis.push(`${label} changed outside its pod template (${headTarget.file}): Flagger starts no analysis for that`);
+      analysis.push(`${label} changed outside its pod template (${headTarget.file})`);
     }
     if (settings.enableConfigTracking) {
       for (const reference of listConfigReferences(isRecord(headTarget.value) ? headTarget.value : {})) {
@@ -269,7 +272,7 @@ function compareTargets(params: { base: ResolvedCanary; head: ResolvedCanary; se
     }
   }
   const compare = (label: string, a: ManifestDocument | undefined, b: ManifestDocument | undefined) => {
-    if (a && b && !sameValue(a.value, b.value)) analysis.push(`${label} ${b.name ?? ""} changed (${b.file}): the next analysis runs with it`);
+    if (a && b && !sameValue(a.value, b.value)) analysis.push(`${label} ${b.name ?? ""} changed (${b.file})`);
   };
   compare(head.autoscaler?.kindName ?? "autoscaler", base.autoscaler, head.autoscaler);
   compare("Ingress", base.ingress, head.ingress);
