@@ -109,6 +109,7 @@ export function renderReviewComment(params: CommentParams): string {
     const title = `#### ${code(change.key)} · ${status} · ${code(`${change.file}:${change.line}`)}`;
     const intro: string[] = [title];
     if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => sanitize(d)).join("; ")}.`);
+    if (change.movedFrom !== undefined) intro.push(`Moved from ${code(change.movedFrom)}.`);
     const otherChanges = change.analysisChanges.filter((c) => c !== CANARY_ITSELF_CHANGED);
     if (otherChanges.length > 0) {
       const what = otherChanges.map((d) => sanitize(d)).join("; ");

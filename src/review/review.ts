@@ -72,6 +72,8 @@ export interface CanaryChange {
   newRevision: boolean;
   /** Everything that changed for this Canary: what starts the new revision first, then what changes the next analysis. */
   reasons: string[];
+  /** The file the Canary was in at the base, when it moved. */
+  movedFrom?: string;
   /** Changes that alter how the next analysis runs but start none (Canary, HPA, MetricTemplate …). */
   analysisChanges: string[];
   /** The target's container images (init containers included), rendered, as `name:tag` or `name@digest`. */
@@ -117,6 +119,8 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
     const file = entry.report.resolved.canary.document.file;
     let status: CanaryChangeStatus | undefined;
     const effects = head && base ? compareTargets({ base: base.report.resolved, head: head.report.resolved, settings: input.settings }) : { revision: [], analysis: [] };
+    const baseFile = base?.report.resolved.canary.document.file;
+    const movedFrom = head && baseFile !== undefined && baseFile !== head.report.resolved.canary.document.file ? baseFile : undefined;
     const sameObject = base !== undefined && head !== undefined && sameValue(base.report.resolved.canary.document.value, head.report.resolved.canary.document.value);
     if (head && !base) {
       // Raw files: only a changed file (or one a changed file points at) is the pull request's.
@@ -125,11 +129,13 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
     } else if (base && !head) {
       if (built || changed.has(file)) status = !built && unreadableAtHead.has(file) ? "unreadable" : "removed";
     } else if (!sameObject) status = "modified";
+    else if (movedFrom !== undefined) status = "modified";
     else if (effects.revision.length > 0 || effects.analysis.length > 0) status = "affected";
     if (!status) continue;
 
     const report = status === "removed" || status === "unreadable" ? base!.report : head!.report;
-    const analysisChanges = [...(status === "modified" ? [CANARY_ITSELF_CHANGED] : []), ...effects.analysis];
+    const analysisChanges = [...(status === "modified" && !sameObject ? [CANARY_ITSELF_CHANGED] : []), ...effects.analysis];
+    const moved = movedFrom !== undefined && status === "modified" ? [`moved from ${movedFrom}${sameObject ? "; the object the cluster receives is the same" : ""}`] : [];
     const newRevision = status === "modified" || status === "affected" ? effects.revision.length > 0 : false;
     const namespace = report.namespace;
     const baseKey = namespace ? `${namespace}/${report.name}` : report.name;
@@ -151,7 +157,8 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
       root: entry.root.id,
       change: status === "added" ? "added" : status === "removed" ? "removed" : status === "affected" ? "unchanged" : "changed",
       newRevision,
-      reasons: [...(newRevision ? effects.revision : []), ...analysisChanges],
+      reasons: [...(newRevision ? effects.revision : []), ...moved, ...analysisChanges],
+      ...(movedFrom !== undefined ? { movedFrom } : {}),
       analysisChanges,
       images: { base: base ? imagesOf(base.report.resolved) : [], head: head && status !== "removed" ? imagesOf(head.report.resolved) : [] },
     });
