@@ -110,6 +110,7 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
   try {
     await writeRevision(join(workspace, "repo"), files);
     let index = 0;
+    const rootNotes: string[][] = [];
     const queue = all.slice(0, BUILD_LIMITS.rootsPerRevision);
     const overflow = all.slice(BUILD_LIMITS.rootsPerRevision);
     // Two builds at a time: kustomize is single-threaded, and a review shares the machine.
@@ -117,7 +118,8 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
       for (let root = queue.shift(); root; root = queue.shift()) {
         const n = index++;
         const result = await buildRoot({ root, n, workspace, engine, paths, manifests, kustomizations });
-        notes.push(...result.notes.map((note) => note.split(workspace).join("")));
+        // Notes in the order of the roots, whichever build finishes first.
+        rootNotes[n] = result.notes.map((note) => note.split(workspace).join(""));
         if (result.documents) {
           for (const [path, file] of result.sources) sources.set(path, file);
           for (const document of result.documents) {
@@ -132,6 +134,7 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
       }
     };
     await Promise.all([worker(), worker()]);
+    notes.push(...rootNotes.flat());
     for (const root of overflow) {
       for (const file of rawFilesOf({ root, manifests, patchFiles, paths, kustomizations })) {
         sources.set(file.path, file);
@@ -340,7 +343,9 @@ function groupIntoScopes(params: { placed: readonly Placed[]; config: Repository
   const environments = params.config.environments.map((e) => ({ environment: e, patterns: e.paths.map((p) => compileGlob(p)) }));
   const scopes = new Map<string, { scope: RevisionScope; files: Map<string, ManifestFile>; rootOf: Map<ManifestDocument, BuildRootInfo> }>();
   for (const item of params.placed) {
-    const candidates = [item.document.file, ...(item.declaredIn ? [item.declaredIn] : []), ...(item.root.folder !== "" ? [`${item.root.folder}/`] : [])];
+    // The source file, the Flux Kustomization's own file, and a file in the built folder: the
+    // first environment with a path glob matching any of them wins (docs/gitops-build.md).
+    const candidates = [item.document.file, ...(item.declaredIn ? [item.declaredIn] : []), ...(item.root.id !== "" ? [`${item.root.folder === "" ? "" : `${item.root.folder}/`}kustomization.yaml`] : [])];
     const match = environments.find((e) => e.patterns.some((p) => candidates.some((c) => p.test(c))));
     const environment = match?.environment.name ?? null;
     const cluster = match?.environment.cluster ?? item.cluster;
