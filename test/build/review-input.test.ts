@@ -1,0 +1,62 @@
+/** The function the App calls: files of both revisions in, the review input out (real kustomize). */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { getBuiltReviewInput, isBuildInput } from "../../src/build/review-input.js";
+import { buildDefaultConfig } from "../../src/config/index.js";
+import { reviewChanges } from "../../src/review/index.js";
+
+const COMMITS = join(import.meta.dirname, "../../fixtures/gitops-environments/commits");
+
+function readFolder(folder: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(folder, path), readFileSync(path, "utf8"));
+    }
+  };
+  walk(folder);
+  return files;
+}
+
+describe("getBuiltReviewInput", () => {
+  const base = readFolder(join(COMMITS, "1-initial"));
+  const head = readFolder(join(COMMITS, "2-staging-image"));
+
+  it("builds both revisions and gives the review a model per environment", async () => {
+    const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml", "README.md"], config: buildDefaultConfig() });
+    expect(input.mode).toBe("kustomize");
+    expect(input.changedPaths).toEqual(["apps/staging/kustomization.yaml"]);
+    expect(input.scopes.head.map((s) => s.id)).toEqual(["production", "staging"]);
+    const review = reviewChanges({ ...input, notes: input.notes });
+    expect(review.model.canaries.map((c) => [c.key, c.newRevision, c.images.head])).toEqual([["staging: podinfo-staging/podinfo", true, ["ghcr.io/stefanprodan/podinfo:6.2.0"]]]);
+    expect(review.check.conclusion).toBe("success");
+  });
+
+  it("reads raw files with engine null, and the comment and the check say so", async () => {
+    const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml"], config: buildDefaultConfig(), engine: null });
+    expect(input.mode).toBe("raw");
+    const review = reviewChanges({ ...input, notes: input.notes });
+    // Raw files cannot see the kustomize image tag: nothing rolls out, which is why the note matters.
+    expect(review.model.canaries).toEqual([]);
+    expect(input.notes).toEqual([expect.stringMatching(/^No kustomize binary was found/)]);
+  });
+
+  it("prefixes notes that only the base revision has", async () => {
+    const broken = new Map(base);
+    broken.set("apps/production/kustomization.yaml", "resources: [../base/podinfo, missing.yaml]\n");
+    const input = await getBuiltReviewInput({ base: broken, head, changedPaths: ["apps/production/kustomization.yaml"], config: buildDefaultConfig() });
+    expect(input.notes).toEqual([expect.stringMatching(/^Base revision: Flux Kustomization flux-system\/apps \(clusters\/production\/apps\.yaml\) could not be built/)]);
+  });
+
+  it("counts kustomization files and manifests as build inputs, nothing else", () => {
+    const isManifest = (p: string) => /\.ya?ml$/.test(p) && !p.startsWith(".github/");
+    expect(["apps/kustomization.yaml", "apps/Kustomization", "apps/x.yaml", ".github/workflows/ci.yaml", "README.md"].filter((p) => isBuildInput(p, isManifest))).toEqual([
+      "apps/kustomization.yaml",
+      "apps/Kustomization",
+      "apps/x.yaml",
+    ]);
+  });
+});
