@@ -245,7 +245,18 @@ async function buildRoot(params: {
     notes.push(...variables.notes);
     substitution = variables.substitution;
   }
-  const rendered = buildRenderedDocuments({ output: result.output, builtFrom: wrapperFolder, repositoryFolder: "repo", sourceFiles: manifests, label, ...(substitution ? { substitution } : {}) });
+  // Strategic-merge patches of the kustomizations this root reaches, innermost first (kustomize
+  // applies a base's patches before the overlay's), so that the overlay's patch is found last.
+  const patches: ManifestDocument[] = [];
+  for (const kustomizationFolder of [...walk.folders].reverse()) {
+    const file = findKustomizationFile(paths, kustomizationFolder);
+    if (!file) continue;
+    for (const patch of parseKustomizationEntries(kustomizations.get(file) ?? "").patchFiles) {
+      const patchPath = joinPath(kustomizationFolder, patch);
+      if (patchPath !== undefined) patches.push(...(manifests.get(patchPath)?.documents ?? []));
+    }
+  }
+  const rendered = buildRenderedDocuments({ output: result.output, builtFrom: wrapperFolder, repositoryFolder: "repo", sourceFiles: manifests, label, patches, ...(substitution ? { substitution } : {}) });
   notes.push(...rendered.notes);
   return { documents: rendered.documents, sources: rendered.sources, notes };
 }

@@ -44,6 +44,8 @@ export function buildRenderedDocuments(params: {
   substitution?: Substitution;
   /** Names the build in notes, e.g. `Flux Kustomization flux-system/apps`. */
   label: string;
+  /** Strategic-merge patch documents of the build's kustomizations, in the order kustomize applies them. */
+  patches?: readonly ManifestDocument[];
 }): RenderedDocuments {
   const documents: ManifestDocument[] = [];
   const sources = new Map<string, ManifestFile>();
@@ -80,7 +82,7 @@ export function buildRenderedDocuments(params: {
       ...(typeof metadata.name === "string" ? { name: metadata.name } : {}),
       ...(typeof metadata.namespace === "string" ? { namespace: metadata.namespace } : {}),
       value,
-      locate: source ? (path: readonly PathSegment[], at?: "key" | "value") => source.locate(path, at) : () => firstLine,
+      locate: source ? buildLocator({ source, patches: findPatches(params.patches ?? [], source, parsed) }) : () => firstLine,
     });
   }
   if (missing.size > 0) {
@@ -93,6 +95,35 @@ export function buildRenderedDocuments(params: {
 }
 
 const firstLine: SourcePosition = { line: 1, column: 1 };
+
+/** The patches that apply to an object: same kind, named as in its source or as rendered. */
+function findPatches(patches: readonly ManifestDocument[], source: ManifestDocument, rendered: ManifestDocument): ManifestDocument[] {
+  return patches.filter((p) => p.kindName === source.kindName && p.name !== undefined && (p.name === source.name || p.name === rendered.name));
+}
+
+/**
+ * Where a field of a rendered object is written: in the last patch that sets it (a finding on a
+ * field a patch sets belongs on the patch's line, in the patch's file), else in the source file.
+ */
+function buildLocator(params: { source: ManifestDocument; patches: readonly ManifestDocument[] }) {
+  return (path: readonly PathSegment[], at?: "key" | "value"): SourcePosition => {
+    for (let i = params.patches.length - 1; i >= 0; i -= 1) {
+      const patch = params.patches[i]!;
+      if (path.length > 0 && hasPath(patch.value, path)) return { ...patch.locate(path, at), file: patch.file };
+    }
+    return params.source.locate(path, at);
+  };
+}
+
+function hasPath(value: unknown, path: readonly PathSegment[]): boolean {
+  let node: unknown = value;
+  for (const segment of path) {
+    if (Array.isArray(node) && typeof segment === "number") node = node[segment];
+    else if (isRecord(node) && typeof segment === "string" && Object.prototype.hasOwnProperty.call(node, segment)) node = node[segment];
+    else return false;
+  }
+  return true;
+}
 
 /** kustomize separates documents with a `---` line. */
 export function splitDocuments(output: string): string[] {

@@ -208,7 +208,10 @@ const SEVERITY_ICON: Record<Finding["severity"], string> = { error: "❌", warni
 
 export function renderFindingsTable(params: { findings: readonly Finding[]; file: string; blobUrl?: string }): string {
   const rows = params.findings.map((f) => {
-    const location = params.blobUrl ? `[${f.line}](${params.blobUrl}/${encodePath(params.file)}#L${f.line})` : `${f.line}`;
+    // A finding on a field a kustomize patch sets is on the patch's line (src/build/render.ts).
+    const file = f.file ?? params.file;
+    const line = f.file !== undefined && f.file !== params.file ? `${sanitize(f.file)}:${f.line}` : `${f.line}`;
+    const location = params.blobUrl ? `[${line}](${params.blobUrl}/${encodePath(file)}#L${f.line})` : line;
     return [`${SEVERITY_ICON[f.severity]} ${f.severity}`, location, code(f.code), sanitize(f.message)];
   });
   return table({ headers: ["", "Line", "Code", "Finding"], rows });

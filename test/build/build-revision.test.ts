@@ -70,6 +70,9 @@ describe("building a revision with kustomize", () => {
     expect(source[threshold.line - 1]).toContain("threshold: ${canary_threshold:=10}");
     expect(source[canary!.locate(["spec", "service", "port"]).line - 1]).toContain("port: 9898");
     expect(JSON.stringify(canary!.value)).not.toContain("config.kubernetes.io/origin");
+    // A field the staging overlay's patch sets is placed in the patch, on its line.
+    expect(canary!.locate(["spec", "analysis", "iterations"])).toEqual({ file: "apps/staging/canary-patch.yaml", line: 8, column: 17 });
+    expect(canary!.locate(["spec", "analysis", "threshold"]).file).toBeUndefined();
     const paths = built.scopes.flatMap((s) => s.files.map((f) => f.path));
     expect(paths).not.toContain("apps/staging/canary-patch.yaml");
     expect(paths).toContain("apps/base/podinfo/deployment.yaml");

@@ -35,6 +35,18 @@ describe("getBuiltReviewInput", () => {
     expect(review.check.conclusion).toBe("success");
   });
 
+  it("puts a finding on a field an overlay patch sets on the patch's line, in the comment and the check", async () => {
+    const broken = new Map(head);
+    broken.set("apps/staging/canary-patch.yaml", head.get("apps/staging/canary-patch.yaml")!.replace("interval: 10s", "interval: 10x"));
+    const input = await getBuiltReviewInput({ base, head: broken, changedPaths: ["apps/staging/canary-patch.yaml"], config: buildDefaultConfig() });
+    const review = reviewChanges({ ...input, notes: input.notes });
+    const [staging] = review.model.canaries;
+    const finding = staging?.head?.findings.find((f) => f.path === "spec.analysis.interval");
+    expect([staging?.key, finding?.severity, finding?.file, finding?.line]).toEqual(["staging: podinfo-staging/podinfo", "error", "apps/staging/canary-patch.yaml", 7]);
+    expect(review.check.annotations.filter((a) => a.annotation_level === "failure").map((a) => [a.path, a.start_line])).toEqual([["apps/staging/canary-patch.yaml", 7]]);
+    expect(review.comment).toContain("| apps/staging/canary-patch.yaml:7 |");
+  });
+
   it("reads raw files with engine null, and the comment and the check say so", async () => {
     const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml"], config: buildDefaultConfig(), engine: null });
     expect(input.mode).toBe("raw");
