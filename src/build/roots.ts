@@ -42,6 +42,8 @@ export interface FluxKustomization {
   cluster: string | null;
   /** spec.sourceRef, as written, e.g. `GitRepository/flux-system`. */
   source: string;
+  /** The source's `namespace/name` (its namespace defaults to the Kustomization's). */
+  sourceKey: string;
 }
 
 export interface BuildRoots {
@@ -144,13 +146,27 @@ export function findBuildRoots(params: {
     if (d === "") break;
   }
 
+  // GitRepository objects of the repository other than the bootstrap one (`flux-system`, which
+  // syncs this repository) point at other repositories: their paths are not here.
+  const otherRepositories = new Map<string, string>();
+  for (const file of manifests) {
+    for (const document of file.documents) {
+      if (document.kindName !== "GitRepository" || !document.apiVersion?.startsWith("source.toolkit.fluxcd.io/") || document.name === undefined) continue;
+      if (document.name === "flux-system") continue;
+      const spec = isRecord(document.value) && isRecord(document.value.spec) ? document.value.spec : {};
+      otherRepositories.set(`${document.namespace ?? "flux-system"}/${document.name}`, typeof spec.url === "string" ? spec.url : "another repository");
+    }
+  }
   const flux: FluxKustomization[] = [];
   for (const file of manifests) {
     if (!isManifest(file.path)) continue;
     for (const document of file.documents) {
       if (document.kindName !== "Kustomization" || !document.apiVersion?.startsWith(`${FLUX_GROUP}/`)) continue;
       const read = readFluxKustomization({ file: file.path, line: document.line, value: document.value });
-      if (read.kind === "note") notes.push(read.note);
+      const other = read.kind === "root" ? otherRepositories.get(read.root.sourceKey) : undefined;
+      if (read.kind === "root" && other !== undefined) {
+        notes.push(`Flux Kustomization ${read.root.namespace}/${read.root.name} (${file.path}) builds ${read.root.path || "."} of ${read.root.source} (${other}), another repository; it was not built.`);
+      } else if (read.kind === "note") notes.push(read.note);
       else if (!folders.has(read.root.path)) {
         notes.push(`Flux Kustomization ${read.root.namespace}/${read.root.name} (${file.path}) builds ${read.root.path || "."}, which is not in this repository (source ${read.root.source}); it was not built.`);
       } else flux.push(read.root);
@@ -232,6 +248,7 @@ function readFluxKustomization(params: { file: string; line: number; value: unkn
       ...(postBuild ? { postBuild } : {}),
       cluster: clusterOfPath(params.file),
       source,
+      sourceKey: `${typeof sourceRef.namespace === "string" ? sourceRef.namespace : namespace}/${typeof sourceRef.name === "string" ? sourceRef.name : "?"}`,
     },
   };
 }

@@ -68,6 +68,15 @@ describe("build roots", () => {
     expect(r.notes.join("\n")).toMatch(/OCIRepository\/flux-system, not from a Git repository/);
   });
 
+  it("does not build a Kustomization whose GitRepository is another repository", () => {
+    const r = roots({
+      "apps/podinfo-sync.yaml": `apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: podinfo, namespace: flux-system}\nspec: {url: https://github.com/stefanprodan/podinfo}\n---\n${flux("podinfo", "./apps").replace("name: flux-system}", "name: podinfo}")}`,
+      "clusters/c/apps.yaml": flux("apps", "./apps"),
+    });
+    expect(r.flux.map((f) => `${f.name} ${f.path}`)).toEqual(["apps apps"]);
+    expect(r.notes).toEqual(["Flux Kustomization flux-system/podinfo (apps/podinfo-sync.yaml) builds apps of GitRepository/podinfo (https://github.com/stefanprodan/podinfo), another repository; it was not built."]);
+  });
+
   it("path helpers", () => {
     expect(joinPath("apps/staging", "../base/./x")).toBe("apps/base/x");
     expect(joinPath("", "../x")).toBeUndefined();
