@@ -252,3 +252,17 @@ function readFluxKustomization(params: { file: string; line: number; value: unkn
     },
   };
 }
+
+/** Files a build reads besides manifests: generator inputs next to a kustomization file. */
+const GENERATOR_INPUT = /\.(json|env|properties|txt|conf|ini|toml|sh|pem|crt|key)$/i;
+
+/**
+ * Which files of a revision the build needs, from its file list: every YAML file (manifests,
+ * kustomization files, Flux Kustomizations, patches) and the generator inputs of kustomization
+ * folders. The CLI reads these from git; the App reads the same from GitHub (within its limits).
+ */
+export function selectBuildInputs(paths: readonly string[]): string[] {
+  const isKustomization = (path: string) => (KUSTOMIZATION_FILE_NAMES as readonly string[]).includes(path.slice(path.lastIndexOf("/") + 1));
+  const kustomizationFolders = new Set(paths.filter(isKustomization).map(dirnameOf));
+  return paths.filter((path) => isKustomization(path) || /\.ya?ml$/i.test(path) || (GENERATOR_INPUT.test(path) && kustomizationFolders.has(dirnameOf(path))));
+}

@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { getBuiltReviewInput } from "../build/review-input.js";
 import type { RevisionFiles } from "../build/build-revision.js";
-import { KUSTOMIZATION_FILE_NAMES } from "../build/roots.js";
+import { selectBuildInputs } from "../build/roots.js";
 import { buildDefaultConfig, CONFIG_PATH, parseRepositoryConfig, renderConfigErrors, type RepositoryConfig } from "../config/index.js";
 import { INPUT_LIMITS } from "../limits.js";
 import { reviewChanges, type PullRequestReview } from "../review/index.js";
@@ -30,9 +30,6 @@ the merge base of the two refs. Like the App, it reads .github/canary-bot.yml fr
 kubectl on PATH; without one, files are read as they are and the comment says so).
 
 Exit codes: 0 the review passes, 1 the canary/validation check would fail, 2 usage error.`;
-
-/** Files the build reads besides manifests: generator inputs next to a kustomization file. */
-const BUILD_FILE = /\.(ya?ml|json|env|properties|txt|conf|ini|toml|sh|pem|crt|key)$/i;
 
 export async function runReview(args: readonly string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -114,17 +111,11 @@ async function readConfigAt(repo: string, revision: string): Promise<RepositoryC
   return result.config;
 }
 
-/** Every manifest of a revision, and every file next to a kustomization file (generator inputs). */
+/** The files the build needs (selectBuildInputs: what the App reads from GitHub too). */
 async function readRevisionFiles(repo: string, revision: string): Promise<RevisionFiles> {
   const tree = await listTree(repo, revision);
-  const kustomizationFolders = new Set(
-    tree.filter((e) => (KUSTOMIZATION_FILE_NAMES as readonly string[]).includes(e.path.slice(e.path.lastIndexOf("/") + 1))).map((e) => e.path.slice(0, Math.max(0, e.path.lastIndexOf("/")))),
-  );
-  const wanted = tree.filter((e) => {
-    const name = e.path.slice(e.path.lastIndexOf("/") + 1);
-    if ((KUSTOMIZATION_FILE_NAMES as readonly string[]).includes(name) || /\.ya?ml$/i.test(name)) return true;
-    return BUILD_FILE.test(name) && kustomizationFolders.has(e.path.slice(0, Math.max(0, e.path.lastIndexOf("/"))));
-  });
+  const selected = new Set(selectBuildInputs(tree.map((e) => e.path)));
+  const wanted = tree.filter((e) => selected.has(e.path));
   if (wanted.length > INPUT_LIMITS.filesPerWalk) throw new UsageError(`${revision} has more than ${INPUT_LIMITS.filesPerWalk} manifest files`);
   const blobs = await readBlobs(repo, wanted, INPUT_LIMITS.manifestBytes);
   const files = new Map<string, string | Uint8Array>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseManifestFile } from "../../src/canary/parse.js";
-import { clusterOfPath, findBuildRoots, isRemoteReference, joinPath } from "../../src/build/roots.js";
+import { clusterOfPath, findBuildRoots, isRemoteReference, joinPath, selectBuildInputs } from "../../src/build/roots.js";
 
 const flux = (name: string, path: string, extra = "") => `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -75,6 +75,16 @@ describe("build roots", () => {
     });
     expect(r.flux.map((f) => `${f.name} ${f.path}`)).toEqual(["apps apps"]);
     expect(r.notes).toEqual(["Flux Kustomization flux-system/podinfo (apps/podinfo-sync.yaml) builds apps of GitRepository/podinfo (https://github.com/stefanprodan/podinfo), another repository; it was not built."]);
+  });
+
+  it("selects YAML files, kustomization files and the generator inputs next to them as build inputs", () => {
+    expect(selectBuildInputs(["a/kustomization.yaml", "a/app.env", "a/x.yml", "b/Kustomization", "b/c.json", "docs/readme.md", "d/config.json", "README.md"])).toEqual([
+      "a/kustomization.yaml",
+      "a/app.env",
+      "a/x.yml",
+      "b/Kustomization",
+      "b/c.json",
+    ]);
   });
 
   it("path helpers", () => {
