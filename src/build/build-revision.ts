@@ -84,7 +84,9 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
     for (const file of manifests.values()) {
       if (!isManifest(file.path)) continue;
       rawFindings.set(file.path, file);
-      placeRaw(file, looseRoot, clusterOfPath(file.path));
+      // Without a build nothing says where a file goes but the environments' paths: one scope, so
+      // that references resolve across the whole repository as they always did.
+      placeRaw(file, looseRoot, null);
     }
     return { mode: "raw", scopes: groupIntoScopes({ placed, config, sources: rawFindings }), notes };
   }
@@ -144,9 +146,11 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
   } finally {
     await rm(workspace, { recursive: true, force: true });
   }
+  notes.push(...describeUnusedCanaryFiles({ manifests, sources, patchFiles, loose: roots.loose, isManifest }));
   for (const path of roots.loose) {
     const file = manifests.get(path)!;
     sources.set(path, file);
+    // A loose file under `clusters/<name>/` is applied by that cluster's bootstrap Kustomization.
     placeRaw(file, looseRoot, clusterOfPath(path));
   }
   return { mode: "kustomize", scopes: groupIntoScopes({ placed, config, sources }), notes };
@@ -388,3 +392,25 @@ function groupIntoScopes(params: { placed: readonly Placed[]; config: Repository
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+
+/**
+ * A Canary in a kustomization folder that no build uses: not listed in `resources`, so neither
+ * kustomize nor Flux applies it. Said once per file, so that no Canary is skipped silently.
+ */
+function describeUnusedCanaryFiles(params: {
+  manifests: ReadonlyMap<string, ManifestFile>;
+  sources: ReadonlyMap<string, ManifestFile>;
+  patchFiles: ReadonlySet<string>;
+  loose: readonly string[];
+  isManifest: (path: string) => boolean;
+}): string[] {
+  const loose = new Set(params.loose);
+  const notes: string[] = [];
+  for (const file of params.manifests.values()) {
+    if (params.sources.has(file.path) || params.patchFiles.has(file.path) || loose.has(file.path) || !params.isManifest(file.path)) continue;
+    const canaries = file.documents.filter((d) => d.kind === "Canary").map((d) => d.name ?? "(unnamed)");
+    if (canaries.length === 0) continue;
+    notes.push(`${file.path} holds Canary ${canaries.join(", ")}, but no kustomization or Flux Kustomization builds it (it is not among any resources): the cluster never receives it, and it was not reviewed.`);
+  }
+  return notes;
+}

@@ -127,6 +127,17 @@ describe("building a revision with kustomize", () => {
     expect(built.scopes.flatMap((s) => canaries(s).map((d) => d.name)).sort()).toEqual(["podinfo", "remote"]);
   });
 
+  it("says when a Canary file in a kustomization folder is built by nothing", async () => {
+    const canary = environments.get("apps/base/podinfo/canary.yaml")!;
+    const files = new Map<string, string>([
+      ["app/kustomization.yaml", "resources: [deploy.yaml]\n"],
+      ["app/deploy.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"],
+      ["app/canary.yaml", canary],
+    ]);
+    const built = await build(files);
+    expect(built.notes).toEqual(["app/canary.yaml holds Canary podinfo, but no kustomization or Flux Kustomization builds it (it is not among any resources): the cluster never receives it, and it was not reviewed."]);
+  });
+
   it("builds a Flux path without a kustomization file as Flux does, leaving out YAML that is not an object (with a note)", async () => {
     const files = new Map<string, string>([
       ["clusters/c2/sync.yaml", "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  sourceRef: {kind: GitRepository, name: flux-system}\n  path: ./deploy\n  targetNamespace: web\n"],
