@@ -8,13 +8,15 @@
  * An I/O edge: it writes a temporary folder and runs the kustomize binary. Without a binary, and
  * for a root kustomize cannot build, the files are read as they are, and a note says so.
  */
+import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parse as parseYaml } from "yaml";
 import { isRecord, parseManifestFile, type ManifestDocument, type ManifestFile } from "../canary/parse.js";
 import { buildPathMatcher, compileGlob, type RepositoryConfig } from "../config/index.js";
 import { BUILD_LIMITS } from "../limits.js";
-import { runKustomize, type KustomizeEngine } from "./kustomize.js";
+import { runKustomize, type KustomizeEngine, type KustomizeResult } from "./kustomize.js";
 import { buildRenderedDocuments, type Substitution } from "./render.js";
 import {
   clusterOfPath,
@@ -35,6 +37,8 @@ import type { BuildRootInfo, BuiltRevision, RevisionScope } from "./types.js";
 export type RevisionFiles = ReadonlyMap<string, string | Uint8Array>;
 
 const MANIFEST_NAME = /\.ya?ml$/i;
+const WORKSPACE_PREFIX = "canary-bot-build-";
+const WORKSPACE_PATH = new RegExp(`\\S*${WORKSPACE_PREFIX}[A-Za-z0-9]+/(?:roots/\\d+/\\.\\./\\.\\./)?(?:repo/)?`, "g");
 
 interface Root {
   info: BuildRootInfo;
@@ -54,7 +58,13 @@ interface Placed {
  * Builds a revision. `engine` undefined reads every manifest as it is (no kustomize binary).
  * Never throws on repository content: what cannot be built becomes a note and raw files.
  */
-export async function runRevisionBuild(params: { files: RevisionFiles; config: RepositoryConfig; engine: KustomizeEngine | undefined }): Promise<BuiltRevision> {
+/**
+ * kustomize's output per build input (see `hashBuildInputs`), shared by the builds of a review's
+ * two revisions: a root whose inputs did not change is built once.
+ */
+export type BuildCache = Map<string, Promise<KustomizeResult>>;
+
+export async function runRevisionBuild(params: { files: RevisionFiles; config: RepositoryConfig; engine: KustomizeEngine | undefined; cache?: BuildCache }): Promise<BuiltRevision> {
   const { files, config, engine } = params;
   const isManifest = buildPathMatcher(config.manifests);
   const paths = new Set(files.keys());
@@ -107,7 +117,7 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
     }
   }
 
-  const workspace = await mkdtemp(join(tmpdir(), "canary-bot-build-"));
+  const workspace = await mkdtemp(join(tmpdir(), WORKSPACE_PREFIX));
   const sources = new Map<string, ManifestFile>();
   try {
     await writeRevision(join(workspace, "repo"), files);
@@ -119,9 +129,10 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
     const worker = async () => {
       for (let root = queue.shift(); root; root = queue.shift()) {
         const n = index++;
-        const result = await buildRoot({ root, n, workspace, engine, paths, manifests, kustomizations });
+        const result = await buildRoot({ root, n, workspace, engine, paths, manifests, kustomizations, files, ...(params.cache ? { cache: params.cache } : {}) });
         // Notes in the order of the roots, whichever build finishes first.
-        rootNotes[n] = result.notes.map((note) => note.split(workspace).join(""));
+        // Temporary folders (this revision's, or the other's when the build was shared) mean nothing to a reader.
+        rootNotes[n] = result.notes.map((note) => note.replace(WORKSPACE_PATH, ""));
         if (result.documents) {
           for (const [path, file] of result.sources) sources.set(path, file);
           for (const document of result.documents) {
@@ -201,6 +212,8 @@ async function buildRoot(params: {
   paths: ReadonlySet<string>;
   manifests: ReadonlyMap<string, ManifestFile>;
   kustomizations: ReadonlyMap<string, string>;
+  files: RevisionFiles;
+  cache?: BuildCache;
 }): Promise<{ documents?: ManifestDocument[]; sources: Map<string, ManifestFile>; notes: string[] }> {
   const { root, n, workspace, engine, paths, manifests, kustomizations } = params;
   const label = root.flux ? `Flux ${root.info.id}` : `kustomization ${root.info.id}`;
@@ -238,7 +251,17 @@ async function buildRoot(params: {
   }
   await mkdir(join(workspace, wrapperFolder), { recursive: true });
   await writeFile(join(workspace, wrapperFolder, "kustomization.yaml"), JSON.stringify(wrapper, null, 2));
-  const result = await runKustomize({ engine, folder: join(workspace, wrapperFolder), loadRestrictorNone: flux !== undefined });
+  const run = () => runKustomize({ engine, folder: join(workspace, wrapperFolder), loadRestrictorNone: flux !== undefined });
+  let result: KustomizeResult;
+  if (params.cache) {
+    const key = hashBuildInputs({ folder, wrapper, engine, paths, files: params.files, kustomizations, generated });
+    let pending = params.cache.get(key);
+    if (!pending) {
+      pending = run();
+      params.cache.set(key, pending);
+    }
+    result = await pending;
+  } else result = await run();
   if (!result.ok) {
     notes.push(`${label} could not be built (${result.error}): its files were reviewed as they are.`);
     return { sources: new Map(), notes };
@@ -413,4 +436,75 @@ function describeUnusedCanaryFiles(params: {
     notes.push(`${file.path} holds Canary ${canaries.join(", ")}, but no kustomization or Flux Kustomization builds it (it is not among any resources): the cluster never receives it, and it was not reviewed.`);
   }
   return notes;
+}
+
+/**
+ * A key for everything one kustomize build can read: the wrapper, and the content of every file
+ * in the folders the build reaches and of every file a kustomization there names (resources,
+ * patches, generator inputs, components …: every string of a kustomization file that names a file
+ * or folder of the repository is followed). Conservative: a file named in an unusual field is
+ * still hashed; only the key's equality is used, never its absence.
+ */
+function hashBuildInputs(params: {
+  folder: string;
+  wrapper: unknown;
+  engine: KustomizeEngine;
+  paths: ReadonlySet<string>;
+  files: RevisionFiles;
+  kustomizations: ReadonlyMap<string, string>;
+  generated: boolean;
+}): string {
+  const { paths, files } = params;
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify([params.engine.command, params.engine.args, params.wrapper, params.folder, params.generated]));
+  const byFolder = new Map<string, string[]>();
+  for (const path of paths) {
+    const folder = dirnameOf(path);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), path]);
+  }
+  const included = new Set<string>();
+  const visited = new Set<string>();
+  const queue = [params.folder];
+  const includeFolder = (folder: string, recursive: boolean) => {
+    for (const [f, list] of byFolder) if (f === folder || (recursive && isUnder(f, folder))) list.forEach((p) => included.add(p));
+  };
+  // A generated Flux path reads every file below it.
+  if (params.generated) includeFolder(params.folder, true);
+  while (queue.length > 0) {
+    const folder = queue.shift()!;
+    if (visited.has(folder)) continue;
+    visited.add(folder);
+    includeFolder(folder, false);
+    const file = findKustomizationFile(paths, folder);
+    if (!file) continue;
+    for (const text of collectStrings(parseKustomizationValue(params.kustomizations.get(file) ?? ""))) {
+      for (const candidate of [text, text.slice(text.indexOf("=") + 1)]) {
+        const target = joinPath(folder, candidate);
+        if (target === undefined) continue;
+        if (paths.has(target)) included.add(target);
+        else if (byFolder.has(target) || [...byFolder.keys()].some((f) => isUnder(f, target) && target !== "")) queue.push(target);
+      }
+    }
+  }
+  for (const path of [...included].sort()) {
+    const content = files.get(path);
+    hash.update(`\u0000${path}\u0000`);
+    hash.update(typeof content === "string" ? content : Buffer.from(content ?? new Uint8Array()));
+  }
+  return hash.digest("hex");
+}
+
+function parseKustomizationValue(text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch {
+    return text;
+  }
+}
+
+function collectStrings(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string") out.push(value);
+  else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, out));
+  else if (isRecord(value)) Object.values(value).forEach((v) => collectStrings(v, out));
+  return out;
 }

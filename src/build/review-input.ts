@@ -11,7 +11,7 @@
 import type { ManifestFile } from "../canary/parse.js";
 import type { ControllerSettings } from "../canary/settings.js";
 import { buildControllerSettings, buildPathMatcher, type RepositoryConfig } from "../config/index.js";
-import { runRevisionBuild, type RevisionFiles } from "./build-revision.js";
+import { runRevisionBuild, type BuildCache, type RevisionFiles } from "./build-revision.js";
 import { findKustomizeEngine, type KustomizeEngine } from "./kustomize.js";
 import { KUSTOMIZATION_FILE_NAMES } from "./roots.js";
 import type { BuildMode, RevisionScope } from "./types.js";
@@ -48,9 +48,11 @@ export async function getBuiltReviewInput(params: {
 }): Promise<BuiltReviewInput> {
   const engine = params.engine === null ? undefined : (params.engine ?? (await findKustomizeEngine()));
   const isManifest = buildPathMatcher(params.config.manifests);
+  // A root whose inputs are the same on both sides is built once (build-revision.ts, BuildCache).
+  const cache: BuildCache = new Map();
   const [base, head] = await Promise.all([
-    runRevisionBuild({ files: params.base, config: params.config, engine }),
-    runRevisionBuild({ files: params.head, config: params.config, engine }),
+    runRevisionBuild({ files: params.base, config: params.config, engine, cache }),
+    runRevisionBuild({ files: params.head, config: params.config, engine, cache }),
   ]);
   const notes = [...new Set([...head.notes, ...base.notes.filter((n) => !head.notes.includes(n)).map((n) => `Base revision: ${n}`)])];
   return {

@@ -72,3 +72,29 @@ describe("getBuiltReviewInput", () => {
     ]);
   });
 });
+
+describe("a root whose inputs did not change is built once for both revisions", () => {
+  it("builds production once and staging twice when only staging changes", async () => {
+    const { mkdtempSync, writeFileSync, readFileSync: read, rmSync, chmodSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { findKustomizeEngine } = await import("../../src/build/kustomize.js");
+    const real = await findKustomizeEngine();
+    if (!real) throw new Error("this test needs kustomize or kubectl");
+    const dir = mkdtempSync(join(tmpdir(), "counting-kustomize-"));
+    const log = join(dir, "calls");
+    const script = join(dir, "kustomize");
+    // A kustomize that records each build, then runs the real engine.
+    writeFileSync(script, `#!/bin/sh\necho "$@" >> ${log}\nshift\nexec ${real.command} ${real.args.join(" ")} "$@"\n`);
+    chmodSync(script, 0o755);
+    try {
+      const base = readFolder(join(COMMITS, "1-initial"));
+      const head = readFolder(join(COMMITS, "2-staging-image"));
+      const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml"], config: buildDefaultConfig(), engine: { command: script, args: ["build"], label: "counting kustomize" } });
+      expect(read(log, "utf8").trim().split("\n")).toHaveLength(3);
+      // Both revisions still have both clusters.
+      expect([input.scopes.base.map((s) => s.id), input.scopes.head.map((s) => s.id)]).toEqual([["production", "staging"], ["production", "staging"]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
