@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../support/cli.js";
+import { findMarkdownProblems } from "../support/gfm.js";
 
 const FIXTURES = join(import.meta.dirname, "../../fixtures");
 
@@ -132,6 +133,7 @@ describe("review of a two-environment repository (clusters/staging and clusters/
     expect(json.check.conclusion).toBe("success");
     expect(json.comment).toContain("#### `production: podinfo/podinfo`");
     expect(json.comment).toContain("#### `staging: podinfo-staging/podinfo`");
+    expect(findMarkdownProblems(json.comment!)).toEqual([]);
   });
 
   it("names environments from the base's .github/canary-bot.yml, not the head's", async () => {
