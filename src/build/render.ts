@@ -69,7 +69,11 @@ export function buildRenderedDocuments(params: {
     const value = withoutOriginAnnotation(parsed.value);
     const sourcePath = origin?.path;
     const sourceFile = sourcePath ? params.sourceFiles.get(sourcePath) : undefined;
-    if (sourceFile && sourcePath) sources.set(sourcePath, sourceFile);
+    if (sourceFile && sourcePath && !sources.has(sourcePath)) {
+      // kustomize read the file whole and its objects are validated one by one from the output:
+      // a file over canary-bot's own read limit (e.g. Flux's gotk-components.yaml) is not a problem here.
+      sources.set(sourcePath, { ...sourceFile, findings: sourceFile.findings.filter((f) => f.code !== "FILE_TOO_LARGE") });
+    }
     const source = sourceFile && origin?.kind === "resource" ? findSourceDocument(sourceFile, parsed) : undefined;
     const metadata = isRecord(value) && isRecord(value.metadata) ? value.metadata : {};
     documents.push({

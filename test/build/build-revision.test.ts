@@ -127,6 +127,14 @@ describe("building a revision with kustomize", () => {
     expect(built.scopes.flatMap((s) => canaries(s).map((d) => d.name)).sort()).toEqual(["podinfo", "remote"]);
   });
 
+  it("validates the objects of a source file over canary-bot's read limit one by one, without a size error", async () => {
+    const big = Array.from({ length: 260 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${i}}\ndata: {filler: "${"x".repeat(4200)}"}\n`).join("---\n");
+    expect(Buffer.byteLength(big)).toBeGreaterThan(1024 * 1024);
+    const built = await build(new Map([["big/kustomization.yaml", "resources: [all.yaml]\n"], ["big/all.yaml", big]]));
+    const file = built.scopes.flatMap((s) => s.files).find((f) => f.path === "big/all.yaml");
+    expect([file?.documents.length, file?.findings]).toEqual([260, []]);
+  });
+
   it("says when a Canary file in a kustomization folder is built by nothing", async () => {
     const canary = environments.get("apps/base/podinfo/canary.yaml")!;
     const files = new Map<string, string>([
