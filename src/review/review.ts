@@ -127,7 +127,7 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
       const relevant = built || changed.has(file) || referencedDocuments(head.report.resolved).some((d) => changed.has(d.file));
       if (relevant) status = "added";
     } else if (base && !head) {
-      if (built || changed.has(file)) status = !built && unreadableAtHead.has(file) ? "unreadable" : "removed";
+      if (built || changed.has(file)) status = unreadableAtHead.has(file) ? "unreadable" : "removed";
     } else if (!sameObject) status = "modified";
     else if (movedFrom !== undefined) status = "modified";
     else if (effects.revision.length > 0 || effects.analysis.length > 0) status = "affected";

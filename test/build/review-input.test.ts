@@ -47,6 +47,20 @@ describe("getBuiltReviewInput", () => {
     expect(review.comment).toContain("| apps/staging/canary-patch.yaml:7 |");
   });
 
+  it("calls a Canary whose file no longer parses unreadable, not removed, with the YAML finding and the build's note", async () => {
+    const broken = new Map(head);
+    broken.set("apps/base/podinfo/canary.yaml", `${head.get("apps/base/podinfo/canary.yaml")!}  bad: [\n`);
+    const input = await getBuiltReviewInput({ base, head: broken, changedPaths: ["apps/base/podinfo/canary.yaml"], config: buildDefaultConfig() });
+    const review = reviewChanges({ ...input, notes: input.notes });
+    expect(review.model.canaries.map((c) => [c.key, c.status])).toEqual([
+      ["production: podinfo/podinfo", "unreadable"],
+      ["staging: podinfo-staging/podinfo", "unreadable"],
+    ]);
+    expect(review.model.files.map((f) => [f.path, f.findings.map((x) => x.code)])).toEqual([["apps/base/podinfo/canary.yaml", ["YAML_SYNTAX"]]]);
+    expect(input.notes).toHaveLength(2);
+    expect(review.check.conclusion).toBe("failure");
+  });
+
   it("reads raw files with engine null, and the comment and the check say so", async () => {
     const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml"], config: buildDefaultConfig(), engine: null });
     expect(input.mode).toBe("raw");
