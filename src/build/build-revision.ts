@@ -17,7 +17,7 @@ import { isRecord, parseManifestFile, type ManifestDocument, type ManifestFile }
 import { buildPathMatcher, compileGlob, type RepositoryConfig } from "../config/index.js";
 import { BUILD_LIMITS } from "../limits.js";
 import { runKustomize, type KustomizeEngine, type KustomizeResult } from "./kustomize.js";
-import { buildRenderedDocuments, type Substitution } from "./render.js";
+import { buildRenderedDocuments, type PatchSource, type Substitution } from "./render.js";
 import {
   clusterOfPath,
   dirnameOf,
@@ -28,7 +28,9 @@ import {
   joinPath,
   KUSTOMIZATION_FILE_NAMES,
   parseKustomizationEntries,
+  readPatchEntry,
   type FluxKustomization,
+  type PatchEntry,
 } from "./roots.js";
 import { VARIABLE_NAME } from "./substitute.js";
 import type { BuildRootInfo, BuiltRevision, RevisionScope } from "./types.js";
@@ -272,17 +274,7 @@ async function buildRoot(params: {
     notes.push(...variables.notes);
     substitution = variables.substitution;
   }
-  // Strategic-merge patches of the kustomizations this root reaches, innermost first (kustomize
-  // applies a base's patches before the overlay's), so that the overlay's patch is found last.
-  const patches: ManifestDocument[] = [];
-  for (const kustomizationFolder of [...walk.folders].reverse()) {
-    const file = findKustomizationFile(paths, kustomizationFolder);
-    if (!file) continue;
-    for (const patch of parseKustomizationEntries(kustomizations.get(file) ?? "").patchFiles) {
-      const patchPath = joinPath(kustomizationFolder, patch);
-      if (patchPath !== undefined) patches.push(...(manifests.get(patchPath)?.documents ?? []));
-    }
-  }
+  const patches = listPatchSources({ folders: walk.folders, paths, kustomizations, manifests, ...(flux ? { flux } : {}) });
   const rendered = buildRenderedDocuments({ output: result.output, builtFrom: wrapperFolder, repositoryFolder: "repo", sourceFiles: manifests, label, patches, ...(substitution ? { substitution } : {}) });
   notes.push(...rendered.notes);
   return { documents: rendered.documents, sources: rendered.sources, notes };
@@ -507,4 +499,62 @@ function collectStrings(value: unknown, out: string[] = []): string[] {
   else if (Array.isArray(value)) value.forEach((v) => collectStrings(v, out));
   else if (isRecord(value)) Object.values(value).forEach((v) => collectStrings(v, out));
   return out;
+}
+
+/**
+ * The patches of a build in the order kustomize applies them: the innermost kustomization's first
+ * (a base's patches before its overlay's), the Flux Kustomization's `spec.patches` last (they sit in
+ * the wrapper). A finding on a field the last of them sets is placed in that patch.
+ */
+function listPatchSources(params: {
+  folders: readonly string[];
+  paths: ReadonlySet<string>;
+  kustomizations: ReadonlyMap<string, string>;
+  manifests: ReadonlyMap<string, ManifestFile>;
+  flux?: FluxKustomization;
+}): PatchSource[] {
+  const sources: PatchSource[] = [];
+  const fromEntry = (entry: PatchEntry, folder: string, entryFile: string, locateEntry: () => ManifestDocument["locate"] | undefined) => {
+    if (entry.path !== undefined) {
+      const file = joinPath(folder, entry.path);
+      for (const document of (file !== undefined ? params.manifests.get(file)?.documents : undefined) ?? []) {
+        const json6902 = entry.json6902 || Array.isArray(document.value);
+        const kind = entry.target?.kind ?? document.kindName;
+        const name = entry.target ? entry.target.name : document.name;
+        sources.push({ file: document.file, value: document.value, json6902, ...(kind ? { kind } : {}), ...(name ? { name } : {}), locate: (p) => document.locate(p) });
+      }
+    } else if (entry.patch !== undefined) {
+      let value: unknown;
+      try {
+        value = parseYaml(entry.patch);
+      } catch {
+        return;
+      }
+      const json6902 = entry.json6902 || Array.isArray(value);
+      const metadata = isRecord(value) && isRecord(value.metadata) ? value.metadata : {};
+      const kind = entry.target?.kind ?? (isRecord(value) && typeof value.kind === "string" ? value.kind : undefined);
+      const name = entry.target ? entry.target.name : typeof metadata.name === "string" ? metadata.name : undefined;
+      const locate = locateEntry();
+      if (!locate) return;
+      // An inline patch is a string: its fields are placed on the patch entry itself.
+      sources.push({ file: entryFile, value, json6902, ...(kind ? { kind } : {}), ...(name ? { name } : {}), locate: () => locate([...entry.at, "patch"]) });
+    }
+  };
+  for (const folder of [...params.folders].reverse()) {
+    const file = findKustomizationFile(params.paths, folder);
+    if (!file) continue;
+    const text = params.kustomizations.get(file) ?? "";
+    let parsed: ManifestDocument | undefined;
+    const locateEntry = () => (parsed ??= parseManifestFile({ path: file, content: text }).documents[0])?.locate;
+    for (const entry of parseKustomizationEntries(text).patches) fromEntry(entry, folder, file, locateEntry);
+  }
+  const flux = params.flux;
+  if (flux) {
+    const document = params.manifests.get(flux.file)?.documents.find((d) => d.kindName === "Kustomization" && d.name === flux.name && d.line === flux.line);
+    flux.patches.forEach((patch, i) => {
+      const entry = readPatchEntry(patch, ["spec", "patches", i], false);
+      if (entry) fromEntry(entry, flux.path, flux.file, () => document?.locate);
+    });
+  }
+  return sources;
 }

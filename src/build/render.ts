@@ -23,6 +23,21 @@ export interface Substitution {
   leaveUnknown: boolean;
 }
 
+/**
+ * A patch, ready to place findings: its value (a strategic-merge object, or the operations of a
+ * JSON patch) and where its parts are written (the patch file, or the inline patch's entry).
+ */
+export interface PatchSource {
+  file: string;
+  value: unknown;
+  json6902: boolean;
+  /** Which objects it applies to: the target, else the kind and name the patch itself names. */
+  kind?: string;
+  name?: string;
+  /** Where a path inside the patch value is written. */
+  locate(path: readonly PathSegment[]): SourcePosition;
+}
+
 export interface RenderedDocuments {
   documents: ManifestDocument[];
   /** Source files the documents were placed in, with their own findings. */
@@ -44,8 +59,8 @@ export function buildRenderedDocuments(params: {
   substitution?: Substitution;
   /** Names the build in notes, e.g. `Flux Kustomization flux-system/apps`. */
   label: string;
-  /** Strategic-merge patch documents of the build's kustomizations, in the order kustomize applies them. */
-  patches?: readonly ManifestDocument[];
+  /** The patches of the build, in the order kustomize applies them. */
+  patches?: readonly PatchSource[];
 }): RenderedDocuments {
   const documents: ManifestDocument[] = [];
   const sources = new Map<string, ManifestFile>();
@@ -100,23 +115,46 @@ export function buildRenderedDocuments(params: {
 
 const firstLine: SourcePosition = { line: 1, column: 1 };
 
-/** The patches that apply to an object: same kind, named as in its source or as rendered. */
-function findPatches(patches: readonly ManifestDocument[], source: ManifestDocument, rendered: ManifestDocument): ManifestDocument[] {
-  return patches.filter((p) => p.kindName === source.kindName && p.name !== undefined && (p.name === source.name || p.name === rendered.name));
+/** The patches that apply to an object: same kind, and (when the patch names one) the name in its source or as rendered. */
+function findPatches(patches: readonly PatchSource[], source: ManifestDocument, rendered: ManifestDocument): PatchSource[] {
+  return patches.filter((p) => p.kind === source.kindName && (p.name === undefined || p.name === source.name || p.name === rendered.name));
 }
 
 /**
  * Where a field of a rendered object is written: in the last patch that sets it (a finding on a
  * field a patch sets belongs on the patch's line, in the patch's file), else in the source file.
  */
-function buildLocator(params: { source: ManifestDocument; patches: readonly ManifestDocument[] }) {
+function buildLocator(params: { source: ManifestDocument; patches: readonly PatchSource[] }) {
   return (path: readonly PathSegment[], at?: "key" | "value"): SourcePosition => {
-    for (let i = params.patches.length - 1; i >= 0; i -= 1) {
+    for (let i = params.patches.length - 1; i >= 0 && path.length > 0; i -= 1) {
       const patch = params.patches[i]!;
-      if (path.length > 0 && hasPath(patch.value, path)) return { ...patch.locate(path, at), file: patch.file };
+      if (!patch.json6902) {
+        if (hasPath(patch.value, path)) return { ...patch.locate(path), file: patch.file };
+        continue;
+      }
+      // A JSON patch: the last add/replace whose path is the field or one of its ancestors.
+      const operations = Array.isArray(patch.value) ? patch.value : [];
+      for (let j = operations.length - 1; j >= 0; j -= 1) {
+        const operation = operations[j];
+        if (!isRecord(operation) || (operation.op !== "add" && operation.op !== "replace") || typeof operation.path !== "string") continue;
+        const target = parsePointer(operation.path);
+        if (target.length > path.length || !target.every((segment, k) => String(segment) === String(path[k]))) continue;
+        const rest = path.slice(target.length);
+        const inside = hasPath(operation.value, rest) ? [j, "value", ...rest] : [j];
+        return { ...patch.locate(inside), file: patch.file };
+      }
     }
     return params.source.locate(path, at);
   };
+}
+
+/** A JSON pointer (RFC 6901) as path segments; `-` (append) stays as written. */
+function parsePointer(pointer: string): PathSegment[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
 function hasPath(value: unknown, path: readonly PathSegment[]): boolean {

@@ -99,11 +99,42 @@ export function findKustomizationFile(paths: ReadonlySet<string>, folder: string
   return undefined;
 }
 
+export interface PatchEntry {
+  /** A patch file, relative to the kustomization's folder … */
+  path?: string;
+  /** … or the patch inline. */
+  patch?: string;
+  /** Which objects it applies to; without one, the objects the patch itself names. */
+  target?: { kind?: string; name?: string };
+  /** patchesJson6902 entries are JSON patches; `patches` entries may be either kind. */
+  json6902: boolean;
+  /** Its position among the kustomization's patch fields, e.g. `["patches", 0]`. */
+  at: Array<string | number>;
+}
+
 export interface KustomizationEntries {
   /** resources, bases and components entries, as written. */
   entries: string[];
   /** Patch files named by the kustomization (never validated as whole objects). */
   patchFiles: string[];
+  /** Every patch, in the order kustomize applies them. */
+  patches: PatchEntry[];
+}
+
+/** A patch entry of a kustomization (or of a Flux Kustomization's spec.patches). */
+export function readPatchEntry(value: unknown, at: Array<string | number>, json6902: boolean): PatchEntry | undefined {
+  if (typeof value === "string") return { path: value, json6902, at };
+  if (!isRecord(value)) return undefined;
+  const target = isRecord(value.target)
+    ? { ...(typeof value.target.kind === "string" ? { kind: value.target.kind } : {}), ...(typeof value.target.name === "string" ? { name: value.target.name } : {}) }
+    : undefined;
+  return {
+    ...(typeof value.path === "string" ? { path: value.path } : {}),
+    ...(typeof value.patch === "string" ? { patch: value.patch } : {}),
+    ...(target ? { target } : {}),
+    json6902,
+    at,
+  };
 }
 
 /** Reads the entries of a kustomization file; a file that cannot be read has none. */
@@ -115,7 +146,7 @@ export function parseKustomizationEntries(text: string): KustomizationEntries {
   } catch {
     value = undefined;
   }
-  if (!isRecord(value)) return { entries: [], patchFiles: [] };
+  if (!isRecord(value)) return { entries: [], patchFiles: [], patches: [] };
   const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
   const entries = [...strings(value.resources), ...strings(value.bases), ...strings(value.components)];
   const patchFiles = [
@@ -123,7 +154,13 @@ export function parseKustomizationEntries(text: string): KustomizationEntries {
     ...(Array.isArray(value.patches) ? value.patches : []).flatMap((p) => (isRecord(p) && typeof p.path === "string" ? [p.path] : [])),
     ...(Array.isArray(value.patchesJson6902) ? value.patchesJson6902 : []).flatMap((p) => (isRecord(p) && typeof p.path === "string" ? [p.path] : [])),
   ];
-  return { entries, patchFiles };
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const patches = [
+    ...list(value.patchesStrategicMerge).map((p, i) => readPatchEntry(p, ["patchesStrategicMerge", i], false)),
+    ...list(value.patchesJson6902).map((p, i) => readPatchEntry(p, ["patchesJson6902", i], true)),
+    ...list(value.patches).map((p, i) => readPatchEntry(p, ["patches", i], false)),
+  ].filter((p): p is PatchEntry => p !== undefined);
+  return { entries, patchFiles, patches };
 }
 
 /**

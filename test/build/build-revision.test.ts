@@ -135,6 +135,38 @@ describe("building a revision with kustomize", () => {
     expect([file?.documents.length, file?.findings]).toEqual([260, []]);
   });
 
+  it("places fields set by a JSON 6902 patch file and by a Flux Kustomization's inline patch in those patches", async () => {
+    const deployment = environments.get("apps/base/podinfo/deployment.yaml")!;
+    const files = new Map<string, string>([
+      ["clusters/c3/apps.yaml", [
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1",
+        "kind: Kustomization",
+        "metadata: {name: apps, namespace: flux-system}",
+        "spec:",
+        "  sourceRef: {kind: GitRepository, name: flux-system}",
+        "  path: ./app",
+        "  patches:",
+        "    - target: {kind: Deployment}",
+        "      patch: |",
+        "        apiVersion: apps/v1",
+        "        kind: Deployment",
+        "        metadata: {name: any}",
+        "        spec: {minReadySeconds: 9}",
+        "",
+      ].join("\n")],
+      ["app/kustomization.yaml", "resources: [deployment.yaml]\npatchesJson6902:\n- path: deployment.patch.yaml\n  target: {group: apps, version: v1, kind: Deployment, name: podinfo}\n"],
+      ["app/deployment.yaml", deployment],
+      ["app/deployment.patch.yaml", "- op: add\n  path: /spec/template/spec/containers/-\n  value:\n    name: sidecar\n    image: proxy:1\n- op: replace\n  path: /spec/replicas\n  value: 3\n"],
+    ]);
+    const built = await build(files);
+    expect(built.notes).toEqual([]);
+    const rendered = built.scopes.flatMap((s) => s.files.flatMap((f) => f.documents)).find((d) => d.kind === "Deployment")!;
+    expect(rendered.locate(["spec", "replicas"])).toEqual({ file: "app/deployment.patch.yaml", line: 8, column: 10 });
+    expect(rendered.locate(["spec", "minReadySeconds"])).toMatchObject({ file: "clusters/c3/apps.yaml", line: 9 });
+    // A field no patch sets stays in the Deployment's own file.
+    expect(rendered.locate(["spec", "template", "spec", "containers", 0, "image"]).file).toBeUndefined();
+  });
+
   it("says when a Canary file in a kustomization folder is built by nothing", async () => {
     const canary = environments.get("apps/base/podinfo/canary.yaml")!;
     const files = new Map<string, string>([
