@@ -10,8 +10,24 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
+# The kustomize engine the review builds GitOps repositories with (docs/gitops-build.md): the
+# official release binary, checked against the release's published checksums.
+FROM debian:bookworm-slim AS kustomize
+ARG TARGETARCH=amd64
+ARG KUSTOMIZE_VERSION=5.5.0
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
+ && base="https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv${KUSTOMIZE_VERSION}" \
+ && file="kustomize_v${KUSTOMIZE_VERSION}_linux_${TARGETARCH}.tar.gz" \
+ && curl -fsSLo "/tmp/${file}" "${base}/${file}" \
+ && curl -fsSLo /tmp/checksums.txt "${base}/checksums.txt" \
+ && (cd /tmp && grep " ${file}\$" checksums.txt | sha256sum -c -) \
+ && tar -xzf "/tmp/${file}" -C /usr/local/bin kustomize \
+ && /usr/local/bin/kustomize version
+
 FROM node:20.20-bookworm-slim
+COPY --from=kustomize /usr/local/bin/kustomize /usr/local/bin/kustomize
 ENV NODE_ENV=production \
+    KUSTOMIZE_BIN=/usr/local/bin/kustomize \
     HOST=0.0.0.0 \
     PORT=3000 \
     LOG_LEVEL=info \
@@ -21,7 +37,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json app.yml ./
 COPY schema ./schema
-# The image's unprivileged user; the server writes nothing to disk.
+# The image's unprivileged user; the server writes only temporary build folders (os.tmpdir()).
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

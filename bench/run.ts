@@ -7,12 +7,14 @@ import { benchValidate } from "./validate.js";
 import { benchTimeline } from "./timeline.js";
 import { benchReview } from "./review.js";
 import { benchGithub } from "./github.js";
+import { benchBuild } from "./build.js";
 
 const SECTIONS: Array<[string, BenchSection]> = [
   ["validate", benchValidate],
   ["timeline", benchTimeline],
   ["review", benchReview],
   ["github requests", benchGithub],
+  ["review with the kustomize build", benchBuild],
 ];
 
 if (!(globalThis as { gc?: unknown }).gc) {

@@ -41,6 +41,19 @@ export const TIMELINE_RENDER_LIMITS = {
   chartPoints: 120,
 } as const;
 
+export const BUILD_LIMITS = {
+  /**
+   * Seconds one `kustomize build` may run. A local build of a few hundred objects takes well under
+   * a second; a build that waits longer is stuck (e.g. on a remote base it tries to clone), and a
+   * review must not wait on it: the root falls back to its raw files with a note.
+   */
+  kustomizeSeconds: 60,
+  /** Bytes of kustomize output read from one build (the rendered objects of one root). */
+  kustomizeOutputBytes: 64 * 1024 * 1024,
+  /** Build roots built per revision; beyond this the rest are reviewed as raw files, with a note. */
+  rootsPerRevision: 500,
+} as const;
+
 export const REVIEW_LIMITS = {
   /**
    * Canaries whose sections (timeline, resources, diffs, queries) are built for one comment. One

@@ -16,6 +16,8 @@ export interface Finding {
   message: string;
   /** Dotted path inside the document, e.g. `spec.analysis.metrics[0].interval`; "" for the whole file. */
   path: string;
+  /** The file of the line when it is not the file the finding is reported for (a kustomize patch that sets the field). */
+  file?: string;
   /** 1-based line and column in the file. */
   line: number;
   column: number;

@@ -379,6 +379,7 @@ export function placeFinding(document: ManifestDocument, pending: PendingFinding
     severity: pending.severity,
     message: pending.message,
     path: formatPath(pending.path),
+    ...(position.file !== undefined ? { file: position.file } : {}),
     line: position.line,
     column: position.column,
   };

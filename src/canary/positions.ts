@@ -2,6 +2,8 @@ import { isMap, isPair, isScalar, isSeq, isAlias, type Document, type LineCounte
 import type { PathSegment } from "./findings.js";
 
 export interface SourcePosition {
+  /** Set when the position is in another file than the document's (a kustomize patch, src/build/render.ts). */
+  file?: string;
   /** 1-based. */
   line: number;
   /** 1-based. */

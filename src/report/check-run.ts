@@ -83,7 +83,7 @@ export function buildCheckRunOutput(params: { model: ReviewModel; notes?: readon
 function toAnnotation(file: string, finding: Finding): CheckAnnotation {
   const message = finding.message.length > GITHUB_LIMITS.annotationMessageChars ? `${finding.message.slice(0, GITHUB_LIMITS.annotationMessageChars - 1)}…` : finding.message;
   return {
-    path: file,
+    path: finding.file ?? file,
     start_line: finding.line,
     end_line: finding.line,
     // Columns are only allowed when the annotation is on one line, which ours always are.

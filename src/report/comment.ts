@@ -19,7 +19,7 @@ import { GITHUB_LIMITS, REPORT_LIMITS } from "../limits.js";
 import { details, plural, table } from "../markdown/blocks.js";
 import { codeSpan, escapeHtml, escapeText, htmlCode } from "../markdown/escape.js";
 import { linkFlaggerSources } from "../markdown/flagger-source.js";
-import type { CanaryChange, ReviewModel } from "../review/review.js";
+import { CANARY_ITSELF_CHANGED, type CanaryChange, type ReviewModel } from "../review/review.js";
 import { FINDING_CODES } from "../validate/codes.js";
 import { truncateMarkdown } from "./budget.js";
 import { ruleUrl } from "./links.js";
@@ -92,6 +92,12 @@ const STATUS_WORDS: Record<CanaryChange["status"], string> = {
   affected: "new revision",
   unreadable: "unreadable",
 };
+
+/** Only a pod template or tracked config change is a new revision (review/review.ts, newRevision). */
+function statusWords(change: CanaryChange): string {
+  if (change.status === "affected" && !change.newRevision) return "references changed";
+  return `${STATUS_WORDS[change.status]}${change.status === "modified" && change.newRevision ? " · new revision" : ""}`;
+}
 
 /** The kinds of part a Canary's section has, in the order they are shown. */
 type PartKind = "findings" | "policy" | SectionKind;
@@ -301,11 +307,20 @@ function buildView(change: CanaryChange, params: CommentParams): CanaryView {
   const extras = params.extras?.get(change.key);
   const findings = change.head?.findings ?? [];
   const verdict = verdictOf(change);
-  const summaryText = [`${VERDICT_ICON[verdict]} ${htmlCode(change.key)}`, escapeHtml(verdictWords(change)), STATUS_WORDS[change.status], ...(loosened(change) > 0 ? ["⚠️ loosens safety settings"] : [])].join(" · ");
+  const summaryText = [`${VERDICT_ICON[verdict]} ${htmlCode(change.key)}`, escapeHtml(verdictWords(change)), statusWords(change), ...(loosened(change) > 0 ? ["⚠️ loosens safety settings"] : [])].join(" · ");
   // A link's label is our own text only: repository text there is read differently by parsers.
   const location = `${codeSpan(change.file)} ${params.blobUrl ? `[line ${change.line}](${params.blobUrl}/${encodePath(change.file)}#L${change.line})` : `line ${change.line}`}`;
   const intro = [`${STATUS_WORDS[change.status] === "new" ? "Added in" : "In"} ${location}${extras?.summary?.strategy ? ` · ${escapeText(extras.summary.strategy)}` : ""}`];
-  if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => escapeText(d)).join(", ")} changed.`);
+  if (change.affectedBy.length > 0) intro.push(`Rolls out because ${change.affectedBy.map((d) => escapeText(d)).join("; ")}.`);
+  if (change.movedFrom !== undefined) intro.push(`Moved from ${codeSpan(change.movedFrom)}.`);
+  const otherChanges = change.analysisChanges.filter((c) => c !== CANARY_ITSELF_CHANGED).map((d) => escapeText(d));
+  if (otherChanges.length > 0) {
+    intro.push(
+      change.newRevision
+        ? `The next analysis also runs with: ${otherChanges.join("; ")}.`
+        : `No new revision (Flagger starts an analysis only for a pod template or tracked config change); the next analysis runs with: ${otherChanges.join("; ")}.`,
+    );
+  }
   if (change.status === "removed") intro.push("Removed: Flagger deletes its generated objects (and reverts the Services when `revertOnDeletion` is set).");
   if (change.status === "unreadable") intro.push(`Its file could not be read at the head of this pull request, so its new version was not reviewed; see the findings of ${codeSpan(change.file)}.`);
   const open = `<details>\n<summary>${summaryText}</summary>\n\n${intro.join(SEPARATOR)}`;
@@ -428,7 +443,11 @@ const SEVERITY_ICON: Record<Finding["severity"], string> = { error: "❌", warni
 
 export function renderFindingsTable(params: { findings: readonly Finding[]; file: string; blobUrl?: string; docsUrl?: string }): string {
   const rows = params.findings.map((f) => {
-    const location = params.blobUrl ? `[${f.line}](${params.blobUrl}/${encodePath(params.file)}#L${f.line})` : `${f.line}`;
+    // A finding on a field a kustomize patch sets is on the patch's line (src/build/render.ts). A
+    // link's label is our own text only: the patch's path stands outside it.
+    const file = f.file ?? params.file;
+    const elsewhere = f.file !== undefined && f.file !== params.file ? `${codeSpan(f.file)} ` : "";
+    const location = `${elsewhere}${params.blobUrl ? `[${f.line}](${params.blobUrl}/${encodePath(file)}#L${f.line})` : `${f.line}`}`;
     return [SEVERITY_ICON[f.severity], location, `[${codeSpan(f.code)}](${ruleUrl(f.code, params.docsUrl)})`, linkFlaggerSources(escapeText(f.message))];
   });
   return table({ headers: ["", "Line", "Code", "Finding"], rows });

@@ -135,6 +135,7 @@ export const FINDING_CODES = {
   CROSS_NAMESPACE_REF: { severity: "error", layer: "rule", summary: "A reference to another namespace while -no-cross-namespace-refs is on." },
 
   // Across Canaries (rules/repository.ts)
+  CANARY_DEFINED_TWICE: { severity: "error", layer: "rule", summary: "Two builds apply a Canary with the same namespace and name to one environment (src/review/review.ts)." },
   DUPLICATE_TARGET: { severity: "warning", layer: "rule", summary: "Two Canaries target the same workload." },
   HOST_CONFLICT: { severity: "warning", layer: "rule", summary: "Two Canaries claim the same host on the same gateway." },
 } as const satisfies Record<string, CodeInfo>;

@@ -35,6 +35,14 @@ function change(params: { key: string; file?: string; findings?: Finding[]; loos
     affectedBy: params.affectedBy ?? [],
     head: { name: params.key, line: 1, findings: params.findings ?? [] } as unknown as CanaryReport,
     policy: params.loosened ? [{ field: "analysis.maxWeight", summary: "maxWeight 50% → 80%: more users reach the canary before promotion.", effect: "loosened" }] : [],
+    environment: null,
+    cluster: null,
+    root: "",
+    change: params.status === "added" ? "added" : params.status === "removed" ? "removed" : "changed",
+    newRevision: params.status === "affected",
+    reasons: params.affectedBy ?? [],
+    analysisChanges: [],
+    images: { base: [], head: [] },
   };
 }
 
