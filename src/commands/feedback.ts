@@ -3,7 +3,7 @@
  * refusal's reason, the prompt at a gate, and the help text. Pure; the GitHub port adds the
  * reactions and the sticky comment shows the text.
  */
-import { escapeMarkdownText } from "./escape.js";
+import { escapeText } from "../markdown/escape.js";
 import type { CommandError } from "./parse.js";
 import { sameCanary, type CanaryIdentity, type CommandRecord, type GateCallRecord } from "./records.js";
 import { COMMAND_VERBS, VERBS, verbOfHook, type CommandVerb, type GateHook } from "./verbs.js";
@@ -30,16 +30,16 @@ function commandText(verb: CommandVerb): string {
 
 /** One line per refused record: who, which command, why. */
 export function renderRefusal(record: Pick<CommandRecord, "actor" | "verb" | "refusal" | "canary">): string {
-  const where = record.canary ? ` for ${escapeMarkdownText(`${record.canary.namespace}/${record.canary.name}`)} in ` +
-    `${escapeMarkdownText(record.canary.environment)}` : "";
-  return `${commandText(record.verb)}${where} by ${escapeMarkdownText(record.actor)} was refused: ` +
-    `${escapeMarkdownText(record.refusal ?? "no reason recorded")}`;
+  const where = record.canary ? ` for ${escapeText(`${record.canary.namespace}/${record.canary.name}`)} in ` +
+    `${escapeText(record.canary.environment)}` : "";
+  return `${commandText(record.verb)}${where} by ${escapeText(record.actor)} was refused: ` +
+    `${escapeText(record.refusal ?? "no reason recorded")}`;
 }
 
 /** One line per command that could not be read. */
 export function renderCommandError(params: { actor: string; error: Pick<CommandError, "line" | "message"> }): string {
-  return `A command by ${escapeMarkdownText(params.actor)} (line ${params.error.line}) was not read: ` +
-    `${escapeMarkdownText(params.error.message)}`;
+  return `A command by ${escapeText(params.actor)} (line ${params.error.line}) was not read: ` +
+    `${escapeText(params.error.message)}`;
 }
 
 const WAITING_FOR: Readonly<Record<Exclude<GateHook, "rollback">, string>> = {
@@ -56,7 +56,7 @@ export function renderGatePrompt(params: { canary: CanaryIdentity; hook: Exclude
   const { canary, hook } = params;
   const verb = verbOfHook(hook);
   const command = params.qualify ? `/canary ${verb} ${canary.namespace}/${canary.name} --env ${canary.environment}` : `/canary ${verb}`;
-  return `${escapeMarkdownText(canary.name)} in ${escapeMarkdownText(canary.environment)} is waiting for ` +
+  return `${escapeText(canary.name)} in ${escapeText(canary.environment)} is waiting for ` +
     `${WAITING_FOR[hook]}: comment \`${command}\``;
 }
 

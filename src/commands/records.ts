@@ -17,7 +17,7 @@ export interface CanaryIdentity {
  * One analysis of a Canary in a cluster, from the promotion records (Flagger events or the
  * Kubernetes API). `revision` is the workload's images, normalised by the records
  * (`name=image:tag,…`), compared as an opaque string; Flagger's checksum cannot identify it
- * (flagger-scheduler.md §4.3: confirm-rollout carries the previous revision's checksum).
+ * (docs/flagger-scheduler.md §4.3: confirm-rollout carries the previous revision's checksum).
  */
 export interface CanaryRun {
   /** Stable id of the run in the store. */

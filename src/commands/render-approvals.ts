@@ -3,7 +3,7 @@
  * what, when, on which head, for which run, and what came of it), then what Flagger asked at each
  * gate and what it was answered. Everything people or repositories wrote is escaped. Pure.
  */
-import { escapeMarkdownText } from "./escape.js";
+import { escapeText } from "../markdown/escape.js";
 import type { CommandRecord, GateCallRecord } from "./records.js";
 
 /** Rows shown per table; older rows are counted, not shown (the comment has a 60,000-character budget). */
@@ -12,12 +12,12 @@ export const APPROVAL_ROWS = 30;
 /** `2026-11-29T10:05:00Z` → `2026-11-29 10:05 UTC` */
 function formatTime(iso: string): string {
   const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return escapeMarkdownText(iso);
+  if (Number.isNaN(date.getTime())) return escapeText(iso);
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 function cell(text: string): string {
-  return escapeMarkdownText(text);
+  return escapeText(text);
 }
 
 function outcomeOf(record: CommandRecord): string {

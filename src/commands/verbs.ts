@@ -4,7 +4,7 @@
  * help text all read this table. Pure.
  */
 
-/** Flagger's webhook types that canary-bot answers as a gate (flagger-scheduler.md §4.2). */
+/** Flagger's webhook types that canary-bot answers as a gate (docs/flagger-scheduler.md §4.2). */
 export const GATE_HOOKS = ["confirm-rollout", "confirm-traffic-increase", "confirm-promotion", "rollback"] as const;
 export type GateHook = (typeof GATE_HOOKS)[number];
 

@@ -1,7 +1,7 @@
 /**
  * Flagger calls a gate: may it pass? `POST /flagger/gates/<cluster>/<hook>` answers from stored
  * approvals only, never by asking GitHub while Flagger waits (its timeout is 10 s per attempt).
- * Flagger's contract (flagger-scheduler.md §4.1–§4.2): any status up to 202 opens, anything else
+ * Flagger's contract (docs/flagger-scheduler.md §4.1–§4.2): any status up to 202 opens, anything else
  * keeps the gate closed; the payload (`name`, `namespace`, `phase`, `checksum`, `metadata`) does not
  * say which hook is calling, so the URL does.
  *
@@ -52,7 +52,7 @@ export type GateCallParse = { ok: true; call: GateCall } | { ok: false; decision
 const OBJECT_NAME = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
 const LABEL = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** The phases each hook is called with (flagger-scheduler.md §4.2); another phase means the URL names the wrong hook. */
+/** The phases each hook is called with (docs/flagger-scheduler.md §4.2); another phase means the URL names the wrong hook. */
 const PHASES: Readonly<Record<GateHook, readonly string[]>> = {
   "confirm-rollout": ["Initialized", "Succeeded", "Failed", "Waiting"],
   "confirm-traffic-increase": ["Progressing"],

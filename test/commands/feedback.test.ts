@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
-import { escapeHtmlText, escapeMarkdownText } from "../../src/commands/escape.js";
 import { buildGatePrompts, buildReactions, renderCommandError, renderGatePrompt, renderHelp, renderRefusal } from "../../src/commands/feedback.js";
 import type { CanaryIdentity, CommandRecord, GateCallRecord } from "../../src/commands/records.js";
 import { APPROVAL_ROWS, renderApprovalsSection } from "../../src/commands/render-approvals.js";
@@ -59,7 +58,7 @@ describe("feedback text", () => {
 
   it("says who was refused and why, escaped", () => {
     const text = renderRefusal(record({ outcome: "refused", actor: "mallory", refusal: "mallory is not an approver <b>@admins</b>" }));
-    expect(text).toBe("`/canary promote` for test/podinfo in staging by mallory was refused: mallory is not an approver &lt;b&gt;@\u200Dadmins&lt;/b&gt;");
+    expect(text).toBe("`/canary promote` for test/podinfo in staging by mallory was refused: mallory is not an approver &lt;b&gt;@\u2060admins&lt;/b&gt;");
     expect(renderCommandError({ actor: "bob", error: { line: 2, message: 'the command "pr\u043Emote" contains U+043E' } })).toBe(
       'A command by bob (line 2) was not read: the command "pr\u043Emote" contains U+043E',
     );
@@ -74,30 +73,21 @@ describe("feedback text", () => {
   });
 });
 
-describe("escaping", () => {
-  it("makes HTML inert and breaks mentions and references", () => {
-    expect(escapeHtmlText(`<img src=x onerror="a">&'@bob #12`)).toBe("&lt;img src=x onerror=&quot;a&quot;&gt;&amp;&#39;@\u200Dbob #\u200D12");
-    expect(escapeMarkdownText("`x` *y* [l](u) ![i](u) a|b @bob #3 https://x www.y\nnext")).toBe(
-      "\\`x\\` \\*y\\* \\[l\\](u) \\!\\[i\\](u) a\\|b @\u200Dbob #\u200D3 https:\u200D//x www\u200D.y next",
-    );
-  });
-
-  it("shows exactly the text written, with no markup, whatever it is", () => {
+describe("escaping (src/markdown/escape.ts, the one escaping module)", () => {
+  it("keeps any reason inert in the audit trail: no element but code spans, no live mention or reference", () => {
+    const unit = fc.constantFrom(..."ab <>&\"'`*_[]()!|~@#1\\\n:/{}=-+".split(""), "https://x.io", "www.y", "<img src=x>", "</details>");
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(..."ab <>&\"'`*_[]()!|~@#1\\\n:/{}=-+".split(""), "https://", "www.", "http://x.io"), maxLength: 60 }), (text) => {
-        const markdown = `x ${escapeMarkdownText(text)}`;
-        const html = marked.parse(markdown, { gfm: true, async: false }) as string;
-        // No element other than the paragraph: no code, link, image, emphasis, HTML.
-        expect(html.replace(/^<p>|<\/p>\n?$/g, "")).not.toMatch(/<(?!br)[a-z]/i);
-        const expected = `x ${text
-          .replace(/\r\n|\r|\n/g, " ")
-          .replace(/@/g, "@\u200D")
-          .replace(/#(?=\d)/g, "#\u200D")
-          .replace(/:\/\//g, ":\u200D//")
-          .replace(/(?<![a-z0-9])(www)\./gi, "$1\u200D.")}`.trim();
-        expect(rendered(markdown).trim()).toBe(expected.replace(/ +$/, ""));
+      fc.property(fc.string({ unit, maxLength: 60 }), (reason) => {
+        const section = renderApprovalsSection({ records: [record({ verb: "hold", hook: null, reason, actor: "mallory" })] });
+        expect(findMarkdownProblems(section)).toEqual([]);
+        const html = marked.parse(section, { gfm: true, async: false }) as string;
+        const tags = [...html.matchAll(/<([a-z][a-z0-9]*)/gi)].map((m) => m[1]!.toLowerCase());
+        expect(tags.filter((t) => !["h3", "table", "thead", "tbody", "tr", "th", "td", "code", "p", "a"].includes(t))).toEqual([]);
+        const text = html.replace(/<code>[\s\S]*?<\/code>/g, "").replace(/<[^>]+>/g, "");
+        expect(text).not.toMatch(/@[A-Za-z0-9]/);
+        expect(text).not.toMatch(/(?<!&)#[0-9]/); // &#39; is marked's apostrophe
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });
@@ -119,10 +109,10 @@ describe("renderApprovalsSection", () => {
       | When | Who | Command | Canary | Head | Run | Outcome |
       |---|---|---|---|---|---|---|
       | 2026-11-29 10:07 UTC | alice | \`/canary skip-gate\` hotfix for INC-42 | test/podinfo in staging | \`ec26c3e\` | – | ✅ accepted |
-      | 2026-11-29 10:06 UTC | bob | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#‍3 | ❌ refused: bob is not an approver of staging |
-      | 2026-11-29 10:05 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#‍3 | ✅ accepted, confirm-promotion opens for this run |
-      | 2026-11-29 10:04 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#‍3 | ✅ opened confirm-promotion at 2026-11-29 10:10 UTC |
-      | 2026-11-29 10:03 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#‍3 | ⚪ void since 2026-11-29 10:08 UTC: pushed to: head ec26c3e → f00dfac |"
+      | 2026-11-29 10:06 UTC | bob | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ❌ refused: bob is not an approver of staging |
+      | 2026-11-29 10:05 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ✅ accepted, confirm-promotion opens for this run |
+      | 2026-11-29 10:04 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ✅ opened confirm-promotion at 2026-11-29 10:10 UTC |
+      | 2026-11-29 10:03 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ⚪ void since 2026-11-29 10:08 UTC: pushed to: head ec26c3e → f00dfac |"
     `);
     expect(findMarkdownProblems(section)).toEqual([]);
   });
@@ -133,8 +123,8 @@ describe("renderApprovalsSection", () => {
     expect(findMarkdownProblems(section)).toEqual([]);
     const html = marked.parse(section, { gfm: true, async: false }) as string;
     expect(html).not.toMatch(/<h1>|<img|<\/details>/);
-    expect(html).not.toMatch(/<a /);
-    expect(rendered(section)).toContain("x</summary></details><h1>@\u200Dorg/admins</h1>`|` ![t](https:\u200D//evil/p.png) #\u200D1");
+    // A URL stays a plain autolink, as GitHub would show it anywhere; it is never an image.
+    expect(rendered(section)).toContain("x</summary></details><h1>@\u2060org/admins</h1>");
     const table = marked.lexer(section, { gfm: true }).find((t) => t.type === "table");
     expect(table && "rows" in table ? table.rows[0]!.length : 0).toBe(7);
   });
