@@ -3,7 +3,7 @@
  * `type: event` hooks or the controller-wide `-event-webhook`), as a plain node:http handler with
  * a narrow `ingest` port, for the server to mount (DESIGN.md "HTTP").
  *
- * Flagger cannot send headers (its webhook request has only Content-Type, flagger-scheduler.md
+ * Flagger cannot send headers (its webhook request has only Content-Type, docs/flagger-scheduler.md
  * §4.1), so the cluster's secret comes in the query string. Answers, all JSON:
  * 202 accepted (Flagger counts ≤ 202 as success); 401 missing or wrong token, before the body is
  * read, and nothing changes; 404 unknown cluster; 400 bad JSON or not a Flagger event, with the

@@ -1,5 +1,5 @@
 /**
- * Flagger's event webhook payload (flagger-scheduler.md §4.4), parsed and validated: the same
+ * Flagger's event webhook payload (docs/flagger-scheduler.md §4.4), parsed and validated: the same
  * envelope for per-Canary `type: event` hooks and for the controller-wide `-event-webhook`
  * (`pkg/controller/webhook.go: CallEventWebhook`). Pure: the receiving time is an argument.
  *
@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { CLUSTER_LIMITS } from "../limits.js";
 
-/** `status.phase` values of the Canary CRD (flagger-scheduler.md §1.4); "" before the first status. */
+/** `status.phase` values of the Canary CRD (docs/flagger-scheduler.md §1.4); "" before the first status. */
 export const CANARY_PHASES = [
   "",
   "Initializing",

@@ -5,7 +5,7 @@
  * A Canary's identity is (environment or cluster, namespace, name) (docs/gitops-build.md): the same
  * name in two environments is two entries, and a Canary that moves between files is `changed`.
  *
- * What rolls out follows Flagger's trigger exactly (flagger-scheduler.md §3.1): a new revision
+ * What rolls out follows Flagger's trigger exactly (docs/flagger-scheduler.md §3.1): a new revision
  * starts only when the target's pod template changes (`HasTargetChanged` → `hasSpecChanged` over
  * `Spec.Template`, pkg/canary/deployment_controller.go and pkg/canary/spec.go), or, with config
  * tracking on, when the data of a ConfigMap or Secret the pod template uses changes
