@@ -107,3 +107,32 @@ export const CONFIG_LIMITS = {
   /** Size of `.github/canary-bot.yml`; a real one is well under 10 KiB. */
   bytes: 64 * 1024,
 } as const;
+
+export const STORE_LIMITS = {
+  /** PostgreSQL connections per process: the job runner, the webhook path and /metrics share them. */
+  poolSize: 10,
+  /**
+   * Delivery ids kept for de-duplication. GitHub lets a person redeliver a delivery for 3 days
+   * (github/docs "redelivering-webhooks"); older ids are forgotten.
+   */
+  deliveryRetentionMs: 3 * 24 * 3600 * 1000,
+} as const;
+
+export const QUEUE_LIMITS = {
+  /** How often an idle runner looks for due jobs (a webhook on this process wakes it at once). */
+  pollMs: 1_000,
+  /**
+   * A running job's lease, renewed every third of it. A process that dies holds its jobs this
+   * long before another process takes them over.
+   */
+  leaseMs: 30_000,
+  /** Retry back-off: doubling from 5 s, at most 5 minutes between attempts (minutes, not hours). */
+  retry: { baseMs: 5_000, capMs: 5 * 60_000 },
+  /** Attempts of one review job before its check says it gave up (about 20 minutes of retries). */
+  reviewAttempts: 8,
+  /**
+   * A rate limit whose reset is further away than this is not waited for in the job: the job is
+   * rescheduled for the reset (capped by `retry.capMs`) and the check says when.
+   */
+  inlineWaitMs: 10_000,
+} as const;
