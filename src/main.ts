@@ -26,7 +26,8 @@ export interface CanaryBotConfig {
   port: number;
   host: string;
   webhookPath: string;
-  store: StoreOptions;
+  /** How to open the store, or a store already open (kept open on stop: its opener closes it). */
+  store: StoreOptions | Store;
   /** Review worker threads (0: review on the main thread). Default: the cores. */
   reviewThreads?: number;
   /** The compiled review worker (tests pass a bundle). */
@@ -50,7 +51,8 @@ export interface RunningCanaryBot {
 
 export async function startCanaryBot(params: { probot: Probot; metrics: Metrics; log: Log; config: CanaryBotConfig }): Promise<RunningCanaryBot> {
   const { probot, metrics, log, config } = params;
-  const store = await openStore(config.store);
+  const given = "query" in config.store ? config.store : undefined;
+  const store = given ?? (await openStore(config.store as StoreOptions));
   const pool = config.reviewThreads === 0 ? undefined : createReviewPool({ ...(config.reviewThreads ? { threads: config.reviewThreads } : {}), ...(config.reviewWorkerFile ? { filename: config.reviewWorkerFile } : {}) });
   let runner: JobRunner | undefined;
   const review = createReviewJobHandler({
@@ -109,7 +111,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         // New deliveries are refused (health 503) while the jobs finish; both within the grace period.
         await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs })]);
         await pool?.close();
-        await store.close();
+        if (!given) await store.close();
       })();
       return stopping;
     },

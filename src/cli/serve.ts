@@ -157,6 +157,9 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
   log.info({ signal, graceMs: HTTP_LIMITS.shutdownGraceMs }, "shutting down");
   await bot.stop();
   log.info({}, "stopped");
+  // Whatever a library still holds open (a keep-alive socket, a timer) must not keep the process past
+  // its grace period: Kubernetes would kill it, and the jobs are already released.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }
 
