@@ -51,6 +51,7 @@ export interface RunningCanaryBot {
 
 export async function startCanaryBot(params: { probot: Probot; metrics: Metrics; log: Log; config: CanaryBotConfig }): Promise<RunningCanaryBot> {
   const { probot, metrics, log, config } = params;
+  await probot.ready();
   const given = "query" in config.store ? config.store : undefined;
   const store = given ?? (await openStore(config.store as StoreOptions));
   const pool = config.reviewThreads === 0 ? undefined : createReviewPool({ ...(config.reviewThreads ? { threads: config.reviewThreads } : {}), ...(config.reviewWorkerFile ? { filename: config.reviewWorkerFile } : {}) });

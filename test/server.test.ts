@@ -176,6 +176,7 @@ describe("canary-bot serve: the environment", () => {
       dataDir: "./data",
       reviewThreads: 2,
       jobConcurrency: 8,
+      shutdownGraceMs: 20_000,
     });
   });
 

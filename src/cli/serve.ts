@@ -28,7 +28,7 @@ threads.
 Configuration is read from the environment (and from .env in the working directory, for
 variables the environment does not set): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
 WEBHOOK_SECRET, APP_SLUG, PORT, HOST, WEBHOOK_PATH, DATA_DIR, DATABASE_URL, REVIEW_THREADS,
-JOB_CONCURRENCY, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL, REDIS_URL.
+JOB_CONCURRENCY, SHUTDOWN_GRACE_SECONDS, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL, REDIS_URL.
 See docs/github-app.md. Without APP_ID and a private key, outside NODE_ENV=production, it
 starts Probot's registration flow: open http://localhost:3000 to register the App.`;
 
@@ -46,6 +46,7 @@ export type ServeEnvironment =
       dataDir: string;
       reviewThreads: number;
       jobConcurrency: number;
+      shutdownGraceMs: number;
     }
   | { mode: "invalid"; problems: string[] };
 
@@ -71,6 +72,8 @@ export function readServeEnvironment(env: NodeJS.ProcessEnv): ServeEnvironment {
   if (!Number.isInteger(reviewThreads) || reviewThreads < 0 || reviewThreads > 64) problems.push("REVIEW_THREADS must be a number of threads (0 reviews on the main thread)");
   const jobConcurrency = env.JOB_CONCURRENCY ? Number(env.JOB_CONCURRENCY) : Math.max(4, 4 * reviewThreads);
   if (!Number.isInteger(jobConcurrency) || jobConcurrency < 1 || jobConcurrency > 256) problems.push("JOB_CONCURRENCY must be a number of jobs between 1 and 256");
+  const graceSeconds = env.SHUTDOWN_GRACE_SECONDS ? Number(env.SHUTDOWN_GRACE_SECONDS) : HTTP_LIMITS.shutdownGraceMs / 1000;
+  if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > 120) problems.push("SHUTDOWN_GRACE_SECONDS must be a number of seconds up to 120 (keep it under Kubernetes' terminationGracePeriodSeconds)");
   if (problems.length > 0) return { mode: "invalid", problems };
   return {
     mode: "app",
@@ -83,6 +86,7 @@ export function readServeEnvironment(env: NodeJS.ProcessEnv): ServeEnvironment {
     dataDir: env.DATA_DIR || "./data",
     reviewThreads,
     jobConcurrency,
+    shutdownGraceMs: graceSeconds * 1000,
   };
 }
 
@@ -128,13 +132,17 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
   const env = { LOG_LEVEL: "info", LOG_FORMAT: process.env.NODE_ENV === "production" ? "json" : "pretty", ...process.env } as NodeJS.ProcessEnv;
   let probot: ReturnType<typeof createProbot>;
   try {
-    probot = createProbot({ env, overrides: { Octokit: createCanaryBotOctokit(), request: { fetch: createInstrumentedFetch(metrics) } } });
+    // CANARY_BOT_THROTTLE=off is for tests against a GitHub-like server only: github.com needs the throttle.
+    const throttle = process.env.CANARY_BOT_THROTTLE !== "off";
+    probot = createProbot({ env, overrides: { Octokit: createCanaryBotOctokit({ throttle }), request: { fetch: createInstrumentedFetch(metrics) } } });
   } catch (error) {
     // E.g. PRIVATE_KEY_PATH names no readable key. The message names the option, never its value.
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`canary-bot serve: cannot start: ${/private ?key/i.test(message) ? "no usable private key: PRIVATE_KEY must hold the PEM (or its base64), PRIVATE_KEY_PATH a readable .pem file" : message}\n`);
     return 2;
   }
+  // Probot 14 sets up its logger, Octokit and webhooks asynchronously.
+  await probot.ready();
   const log = probot.log as unknown as Log;
   const bot = await startCanaryBot({
     probot,
@@ -147,6 +155,7 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
       store: environment.databaseUrl ? { databaseUrl: environment.databaseUrl } : { dataDir: buildPGliteDir(environment.dataDir) },
       reviewThreads: environment.reviewThreads,
       jobConcurrency: environment.jobConcurrency,
+      shutdownGraceMs: environment.shutdownGraceMs,
       identity: { appId: environment.appId, ...(environment.botLogin ? { botLogin: environment.botLogin } : {}) },
       ...(process.env.CANARY_BOT_REVIEW_WORKER ? { reviewWorkerFile: process.env.CANARY_BOT_REVIEW_WORKER } : {}),
     },
@@ -154,7 +163,7 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
   if (process.env.WEBHOOK_PROXY_URL) log.info({ webhookProxyUrl: process.env.WEBHOOK_PROXY_URL }, "forward deliveries from the webhook proxy with: npx smee-client --url $WEBHOOK_PROXY_URL --target http://localhost:$PORT/api/github/webhooks");
 
   const signal = await waitForSignal();
-  log.info({ signal, graceMs: HTTP_LIMITS.shutdownGraceMs }, "shutting down");
+  log.info({ signal, graceMs: environment.shutdownGraceMs }, "shutting down");
   await bot.stop();
   log.info({}, "stopped");
   // Whatever a library still holds open (a keep-alive socket, a timer) must not keep the process past

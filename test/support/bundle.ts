@@ -4,7 +4,7 @@
  * SIGTERM, restarts and two replicas). esbuild bundles our code; npm packages stay external.
  * The store's migrations are copied next to the bundle, where readMigrations looks for them.
  */
-import { cpSync, mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -16,6 +16,7 @@ export function bundleCanaryBot(): Promise<{ dir: string; cli: string; worker: s
   bundled ??= (async () => {
     // Inside the project, so that the bundle's imports of npm packages resolve to node_modules.
     const dir = mkdtempSync(join(ROOT, "node_modules", ".canary-bot-bundle-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     await build({
       entryPoints: { cli: join(ROOT, "src/cli.ts"), "review-worker": join(ROOT, "src/github/review-worker.ts") },
       outdir: dir,
