@@ -106,6 +106,13 @@ export const HTTP_LIMITS = {
 export const CONFIG_LIMITS = {
   /** Size of `.github/canary-bot.yml`; a real one is well under 10 KiB. */
   bytes: 64 * 1024,
+  /**
+   * Globs compile to regular expressions, which backtrack on several `*` in one segment against a
+   * long name (src/config/glob.ts): three `*` per segment and a 255-character segment bound one
+   * match to a few million steps. 255 is the usual file-name limit of file systems; 1,024 covers
+   * any real repository path.
+   */
+  glob: { patternChars: 256, starsPerSegment: 3, pathChars: 1024, segmentChars: 255 },
 } as const;
 
 export const STORE_LIMITS = {
