@@ -97,6 +97,13 @@ export const HTTP_LIMITS = {
    */
   webhookBodyBytes: 25 * 1024 * 1024,
   /**
+   * Webhook body bytes read at once, all requests together. A body is unauthenticated until it is
+   * whole (the signature covers all of it); without this bound, twenty 24 MB forged bodies held
+   * 480 MB (issue 10). Real deliveries are mostly under 100 KB, so one maximal body at a time is
+   * plenty; over the budget the answer is 503.
+   */
+  webhookBytesInFlight: 32 * 1024 * 1024,
+  /**
    * On SIGTERM, how long in-flight deliveries and queued reviews may run before the process exits.
    * GitHub gives a delivery 10 s; Kubernetes' default terminationGracePeriodSeconds is 30.
    */

@@ -32,6 +32,8 @@ export interface CanaryBotConfig {
   reviewThreads?: number;
   /** The compiled review worker (tests pass a bundle). */
   reviewWorkerFile?: string;
+  /** The App's webhook secret (WEBHOOK_SECRET). */
+  webhookSecret: string;
   /** Jobs run at once by this process; most of a job's time is waiting for GitHub. */
   jobConcurrency: number;
   identity?: AppIdentity;
@@ -85,7 +87,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
 
   const server = createCanaryBotServer({
     webhooks: {
-      verify: (body, signature) => probot.webhooks.verify(body, signature),
+      secret: config.webhookSecret,
       accept: (delivery) => acceptDelivery({ store, delivery, metrics, log, wake: () => jobRunner.wake() }),
     },
     webhookPath: config.webhookPath,

@@ -11,6 +11,7 @@
  *
  * Every answer is JSON. Our own routes take bodies up to 1 MiB.
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "./github/metrics.js";
@@ -18,11 +19,11 @@ import type { Log } from "./github/port.js";
 import { HTTP_LIMITS } from "./limits.js";
 
 /** Why a delivery was refused (the `reason` label of canary_bot_webhook_rejected_total). */
-export type RejectReason = "missing_signature" | "missing_headers" | "too_large" | "bad_signature" | "invalid_json" | "unusable_payload" | "method_not_allowed";
+export type RejectReason = "missing_signature" | "missing_headers" | "too_large" | "busy" | "bad_signature" | "invalid_json" | "unusable_payload" | "method_not_allowed";
 
 export interface WebhookIngest {
-  /** Whether `signature` (X-Hub-Signature-256) signs `body` with the webhook secret. */
-  verify(body: string, signature: string): Promise<boolean>;
+  /** The webhook secret: X-Hub-Signature-256 is checked while the body streams in, with no extra copy. */
+  secret: string;
   /** Records what a verified delivery asks for; the answer GitHub gets. */
   accept(delivery: { id: string; name: string; payload: unknown }): Promise<{ status: number; body: Record<string, unknown> }>;
 }
@@ -33,7 +34,7 @@ export interface ServerParams {
   webhookPath: string;
   metrics: Metrics;
   log: Log;
-  limits?: { requestBodyBytes: number; webhookBodyBytes: number };
+  limits?: { requestBodyBytes: number; webhookBodyBytes: number; webhookBytesInFlight: number };
 }
 
 export interface CanaryBotServer {
@@ -70,6 +71,8 @@ interface Route {
 export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
   const limits = params.limits ?? HTTP_LIMITS;
   let draining = false;
+  // Bytes of webhook bodies being read now: unauthenticated until the whole body is in, so bounded.
+  let inFlight = 0;
 
   const routes: Route[] = [
     {
@@ -139,17 +142,29 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
     const id = header(req, "x-github-delivery");
     if (!name || !id || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || id.length > 100) throw reject("missing_headers", 400, "the delivery needs X-GitHub-Event and X-GitHub-Delivery headers");
     let body: Buffer;
+    const reserve = { bytes: 0 };
+    const hmac = createHmac("sha256", params.webhooks.secret);
     try {
-      body = await readBody(req, limits.webhookBodyBytes);
+      body = await readBody(req, limits.webhookBodyBytes, (chunk) => hmac.update(chunk), (bytes) => {
+        // Within the in-flight budget, or refused: GitHub's real deliveries are rarely over 1 MB.
+        if (inFlight - reserve.bytes + bytes > limits.webhookBytesInFlight && reserve.bytes < bytes) {
+          throw new HttpError(503, "busy", "too many large deliveries are being read; try again");
+        }
+        inFlight += bytes - reserve.bytes;
+        reserve.bytes = bytes;
+      });
     } catch (error) {
-      if (error instanceof HttpError && error.status === 413) params.metrics.rejectedDeliveries.inc({ reason: "too_large" });
+      if (error instanceof HttpError && (error.status === 413 || error.status === 503)) params.metrics.rejectedDeliveries.inc({ reason: error.status === 413 ? "too_large" : "busy" });
       throw error;
+    } finally {
+      inFlight -= reserve.bytes;
     }
-    const text = body.toString("utf8");
-    if (!(await params.webhooks.verify(text, signature))) throw reject("bad_signature", 401, "the signature does not match the body and the webhook secret");
+    const expected = Buffer.from(`sha256=${hmac.digest("hex")}`);
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw reject("bad_signature", 401, "the signature does not match the body and the webhook secret");
     let payload: unknown;
     try {
-      payload = JSON.parse(text);
+      payload = JSON.parse(body.toString("utf8"));
     } catch {
       throw reject("invalid_json", 400, "the delivery body is not valid JSON");
     }
@@ -166,7 +181,7 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
         return;
       }
       sendError(res, error instanceof HttpError ? error : new HttpError(500, "internal_error", "the request failed; see the server log"));
-      if (error instanceof HttpError && (error.status === 413 || (!req.complete && error.status < 500))) {
+      if (error instanceof HttpError && (error.status === 413 || error.status === 503 || (!req.complete && error.status < 500))) {
         // Do not read the rest of a refused body: answer, then drop the connection.
         res.on("finish", () => req.destroy());
       }
@@ -208,17 +223,29 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body, read up to `limit` bytes. With a declared length it goes into one buffer of that size
+ * (no second copy); `onChunk` sees each chunk (a streaming signature); `account` is told the bytes
+ * held (declared, then read) and may refuse by throwing.
+ */
+async function readBody(req: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void, account?: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const known = req.headers["content-length"] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
+  if (known && declared > limit) throw tooLarge(limit);
+  account?.(known ? declared : 0);
+  const target = known ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
+  for await (const data of req) {
+    const chunk = data as Buffer;
+    if (size + chunk.length > limit || (known && size + chunk.length > declared)) throw tooLarge(limit);
+    onChunk?.(chunk);
+    if (target) chunk.copy(target, size);
+    else chunks.push(chunk);
+    size += chunk.length;
+    if (account && !known) account(size);
   }
-  return Buffer.concat(chunks);
+  return target ? target.subarray(0, size) : Buffer.concat(chunks, size);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -245,6 +272,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: HttpError): void {
-  if (error.status === 413 || error.status === 400 || error.status === 401) res.setHeader("connection", "close");
+  if (error.status === 413 || error.status === 400 || error.status === 401 || error.status === 503) res.setHeader("connection", "close");
   sendJson(res, error.status, { error: error.code, message: error.message });
 }

@@ -29,13 +29,14 @@ describe("the HTTP server", () => {
     bot = await createTestBot({ load: false });
     accepted.length = 0;
     const webhooks = {
-      verify: (body: string, signature: string) => bot.probot.webhooks.verify(body, signature),
+      // The test Probot signs with Probot's default secret.
+      secret: "development",
       accept: async (delivery: { id: string; name: string; payload: unknown }) => {
         accepted.push(delivery);
         return { status: 202, body: { status: "queued", jobs: 1 } };
       },
     };
-    server = createCanaryBotServer({ webhooks, webhookPath: WEBHOOK_PATH, metrics: bot.metrics, log: createRecordingLogger(logs), limits: { requestBodyBytes: 1024, webhookBodyBytes: 64 * 1024 } });
+    server = createCanaryBotServer({ webhooks, webhookPath: WEBHOOK_PATH, metrics: bot.metrics, log: createRecordingLogger(logs), limits: { requestBodyBytes: 1024, webhookBodyBytes: 64 * 1024, webhookBytesInFlight: 96 * 1024 } });
     const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${port}`;
   });

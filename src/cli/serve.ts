@@ -152,6 +152,7 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
       port: environment.port,
       host: environment.host,
       webhookPath: environment.webhookPath,
+      webhookSecret: process.env.WEBHOOK_SECRET!,
       store: environment.databaseUrl ? { databaseUrl: environment.databaseUrl } : { dataDir: buildPGliteDir(environment.dataDir) },
       reviewThreads: environment.reviewThreads,
       jobConcurrency: environment.jobConcurrency,

@@ -4,6 +4,7 @@
  * SIGTERM during a review releases it within the grace period, and the next process finishes it.
  * Skipped, saying so, without TEST_DATABASE_URL (.ci/run always sets it).
  */
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { getQueueStats, openStore, type Store } from "../../src/store/index.js";
@@ -80,6 +81,31 @@ describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", ()
     const reviewers = new Set([a!, b!].filter((p) => p.logs.some((l) => l.msg === "reviewed pull request")));
     expect(reviewers.size).toBe(2);
   }, 180_000);
+
+  it("forged deliveries cost little: twenty 24 MB bodies with a bad signature, twenty without one", async () => {
+    const bot = await startBotProcess({ github, env: { DATABASE_URL: databaseUrl } });
+    processes.push(bot);
+    const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${bot.child.pid}/status`, "utf8"))![1]) * 1024;
+    await fetch(`${bot.url}/healthz`);
+    const before = { rss: peakRss(), log: bot.logBytes() };
+    const body = Buffer.alloc(24 * 1024 * 1024, "x");
+    const post = (headers: Record<string, string>) =>
+      fetch(`${bot.url}/api/github/webhooks`, { method: "POST", headers: { "x-github-event": "pull_request", "x-github-delivery": crypto.randomUUID(), ...headers }, body }).then(
+        async (r) => r.status,
+        () => 0,
+      );
+    const forged = await Promise.all(Array.from({ length: 20 }, () => post({ "x-hub-signature-256": `sha256=${"0".repeat(64)}` })));
+    const unsigned = await Promise.all(Array.from({ length: 20 }, () => post({})));
+    // Read one at a time (401) or refused while another is read (503); never queued, never a crash.
+    expect(forged.every((s) => s === 401 || s === 503) && forged.includes(401)).toBe(true);
+    // Refused before the body is read: the client may see the answer or a closed connection.
+    expect(unsigned.every((s) => s === 400 || s === 0)).toBe(true);
+    const after = { rss: peakRss(), log: bot.logBytes() };
+    expect(after.rss - before.rss).toBeLessThan(100 * 1024 * 1024);
+    expect(after.log - before.log).toBeLessThan(20 * 1024);
+    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+    expect(await getQueueStats(store)).toMatchObject({ queued: {}, running: {} });
+  }, 120_000);
 
   it("SIGTERM during a review: the process releases the job within the grace period and exits; the next process finishes the review", async () => {
     const repository = github.addRepository({ owner: "org-restart", repo: "gitops", installationId: 23, files: BASE });

@@ -51,6 +51,7 @@ export async function startTestApp(params: {
     port: 0,
     host: "127.0.0.1",
     webhookPath: WEBHOOK_PATH,
+    webhookSecret: WEBHOOK_SECRET,
     store: params.store,
     reviewThreads: params.reviewThreads ?? 0,
     ...(params.reviewWorkerFile ? { reviewWorkerFile: params.reviewWorkerFile } : {}),
