@@ -10,6 +10,8 @@ import { getQueueStats, openStore, type Store } from "../../src/store/index.js";
 import { startGitHubServer, type FakeRepository, type Files, type GitHubServer } from "../support/github-server.js";
 import { pullRequestDelivery, startTestApp, until, waitForQueueIdle, type TestApp } from "../support/github-app.js";
 import { BASE, HEAD } from "./helpers.js";
+import { generateRepository } from "../../bench/repository.js";
+import { bundleCanaryBot } from "../support/bundle.js";
 
 const ours = <C extends { appId: number | null }>(github: GitHubServer, comments: C[]) => comments.filter((c) => c.appId === github.appId);
 const variant = (files: Files, n: string): Files => ({ ...files, "apps/podinfo/canary.yaml": `${files["apps/podinfo/canary.yaml"]}\n# revision ${n}\n` });
@@ -183,4 +185,30 @@ describe("the App on its queue, against a GitHub-like server", () => {
     expect(text).toContain("canary_bot_review_worker_utilization 0");
     await until(async () => (await getQueueStats(app.bot.store)).retrying === 0);
   });
+  it("keeps /healthz answering while a 300-Canary review runs in a worker thread (the 1,000-Canary figure is in npm run bench)", async () => {
+    // This test's own App, with one review thread; the main-thread one stops first.
+    await app.stop();
+    const { worker } = await bundleCanaryBot();
+    const pooled = await startTestApp({ github, store, reviewThreads: 1, reviewWorkerFile: worker });
+    try {
+      const base = generateRepository(300);
+      const head = Object.fromEntries(Object.entries(base).map(([path, text]) => [path, path.endsWith("canary.yaml") ? text.replace("threshold: 5", "threshold: 4") : text]));
+      const big = github.addRepository({ owner: "acme", repo: "big", installationId: 12, files: base });
+      const pull = github.openPull(big, { number: 1, base, head });
+      await pooled.deliver(pullRequestDelivery(big, pull));
+      await until(async () => Object.keys((await getQueueStats(store)).running).length > 0, 30_000, "the review running");
+      let answeredWhileReviewing = 0;
+      while (big.checkRuns.length === 0) {
+        const response = await fetch(`${pooled.url}/healthz`);
+        if (response.status === 200 && big.checkRuns.length === 0) answeredWhileReviewing += 1;
+      }
+      await waitForQueueIdle(store, 120_000);
+      expect(answeredWhileReviewing).toBeGreaterThan(5);
+      expect(big.checkRuns[0]!.output.title).not.toMatch(/No Canary/);
+      const utilization = Number(/^canary_bot_review_worker_utilization (\S+)$/m.exec(await (await fetch(`${pooled.url}/metrics`)).text())![1]);
+      expect(utilization).toBeGreaterThan(0);
+    } finally {
+      await pooled.stop();
+    }
+  }, 180_000);
 });
