@@ -4,7 +4,7 @@
  * queries serve both; docs/store.md says when to use which. This module is the only place that
  * knows which client is underneath.
  */
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -52,8 +52,14 @@ export function buildPGliteDir(dataDir: string): string {
 }
 
 async function openPGlite(dataDir: string): Promise<Store> {
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  const unlock = dataDir.startsWith("memory://") ? () => {} : lockDirectory(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   return {
     kind: "pglite",
     async query<R extends object>(sql: string, params?: readonly unknown[]) {
@@ -65,8 +71,43 @@ async function openPGlite(dataDir: string): Promise<Store> {
     },
     async close() {
       await db.close();
+      unlock();
     },
   };
+}
+
+/**
+ * PGlite is embedded: two processes on one directory would corrupt it. A lock file with the
+ * owner's pid refuses a second process while the first is alive (a stale lock is taken over).
+ */
+function lockDirectory(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, "canary-bot.lock");
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      const fd = openSync(file, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const pid = Number(readFileSync(file, "utf8"));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`the PGlite store in ${dataDir} is in use by process ${pid}: one process per DATA_DIR (set DATABASE_URL to run several; docs/store.md)`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not lock the PGlite store in ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 async function openPostgres(url: string, options: StoreOptions): Promise<Store> {

@@ -118,6 +118,26 @@ describe("the App on its queue, against a GitHub-like server", () => {
     expect(ours(github, pull.comments)[0]!.body).toContain(`/blob/${v3}/`);
   });
 
+  it("does not hold a review for a rate limit an hour away: the job comes back within minutes, and the check says when", async () => {
+    const pull = github.openPull(repository, { number: 9, base: BASE, head: HEAD });
+    const reset = String(Math.floor(Date.now() / 1000) + 3600);
+    github.fault = ({ path }) =>
+      path.includes("/compare/") ? { status: 403, body: { message: "API rate limit exceeded for installation ID 11." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": reset, "x-ratelimit-resource": "core" } } : undefined;
+    await app.deliver(pullRequestDelivery(repository, pull));
+    await until(() => repository.checkRuns.some((r) => r.head_sha === pull.headSha), 30_000, "a check run");
+    const run = repository.checkRuns.find((r) => r.head_sha === pull.headSha)!;
+    expect([run.conclusion, run.output.title]).toEqual(["neutral", "Review not finished: GitHub did not answer; retrying"]);
+    expect(run.output.summary).toContain("GitHub's rate limit was reached");
+    const next = Date.parse(/will try again at (\S+) \(attempt 2\)/.exec(run.output.summary)![1]!);
+    // The back-off's cap (5 minutes), not the reset an hour away.
+    expect(next - Date.now()).toBeLessThan(6 * 60_000);
+    expect(next - Date.now()).toBeGreaterThan(3 * 60_000);
+    // The check is written before the attempt ends; then the job goes back to the queue.
+    await until(async () => (await store.query<{ state: string }>("SELECT state FROM jobs"))[0]?.state === "queued", 30_000, "the job queued again");
+    const [job] = await store.query<{ state: string; due_in_s: number }>("SELECT state, EXTRACT(EPOCH FROM run_at - now())::float AS due_in_s FROM jobs");
+    expect(job!.due_in_s).toBeLessThan(6 * 60);
+  });
+
   it("reviews a pull request of 3,500 changed files whose Canary comes last, from the git trees", async () => {
     const prefix = (files: Files) => Object.fromEntries(Object.entries(files).map(([p, c]) => [`zz/${p}`, c]));
     const docs = Object.fromEntries(Array.from({ length: 3_499 }, (_, i) => [`docs/page-${String(i).padStart(4, "0")}.md`, `page ${i}\n`]));
