@@ -70,6 +70,11 @@ export const GITHUB_LIMITS = {
    * for-the-graphql-api"). A batch that still fails with a 5xx is split in two and read again.
    */
   blobsPerGraphqlRequest: 500,
+  /**
+   * Times a failing (5xx) GraphQL blob batch is halved and read again: a slow batch gets smaller
+   * requests, a GraphQL outage at most 1 + 2 + 4 failing requests before the job retries later.
+   */
+  blobBatchSplits: 2,
   /** Bytes of blobs (known sizes from the tree listing) asked for in one GraphQL request. */
   blobBytesPerGraphqlRequest: 4 * 1024 * 1024,
   /**

@@ -206,16 +206,19 @@ export function buildTreeChanges(params: { base: Tree; head: Tree; isManifest: (
  * Reads one batch. A batch that GitHub fails to answer in time (5xx after Octokit's own retries) is
  * split in two and each half read again: a GraphQL request has 10 s (github-platform.md §3.6).
  */
-async function readBatch(params: { port: GitHubReader; pullNumber: number; batch: PlannedBlob[]; into: Map<string, BlobContent> }): Promise<Array<string | null>> {
+async function readBatch(params: { port: GitHubReader; pullNumber: number; batch: PlannedBlob[]; into: Map<string, BlobContent>; depth?: number }): Promise<Array<string | null>> {
   const { port, pullNumber, batch, into } = params;
+  const depth = params.depth ?? 0;
   try {
     const answer = await port.getBlobs({ pullNumber, blobs: batch.map((b) => ({ key: b.key, revision: b.revision, path: b.path })) });
     for (const [key, content] of answer.blobs) into.set(key, content);
     return [answer.headSha];
   } catch (error) {
-    if (!(error instanceof GitHubRetryableError) || error.reason !== "server-error" || batch.length < 2) throw error;
+    // Halved at most twice: during an outage of GraphQL, splitting further only multiplies the
+    // failing requests (issue 10: retries for more than 400 s); the job's retry takes over.
+    if (!(error instanceof GitHubRetryableError) || error.reason !== "server-error" || batch.length < 2 || depth >= GITHUB_LIMITS.blobBatchSplits) throw error;
     const half = Math.ceil(batch.length / 2);
-    return [...(await readBatch({ ...params, batch: batch.slice(0, half) })), ...(await readBatch({ ...params, batch: batch.slice(half) }))];
+    return [...(await readBatch({ ...params, depth: depth + 1, batch: batch.slice(0, half) })), ...(await readBatch({ ...params, depth: depth + 1, batch: batch.slice(half) }))];
   }
 }
 
