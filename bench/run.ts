@@ -15,6 +15,7 @@ const SECTIONS: Array<[string, BenchSection]> = [
   ["review", benchReview],
   ["github requests", benchGithub],
   ["review with the kustomize build", benchBuild],
+  ["app: queue, worker threads, throughput", (print) => import("./app.js").then((m) => m.benchApp(print))],
 ];
 
 if (!(globalThis as { gc?: unknown }).gc) {
