@@ -96,8 +96,10 @@ describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", ()
       );
     const forged = await Promise.all(Array.from({ length: 20 }, () => post({ "x-hub-signature-256": `sha256=${"0".repeat(64)}` })));
     const unsigned = await Promise.all(Array.from({ length: 20 }, () => post({})));
-    // Read one at a time (401) or refused while another is read (503); never queued, never a crash.
-    expect(forged.every((s) => s === 401 || s === 503) && forged.includes(401)).toBe(true);
+    // Read one at a time (401) or refused while another is read (503, after which the server may
+    // close the connection under the client's upload: 0); never accepted, never a crash.
+    expect(forged.filter((s) => s !== 401 && s !== 503 && s !== 0)).toEqual([]);
+    expect(forged).toContain(401);
     // Refused before the body is read: the client may see the answer or a closed connection.
     expect(unsigned.every((s) => s === 400 || s === 0)).toBe(true);
     const after = { rss: peakRss(), log: bot.logBytes() };
