@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
+import { Composer, LineCounter, Parser, parseDocument, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
 import { INPUT_LIMITS } from "../limits.js";
 import { formatPath, type Finding, type PathSegment, type PendingFinding } from "./findings.js";
 import { locatePath, positionOfOffset, type SourcePosition } from "./positions.js";
@@ -140,15 +140,36 @@ export function parseManifestFile(params: { path: string; content: string | Uint
     );
   }
 
+  // The composer builds a document's whole tree before we see it, so size is checked on the text.
+  const oversize = findOversizeDocument(text, INPUT_LIMITS.documentBytes);
+  if (oversize) {
+    return fileFinding(
+      "DOCUMENT_TOO_LARGE",
+      "error",
+      `The YAML document starting here has ${oversize.bytes} bytes, more than the ${INPUT_LIMITS.documentBytes} of any object the API server accepts (it refuses requests over 3 MiB, etcd objects over 1.5 MiB), so the file was not read or validated. Check the generator that wrote it, or split the object.`,
+      oversize.line,
+    );
+  }
+
+  // Documents are composed one at a time (what parseAllDocuments does, without keeping them all):
+  // a rendered stream of 10,000 Canaries holds one syntax tree at a time, plus the trees of the
+  // Flagger objects that findings are placed on.
   const lineCounter = new LineCounter();
-  let docs: Document.Parsed[];
+  const documents: ManifestDocument[] = [];
+  let count = 0;
+  let firstSkipped: number | undefined;
   try {
-    docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }) as Document.Parsed[];
+    const composer = new Composer(YAML_OPTIONS);
+    for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text)) as Iterable<Document.Parsed>) {
+      if (count >= INPUT_LIMITS.documentsPerFile) firstSkipped ??= doc.range[0];
+      else documents.push(readDocument({ path, text, index: count, doc, lineCounter, findings }));
+      count += 1;
+    }
   } catch (error) {
     // The yaml parser reports problems as document errors; this is a last line of defence.
     return fileFinding("YAML_SYNTAX", "error", `The file could not be read as YAML (${describeError(error)}); it was not validated.`);
   }
-  if (!Array.isArray(docs) || docs.length === 0) {
+  if (count === 0) {
     return fileFinding(
       "EMPTY_FILE",
       "notice",
@@ -157,21 +178,14 @@ export function parseManifestFile(params: { path: string; content: string | Uint
         : "The file has no YAML documents (it is empty or only comments), so there is nothing to validate.",
     );
   }
-
-  const documents: ManifestDocument[] = [];
-  for (const [index, doc] of docs.entries()) {
-    if (index >= INPUT_LIMITS.documentsPerFile) {
-      const position = positionOfOffset(lineCounter, doc.range[0]);
-      findings.push({
-        code: "TOO_MANY_DOCUMENTS",
-        severity: "error",
-        message: `The file has ${docs.length} YAML documents; canary-bot reads the first ${INPUT_LIMITS.documentsPerFile}, and the ${docs.length - index} from here on were not validated. Split the file.`,
-        path: "",
-        ...position,
-      });
-      break;
-    }
-    documents.push(readDocument({ path, text, index, doc, lineCounter, findings }));
+  if (firstSkipped !== undefined) {
+    findings.push({
+      code: "TOO_MANY_DOCUMENTS",
+      severity: "error",
+      message: `The file has ${count} YAML documents; canary-bot reads the first ${INPUT_LIMITS.documentsPerFile}, and the ${count - INPUT_LIMITS.documentsPerFile} from here on were not validated. Split the file.`,
+      path: "",
+      ...positionOfOffset(lineCounter, firstSkipped),
+    });
   }
   return { path, documents, findings };
 }
@@ -206,8 +220,7 @@ function readDocument(params: {
   const contents = doc.contents as Node | null;
   const startOffset = contents?.range?.[0] ?? doc.range[0];
   const line = positionOfOffset(lineCounter, startOffset).line;
-  const locate = (p: readonly PathSegment[], at?: "key" | "value") => locatePath({ document: doc, lineCounter, path: p, at });
-  const base = { file: path, index, line, locate };
+  const base = { file: path, index, line, locate: buildLocate({ doc, text: params.text, lineCounter }) };
 
   let syntaxError = false;
   let exhausted = false;
@@ -324,7 +337,35 @@ function readDocument(params: {
   }
 
   const identity = identify(value);
-  return { ...base, ...identity, value };
+  // The syntax tree is dropped here: it is several times the size of the text, and most documents
+  // never get a finding. A document that does is read again, alone, to place it.
+  return { ...base, ...identity, value, locate: buildLazyLocate({ doc, text: params.text, lineCounter }) };
+}
+
+type Locate = ManifestDocument["locate"];
+
+function buildLocate(params: { doc: Document.Parsed; text: string; lineCounter: LineCounter }): Locate {
+  const { doc, lineCounter } = params;
+  return (path, at) => locatePath({ document: doc, lineCounter, path, at });
+}
+
+/**
+ * A `locate` that holds no syntax tree: it parses the document's own source again when called
+ * (positions shifted back into the file), and keeps that tree only weakly, for the next finding.
+ */
+function buildLazyLocate(params: { doc: Document.Parsed; text: string; lineCounter: LineCounter }): Locate {
+  const { text, lineCounter } = params;
+  const [start, , end] = params.doc.range;
+  const shifted = { linePos: (offset: number) => lineCounter.linePos(offset + start) } as LineCounter;
+  let cached: WeakRef<Document.Parsed> | undefined;
+  return (path, at) => {
+    let document = cached?.deref();
+    if (!document) {
+      document = parseDocument(text.slice(start, end), YAML_OPTIONS) as Document.Parsed;
+      cached = new WeakRef(document);
+    }
+    return locatePath({ document, lineCounter: shifted, path, at });
+  };
 }
 
 function identify(value: unknown): Pick<ManifestDocument, "kind" | "apiVersion" | "kindName" | "name" | "namespace"> {
@@ -403,6 +444,35 @@ function findHelmAction(text: string): { action: string; line: number; column: n
   const line = before.split("\n").length;
   const column = first.offset - before.lastIndexOf("\n");
   return { action: first.action, line, column, more: count - 1 };
+}
+
+/**
+ * The first document of a stream whose text is longer than `limit` bytes (counted as UTF-16 code
+ * units, which a UTF-8 byte count can only exceed), split at `---` and `...` markers in column 0,
+ * where YAML ends a document whatever scalar is open.
+ */
+export function findOversizeDocument(text: string, limit: number): { line: number; bytes: number } | undefined {
+  if (text.length <= limit) return undefined;
+  let start = 0;
+  let line = 1;
+  let startLine = 1;
+  let newline = -1;
+  for (;;) {
+    newline = text.indexOf("\n", newline + 1);
+    const lineStart = newline === -1 ? text.length : newline + 1;
+    const marker = newline !== -1 && /^(?:---|\.\.\.)(?:[ \t\r\n]|$)/.test(text.slice(lineStart, lineStart + 4));
+    if (newline === -1 || marker) {
+      const end = newline === -1 ? text.length : lineStart;
+      if (end - start > limit) {
+        const bytes = Buffer.byteLength(text.slice(start, end), "utf8");
+        if (bytes > limit) return { line: startLine, bytes };
+      }
+      if (newline === -1) return undefined;
+      start = lineStart;
+      startLine = line + 1;
+    }
+    line += 1;
+  }
 }
 
 /**

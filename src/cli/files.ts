@@ -1,8 +1,12 @@
 /**
  * Reading manifests from disk for the CLI (an I/O edge). Folders are walked for *.yaml and *.yml;
  * every file found is read, and a file that cannot be read becomes a finding, never a crash.
+ *
+ * The reads are synchronous on purpose: a command does nothing else meanwhile, and one promise
+ * round trip through libuv's thread pool per stat and read left the process idle for half of a
+ * 20,000-file run (issue 14: 12 s of 24 s at 10,000 Canaries).
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { INPUT_LIMITS } from "../limits.js";
 import { buildOversizeFile, parseManifestFile, type ManifestFile } from "../canary/parse.js";
@@ -18,47 +22,57 @@ export async function findManifestPaths(paths: readonly string[]): Promise<strin
   for (const path of paths) {
     let info;
     try {
-      info = await stat(path);
+      info = statSync(path);
     } catch {
       throw new UsageError(`${path}: no such file or folder`);
     }
-    if (info.isDirectory()) await walk(path, out);
+    if (info.isDirectory()) walk(path, out, paths);
     else out.push(path);
-    if (out.length > INPUT_LIMITS.filesPerWalk) throw new UsageError(`more than ${INPUT_LIMITS.filesPerWalk} manifest files under ${paths.join(", ")}; name smaller folders`);
   }
   return [...new Set(out)];
 }
 
-async function walk(directory: string, out: string[]): Promise<void> {
-  const entries = await readdir(directory, { withFileTypes: true });
-  entries.sort((a, b) => a.name.localeCompare(b.name));
+function walk(directory: string, out: string[], roots: readonly string[]): void {
+  const entries = readdirSync(directory, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(path, out);
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path, out, roots);
     } else if (entry.isFile() && MANIFEST_EXTENSION.test(entry.name)) {
       out.push(path);
+      if (out.length > INPUT_LIMITS.filesPerWalk) {
+        throw new UsageError(`more than ${INPUT_LIMITS.filesPerWalk.toLocaleString("en-US")} manifest files under ${roots.join(", ")} (INPUT_LIMITS.filesPerWalk); validate its folders separately`);
+      }
     }
   }
 }
 
-/** Reads and parses files. The size limit is checked before reading a file whole. */
+/**
+ * Reads and parses files. Sizes are checked before a file is read whole: a file over the per-file
+ * limit is one finding; more bytes in all than a run reads is a usage error that names the limit.
+ */
 export async function readManifestFiles(paths: readonly string[], options: { relativeTo?: string } = {}): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
-  for (const path of paths) {
-    const shown = options.relativeTo ? relative(options.relativeTo, path) : path;
-    files.push(await readManifestFile(path, shown));
+  const sizes = paths.map((path) => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return 0;
+    }
+  });
+  const total = sizes.reduce((sum, size) => sum + (size <= INPUT_LIMITS.manifestBytes ? size : 0), 0);
+  if (total > INPUT_LIMITS.bytesPerRun) {
+    throw new UsageError(
+      `${paths.length} files hold ${total} bytes of manifests, more than the ${INPUT_LIMITS.bytesPerRun} one run reads (INPUT_LIMITS.bytesPerRun, a bound on memory); validate their folders separately`,
+    );
   }
-  return files;
+  return paths.map((path, i) => readManifestFile(path, options.relativeTo ? relative(options.relativeTo, path) : path, sizes[i]!));
 }
 
-async function readManifestFile(path: string, shown: string): Promise<ManifestFile> {
+function readManifestFile(path: string, shown: string, size: number): ManifestFile {
   try {
-    const info = await stat(path);
-    if (info.size > INPUT_LIMITS.manifestBytes) {
-      return buildOversizeFile({ path: shown, byteLength: info.size });
-    }
-    return parseManifestFile({ path: shown, content: await readFile(path) });
+    if (size > INPUT_LIMITS.manifestBytes) return buildOversizeFile({ path: shown, byteLength: size });
+    return parseManifestFile({ path: shown, content: readFileSync(path) });
   } catch (error) {
     return {
       path: shown,

@@ -23,6 +23,7 @@ export const FINDING_CODES = {
   NOT_REVIEWED: { severity: "warning", layer: "file", summary: "The App did not read the file: the pull request is over its file or byte budget (src/github/review-input.ts)." },
   HELM_TEMPLATE: { severity: "error", layer: "file", summary: "The file is an unrendered Helm template; it cannot be applied as it is." },
   EMPTY_FILE: { severity: "notice", layer: "file", summary: "The file has no YAML documents." },
+  DOCUMENT_TOO_LARGE: { severity: "error", layer: "file", summary: "A YAML document is larger than any object the API server accepts; the file was not validated." },
   TOO_MANY_DOCUMENTS: { severity: "error", layer: "file", summary: "The file has more YAML documents than canary-bot reads." },
   TOO_MANY_FINDINGS: { severity: "notice", layer: "file", summary: "More findings than canary-bot lists for one file." },
   YAML_SYNTAX: { severity: "error", layer: "yaml", summary: "The document is not valid YAML." },

@@ -151,7 +151,7 @@ describe("deep nesting (the yaml parser recurses per level)", () => {
   });
 
   it("a megabyte of brackets (which exhausts the yaml library's memory) never reaches the parser", () => {
-    const text = "[".repeat(INPUT_LIMITS.manifestBytes - 10);
+    const text = "[".repeat(1024 * 1024);
     // The document's root collection is level 1, so the limit is passed at bracket number `limit`.
     expect(findExcessiveNesting(text, limit)).toEqual({ line: 1, column: limit, depth: limit + 1 });
     expect(codes(parse(text))).toEqual([["YAML_TOO_DEEP", 1, limit]]);
@@ -170,10 +170,28 @@ describe("deep nesting (the yaml parser recurses per level)", () => {
 });
 
 describe("size limits", () => {
-  it("a 20 MB file is one finding, not parsed", () => {
-    const big = "a: b\n".repeat(4 * 1024 * 1024);
+  it("a file over the per-file limit is one finding, not parsed", () => {
+    const big = "a: b\n".repeat(Math.ceil((INPUT_LIMITS.manifestBytes + 1) / 5));
     expect(codes(parse(big))).toEqual([["FILE_TOO_LARGE", 1, 1]]);
-    expect(parse(new TextEncoder().encode(big)).findings[0]!.message).toContain(`${big.length} bytes`);
+    expect(parse(big).findings[0]!.message).toContain(`${big.length} bytes`);
+  });
+
+  it("a 20 MB document is one finding on its first line, and the file is not parsed", () => {
+    const big = `kind: ConfigMap\n---\n# generated\ndata:\n${"  a: b\n".repeat(3 * 1024 * 1024)}`;
+    const file = parse(big);
+    // On the separator that starts it.
+    expect(codes(file)).toEqual([["DOCUMENT_TOO_LARGE", 2, 1]]);
+    expect(file.findings[0]!.message).toContain(`${big.length - "kind: ConfigMap\n".length} bytes`);
+    expect(file.documents).toEqual([]);
+  });
+
+  it("a stream larger than one document may be is read whole, document by document", () => {
+    const document = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n${Array.from({ length: 100 }, (_, i) => `  key-${i}: ${"v".repeat(100)}\n`).join("")}`;
+    const count = Math.ceil((INPUT_LIMITS.documentBytes * 2) / document.length);
+    const file = parse(Array(count).fill(document).join("---\n"));
+    expect(file.findings).toEqual([]);
+    expect(file.documents).toHaveLength(count);
+    expect(file.documents.at(-1)!.kind).toBe("ConfigMap");
   });
 
   it("more documents than the limit: the rest are one finding at the separator of the first one skipped", () => {
@@ -219,5 +237,19 @@ describe("document kinds", () => {
     [undefined, "Canary", "other"],
   ])("%s %s is %s", (apiVersion, kind, expected) => {
     expect(classify(apiVersion, kind)).toBe(expected);
+  });
+});
+
+describe("positions without syntax trees (documents are read again to place a finding)", () => {
+  it("locates a path of any document of a stream exactly where it is written", () => {
+    const text = "# leading comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27\n";
+    const file = parse(text);
+    const deployment = file.documents[1]!;
+    expect(deployment.kind).toBe("Deployment");
+    expect(deployment.locate(["spec", "template", "spec", "containers", 0, "image"])).toEqual({ line: 15, column: 18 });
+    expect(deployment.locate(["metadata", "name"], "key")).toEqual({ line: 9, column: 3 });
+    // Twice, as when several findings land on one document.
+    expect(deployment.locate(["kind"])).toEqual({ line: 7, column: 7 });
+    expect(file.documents[0]!.locate(["metadata", "name"])).toEqual({ line: 4, column: 18 });
   });
 });
