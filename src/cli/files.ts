@@ -14,7 +14,9 @@ import { buildOversizeFile, parseManifestFile, type ManifestFile } from "../cana
 const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
 const MANIFEST_EXTENSION = /\.ya?ml$/i;
 
-export class UsageError extends Error {}
+// Re-exported: the other commands import it from here.
+export { UsageError } from "./usage-error.js";
+import { UsageError } from "./usage-error.js";
 
 /** Lists the manifest files under the given paths (files are taken as given, folders walked). */
 export async function findManifestPaths(paths: readonly string[]): Promise<string[]> {
