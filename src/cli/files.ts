@@ -6,8 +6,8 @@
  * round trip through libuv's thread pool per stat and read left the process idle for half of a
  * 20,000-file run (issue 14: 12 s of 24 s at 10,000 Canaries).
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { INPUT_LIMITS } from "../limits.js";
 import { buildOversizeFile, parseManifestFile, type ManifestFile } from "../canary/parse.js";
 
@@ -68,13 +68,31 @@ export async function readManifestFiles(paths: readonly string[], options: { rel
       `${paths.length} files hold ${total} bytes of manifests, more than the ${INPUT_LIMITS.bytesPerRun} one run reads (INPUT_LIMITS.bytesPerRun, a bound on memory); validate their folders separately`,
     );
   }
-  return paths.map((path, i) => readManifestFile(path, options.relativeTo ? relative(options.relativeTo, path) : path, sizes[i]!));
+  const charts = new Map<string, boolean>();
+  return paths.map((path, i) => readManifestFile(path, options.relativeTo ? relative(options.relativeTo, path) : path, sizes[i]!, isChartTemplate(path, charts)));
 }
 
-function readManifestFile(path: string, shown: string, size: number): ManifestFile {
+/**
+ * Whether a file is under the templates/ folder of a Helm chart (a folder with a Chart.yaml): Helm
+ * renders everything there, so it is a template even without `{{ }}`. `charts` caches the answer
+ * per templates/ folder.
+ */
+export function isChartTemplate(path: string, charts: Map<string, boolean> = new Map()): boolean {
+  const parts = resolve(path).split(sep);
+  for (let i = parts.length - 2; i > 0; i -= 1) {
+    if (parts[i] !== "templates") continue;
+    const templates = parts.slice(0, i + 1).join(sep);
+    let known = charts.get(templates);
+    if (known === undefined) charts.set(templates, (known = existsSync(join(dirname(templates), "Chart.yaml"))));
+    if (known) return true;
+  }
+  return false;
+}
+
+function readManifestFile(path: string, shown: string, size: number, helmTemplate: boolean): ManifestFile {
   try {
     if (size > INPUT_LIMITS.manifestBytes) return buildOversizeFile({ path: shown, byteLength: size });
-    return parseManifestFile({ path: shown, content: readFileSync(path) });
+    return parseManifestFile({ path: shown, content: readFileSync(path), helmTemplate });
   } catch (error) {
     return {
       path: shown,
@@ -91,4 +109,43 @@ function readManifestFile(path: string, shown: string, size: number): ManifestFi
       ],
     };
   }
+}
+
+/**
+ * The git repository a path belongs to, and the repository config that applies: `configFile` as
+ * given, else the repository's `.github/canary-bot.yml` when it exists. Globs in the config are
+ * relative to the repository root (for a config given outside any repository: the folder that
+ * holds its `.github/`, else the current folder).
+ */
+export function findRepositoryContext(params: { firstPath: string; configFile?: string }): { root?: string; configFile?: string } {
+  let root: string | undefined;
+  for (let dir = resolve(params.firstPath); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, ".git"))) {
+      root = dir;
+      break;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  if (params.configFile) {
+    const configDir = dirname(resolve(params.configFile));
+    return { root: root ?? (configDir.endsWith(`${sep}.github`) ? dirname(configDir) : process.cwd()), configFile: params.configFile };
+  }
+  if (root === undefined) return {};
+  const configFile = join(root, ".github", "canary-bot.yml");
+  return existsSync(configFile) ? { root, configFile } : { root };
+}
+
+/**
+ * The paths the App would read: those matching the config's `manifests` globs, taken relative to
+ * the repository root with `/` separators (the matcher of src/config, shared with the App). Paths
+ * outside the root are kept.
+ */
+export async function filterByRepositoryConfig(params: { paths: readonly string[]; root: string; manifests: { include: readonly string[]; exclude: readonly string[] } }): Promise<string[]> {
+  const { buildPathMatcher } = await import("../config/glob.js");
+  const isManifest = buildPathMatcher(params.manifests);
+  return params.paths.filter((path) => {
+    const inRepo = relative(params.root, resolve(path));
+    if (inRepo.startsWith("..") || inRepo === "") return true;
+    return isManifest(inRepo.split(sep).join("/"));
+  });
 }
