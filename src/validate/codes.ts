@@ -48,6 +48,7 @@ export const FINDING_CODES = {
   ANALYSIS_FIELD_REQUIRED: { severity: "error", layer: "schema", summary: "The analysis lacks interval or threshold, which the CRD's oneOf requires." },
   ANALYSIS_STRATEGY_MISSING: { severity: "error", layer: "schema", summary: "The analysis sets none of iterations, stepWeight, stepWeights." },
   ANALYSIS_STRATEGY_CONFLICT: { severity: "error", layer: "schema", summary: "The analysis sets more than one of iterations, stepWeight, stepWeights." },
+  FLUX_VARIABLE_NOT_SUBSTITUTED: { severity: "notice", layer: "schema", summary: "A Flux variable (${VAR}, ${VAR:=default}) left in a raw file: its default is checked, other fields holding one are not judged." },
   STATUS_IGNORED: { severity: "warning", layer: "schema", summary: "A `status` in a manifest is discarded by the API server." },
 
   // The Canary as a Kubernetes object (rules/document.ts)
@@ -88,6 +89,7 @@ export const FINDING_CODES = {
   REF_IGNORED_BY_PROVIDER: { severity: "warning", layer: "rule", summary: "A provider-specific reference that the Canary's provider ignores." },
   AB_MATCH_IGNORED_BY_PROVIDER: { severity: "error", layer: "rule", summary: "A/B match on a provider that ignores match: 100% of traffic goes to the canary." },
   AB_MATCH_UNSUPPORTED_BY_GATEWAY_API: { severity: "error", layer: "rule", summary: "A/B header or query match that Gateway API cannot express: all traffic goes to the canary." },
+  NGINX_MATCH_LAST_ONLY: { severity: "warning", layer: "rule", summary: "Provider nginx keeps only the last header (and cookie) of analysis.match; the other conditions are ignored." },
   KUBERNETES_MATCH_DROPPED: { severity: "warning", layer: "rule", summary: "Provider kubernetes drops analysis.match." },
   KUBERNETES_BLUE_GREEN_COERCED: { severity: "warning", layer: "rule", summary: "Provider kubernetes runs blue/green with 10 iterations instead of the weights." },
   MIRROR_IGNORED_BY_PROVIDER: { severity: "warning", layer: "rule", summary: "mirror: true on a provider that cannot mirror (blue/green): ignored." },

@@ -2,7 +2,9 @@
  * Validation of a set of manifest files: YAML findings, CRD schema findings, and Flagger semantics
  * (rules/), each placed on its line. Pure: the caller reads the files.
  */
-import { compareFindings, type Finding, type PendingFinding } from "../canary/findings.js";
+import { compareFindings, formatPath, type Finding, type PendingFinding } from "../canary/findings.js";
+import { isUnderVariable, type FluxVariable } from "../canary/flux-variables.js";
+import { buildFinding } from "./codes.js";
 import type { AlertProviderModel, CanaryModel, MetricTemplateModel } from "../canary/model.js";
 import { placeFinding, type ManifestFile } from "../canary/parse.js";
 import { buildRepositoryIndex, resolveCanary, type RepositoryIndex, type ResolvedCanary } from "../canary/resolve.js";
@@ -52,7 +54,7 @@ export function validateManifests(params: {
     if (!reported.has(canary.document.file)) continue;
     const pending: PendingFinding[] = [...canary.schemaFindings];
     for (const rule of CANARY_RULES) pending.push(...rule({ resolved, index, settings }));
-    canaryFindings.set(canary, pending);
+    canaryFindings.set(canary, withFluxVariables(pending, canary.fluxVariables));
   }
   const everyCanary = [...resolvedByCanary.values()];
   for (const rule of REPOSITORY_RULES) {
@@ -67,8 +69,8 @@ export function validateManifests(params: {
   const reports: FileReport[] = files.map((file) => {
     const own = byFile.get(file.path);
     const fileFindings: Finding[] = [...file.findings];
-    for (const template of own?.templates ?? []) fileFindings.push(...template.schemaFindings.map((f) => placeFinding(template.document, f)));
-    for (const provider of own?.providers ?? []) fileFindings.push(...provider.schemaFindings.map((f) => placeFinding(provider.document, f)));
+    for (const template of own?.templates ?? []) fileFindings.push(...withFluxVariables(template.schemaFindings, template.fluxVariables).map((f) => placeFinding(template.document, f)));
+    for (const provider of own?.providers ?? []) fileFindings.push(...withFluxVariables(provider.schemaFindings, provider.fluxVariables).map((f) => placeFinding(provider.document, f)));
     for (const document of file.documents) {
       for (const rule of DOCUMENT_RULES) fileFindings.push(...rule({ document, index, settings }).map((f) => placeFinding(document, f)));
     }
@@ -86,6 +88,25 @@ export function validateManifests(params: {
     return { path: file.path, canaries, findings: capFindings(dedupe(fileFindings).sort(compareFindings), file.path) };
   });
   return { files: reports, index };
+}
+
+/**
+ * Findings of an object with Flux variables left in: nothing on the fields that hold one (their
+ * value is only known after Flux substitutes it), and one notice that says so, on the first.
+ */
+function withFluxVariables(pending: readonly PendingFinding[], variables: readonly FluxVariable[] | undefined): PendingFinding[] {
+  if (!variables || variables.length === 0) return [...pending];
+  const kept = pending.filter((f) => !isUnderVariable(f.path, variables));
+  const listed = variables.slice(0, 3).map((v) => `\`${v.text}\` (${formatPath(v.path)}${v.defaultValue !== undefined ? `, read as its default ${JSON.stringify(v.defaultValue)}` : ""})`);
+  const more = variables.length > listed.length ? ` and ${variables.length - listed.length} more` : "";
+  kept.push(
+    buildFinding({
+      code: "FLUX_VARIABLE_NOT_SUBSTITUTED",
+      message: `Flux variable not substituted: ${listed.join(", ")}${more}. Flux replaces these when it applies the file (Kustomization spec.postBuild.substitute); canary-bot read the raw file, so it checked the defaults where there are any and did not judge the other fields. Review the rendered output (kustomize build plus the substitution) to have them validated.`,
+      path: variables[0]!.path,
+    }),
+  );
+  return kept;
 }
 
 interface FileMembers {
