@@ -9,8 +9,9 @@ export const INPUT_LIMITS = {
    * time and memory of one file, not a repository: documents are read one at a time and only
    * Flagger objects keep their syntax trees (canary/parse.ts), so a rendered multi-document stream
    * (kustomize build, helm template) of 10,000 Canaries with their Deployments and autoscalers,
-   * about 40 MiB, is read whole. Measured (docs/performance.md): such a stream validates in about
-   * the time of 2 to 3 parses of it.
+   * 23 MiB, is read whole. Measured (docs/performance.md, `npm run bench -- stream`): that stream
+   * validates in the time of one parse of it (1.0x) with 336 MiB peak memory, half of what
+   * parseAllDocuments alone holds; 64 MiB is then about 1 GiB and a minute of a slow machine.
    */
   manifestBytes: 64 * 1024 * 1024,
   /**
@@ -39,11 +40,12 @@ export const INPUT_LIMITS = {
   filesPerWalk: 500_000,
   /**
    * Bytes of manifests read by one CLI run. What stays in memory is proportional to what is read
-   * (the text and plain data of every document, the syntax trees of Flagger objects): measured at
-   * about 6–8 bytes of heap per byte of manifests, 1 GiB of manifests would need several GiB, so a
-   * run stops with a usage error before that, naming the limit (validate folders separately).
+   * (the text and plain data of every document; syntax trees are dropped): measured at 12–14 bytes
+   * of peak RSS per byte of manifests (10,000 Canaries: 23 MiB read, 324 MiB peak), so 128 MiB —
+   * five times that repository — needs about 1.7 GiB, within V8's default heap on a 64-bit machine
+   * with 8 GiB or more. A run over it stops with a usage error naming the limit.
    */
-  bytesPerRun: 1024 * 1024 * 1024,
+  bytesPerRun: 128 * 1024 * 1024,
 } as const;
 
 export const SIMULATION_LIMITS = {

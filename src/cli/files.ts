@@ -19,7 +19,8 @@ export { UsageError } from "./usage-error.js";
 import { UsageError } from "./usage-error.js";
 
 /** Lists the manifest files under the given paths (files are taken as given, folders walked). */
-export async function findManifestPaths(paths: readonly string[]): Promise<string[]> {
+export async function findManifestPaths(paths: readonly string[], limits: { filesPerWalk?: number } = {}): Promise<string[]> {
+  const filesPerWalk = limits.filesPerWalk ?? INPUT_LIMITS.filesPerWalk;
   const out: string[] = [];
   for (const path of paths) {
     let info;
@@ -28,23 +29,23 @@ export async function findManifestPaths(paths: readonly string[]): Promise<strin
     } catch {
       throw new UsageError(`${path}: no such file or folder`);
     }
-    if (info.isDirectory()) walk(path, out, paths);
+    if (info.isDirectory()) walk(path, out, paths, filesPerWalk);
     else out.push(path);
   }
   return [...new Set(out)];
 }
 
-function walk(directory: string, out: string[], roots: readonly string[]): void {
+function walk(directory: string, out: string[], roots: readonly string[], filesPerWalk: number): void {
   const entries = readdirSync(directory, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(directory, entry.name);
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path, out, roots);
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) walk(path, out, roots, filesPerWalk);
     } else if (entry.isFile() && MANIFEST_EXTENSION.test(entry.name)) {
       out.push(path);
-      if (out.length > INPUT_LIMITS.filesPerWalk) {
-        throw new UsageError(`more than ${INPUT_LIMITS.filesPerWalk.toLocaleString("en-US")} manifest files under ${roots.join(", ")} (INPUT_LIMITS.filesPerWalk); validate its folders separately`);
+      if (out.length > filesPerWalk) {
+        throw new UsageError(`more than ${filesPerWalk.toLocaleString("en-US")} manifest files under ${roots.join(", ")} (INPUT_LIMITS.filesPerWalk); validate its folders separately`);
       }
     }
   }
@@ -54,7 +55,8 @@ function walk(directory: string, out: string[], roots: readonly string[]): void 
  * Reads and parses files. Sizes are checked before a file is read whole: a file over the per-file
  * limit is one finding; more bytes in all than a run reads is a usage error that names the limit.
  */
-export async function readManifestFiles(paths: readonly string[], options: { relativeTo?: string } = {}): Promise<ManifestFile[]> {
+export async function readManifestFiles(paths: readonly string[], options: { relativeTo?: string; bytesPerRun?: number } = {}): Promise<ManifestFile[]> {
+  const bytesPerRun = options.bytesPerRun ?? INPUT_LIMITS.bytesPerRun;
   const sizes = paths.map((path) => {
     try {
       return statSync(path).size;
@@ -63,9 +65,9 @@ export async function readManifestFiles(paths: readonly string[], options: { rel
     }
   });
   const total = sizes.reduce((sum, size) => sum + (size <= INPUT_LIMITS.manifestBytes ? size : 0), 0);
-  if (total > INPUT_LIMITS.bytesPerRun) {
+  if (total > bytesPerRun) {
     throw new UsageError(
-      `${paths.length} files hold ${total} bytes of manifests, more than the ${INPUT_LIMITS.bytesPerRun} one run reads (INPUT_LIMITS.bytesPerRun, a bound on memory); validate their folders separately`,
+      `${paths.length} files hold ${total} bytes of manifests, more than the ${bytesPerRun} one run reads (INPUT_LIMITS.bytesPerRun, a bound on memory); validate their folders separately`,
     );
   }
   const charts = new Map<string, boolean>();
