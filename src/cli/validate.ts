@@ -9,6 +9,7 @@ import { allFindings, validateManifests, type ValidationResult } from "../valida
 import { filterByRepositoryConfig, findManifestPaths, findRepositoryContext, readManifestFiles, UsageError } from "./files.js";
 import { loadRepositoryConfig, SETTINGS_OPTIONS } from "./settings.js";
 import type { CommandIO } from "./io.js";
+import { DEFAULT_MANIFESTS } from "../config/defaults.js";
 
 export const VALIDATE_USAGE = `Usage: canary-bot validate [--format text|json] [--config FILE] [--mesh-provider NAME] PATH...
 
@@ -43,18 +44,17 @@ export async function runValidate(args: readonly string[], io: CommandIO): Promi
   }
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, not ${values.format}`);
   if (positionals.length === 0) throw new UsageError("validate needs at least one file or folder");
+  // Inside a git repository, the files the App reads: its config's globs, or the defaults (which
+  // need no config schema: see config/defaults.ts).
   const context = findRepositoryContext({ firstPath: positionals[0]!, configFile: values.config });
-  const config = context.configFile
-    ? await loadRepositoryConfig(context.configFile)
-    : context.root !== undefined
-      ? (await import("../config/index.js")).buildDefaultConfig()
-      : undefined;
+  const config = context.configFile ? await loadRepositoryConfig(context.configFile) : undefined;
   let settings: ControllerSettings = { ...DEFAULT_CONTROLLER_SETTINGS };
   if (config) settings = (await import("../config/index.js")).buildControllerSettings(config);
   if (values["mesh-provider"]) settings.meshProvider = values["mesh-provider"];
 
   const found = await findManifestPaths(positionals);
-  const paths = config && context.root !== undefined ? await filterByRepositoryConfig({ paths: found, root: context.root, manifests: config.manifests }) : found;
+  const manifests = config?.manifests ?? (context.root !== undefined ? DEFAULT_MANIFESTS : undefined);
+  const paths = manifests && context.root !== undefined ? await filterByRepositoryConfig({ paths: found, root: context.root, manifests }) : found;
   const files = await readManifestFiles(paths);
   const result = validateManifests({ files, settings });
   const summary: ValidationSummary = { skippedTemplates: files.filter((f) => f.skipped === "helm-template").length, excluded: found.length - paths.length };

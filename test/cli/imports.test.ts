@@ -38,12 +38,21 @@ describe("what each command loads", () => {
     const loaded = [...listStaticImports("src/cli/validate.ts")];
     expect(loaded).toContain("src/validate/validate.ts");
     expect(loaded).toContain("yaml");
-    const heavy = loaded.filter((m) => /^(probot|@octokit|zod|picomatch|diff|piscina|pg|@electric-sql|@kubernetes|prom-client)$|^src\/(github|routing|timeline|review|report|config)\//.test(m));
+    const heavy = loaded.filter((m) => /^(probot|@octokit|zod|picomatch|diff|piscina|pg|@electric-sql|@kubernetes|prom-client)$|^src\/(github|routing|timeline|review|report)\/|^src\/config\/(?!defaults\.ts$)/.test(m));
     expect(heavy).toEqual([]);
   });
 
   it("the walker sees through re-exports, so the check above can fail", () => {
     expect(listStaticImports("src/cli/serve.ts")).toContain("probot");
     expect(listStaticImports("src/config/index.ts")).toContain("zod");
+  });
+});
+
+describe("the App's default globs", () => {
+  it("are the config schema's defaults, without loading the schema", async () => {
+    const { buildDefaultConfig } = await import("../../src/config/index.js");
+    const { DEFAULT_MANIFESTS } = await import("../../src/config/defaults.js");
+    expect(buildDefaultConfig().manifests).toEqual(DEFAULT_MANIFESTS);
+    expect([...listStaticImports("src/config/defaults.ts")]).toEqual(["src/config/defaults.ts"]);
   });
 });
