@@ -182,8 +182,7 @@ export function parseManifestFile(params: { path: string; content: string | Uint
   }
 
   // Documents are composed one at a time (what parseAllDocuments does, without keeping them all):
-  // a rendered stream of 10,000 Canaries holds one syntax tree at a time, plus the trees of the
-  // Flagger objects that findings are placed on.
+  // a rendered stream of 10,000 Canaries holds one syntax tree at a time (readDocument drops it).
   const lineCounter = new LineCounter();
   const documents: ManifestDocument[] = [];
   let count = 0;
