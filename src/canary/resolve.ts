@@ -58,7 +58,7 @@ export function namespacesMatch(a: string | undefined, b: string | undefined): b
 }
 
 export function buildRepositoryIndex(files: readonly ManifestFile[]): RepositoryIndex {
-  // Documents by kind and name, and within that by namespace ("" for none): a lookup reads only the
+  // Documents by kind and name, and within that by namespace: a lookup reads only the
   // documents it can return, so 10,000 same-named apps in 10,000 namespaces stay linear.
   const byKindAndName = new Map<string, DocumentsNamed>();
   const canaries: CanaryModel[] = [];
@@ -111,6 +111,7 @@ export function buildRepositoryIndex(files: readonly ManifestFile[]): Repository
     find(kind, name, namespace) {
       const named = byKindAndName.get(`${kind}/${name}`);
       if (!named) return [];
+      // A Canary without a namespace matches every namespace: the whole list is the answer.
       if (namespace === undefined) return [...named.all];
       const inNamespace = named.byNamespace.get(namespace) ?? [];
       const unset = named.byNamespace.get(undefined) ?? [];
