@@ -10,9 +10,9 @@ export interface GeneratedApp {
   files: Record<string, string>;
 }
 
-export function generateApp(index: number, variant: { image: string; maxWeight: number }): GeneratedApp {
+export function generateApp(index: number, variant: { image: string; maxWeight: number }, options: { provider?: (typeof PROVIDERS)[number] } = {}): GeneratedApp {
   const name = `app-${index}`;
-  const provider = PROVIDERS[index % PROVIDERS.length]!;
+  const provider = options.provider ?? PROVIDERS[index % PROVIDERS.length]!;
   const strategy =
     provider === "kubernetes" || index % 5 === 0
       ? "    iterations: 10\n"

@@ -5,20 +5,47 @@
 
 export const INPUT_LIMITS = {
   /**
-   * A manifest larger than this is not parsed; it becomes one finding. Real Canary manifests are a
-   * few KiB; multi-document rendered charts reach a few hundred KiB.
+   * A file larger than this is not parsed; it becomes one FILE_TOO_LARGE finding. It bounds the
+   * time and memory of one file, not a repository: documents are read one at a time and only
+   * Flagger objects keep their syntax trees (canary/parse.ts), so a rendered multi-document stream
+   * (kustomize build, helm template) of 10,000 Canaries with their Deployments and autoscalers,
+   * 23 MiB, is read whole. Measured (docs/performance.md, `npm run bench -- stream`): that stream
+   * validates in the time of one parse of it (1.0x) with 336 MiB peak memory, half of what
+   * parseAllDocuments alone holds; 64 MiB is then about 1 GiB and a minute of a slow machine.
    */
-  manifestBytes: 1024 * 1024,
-  /** Documents read from one file; the rest become one finding. */
-  documentsPerFile: 1000,
+  manifestBytes: 64 * 1024 * 1024,
+  /**
+   * A single YAML document larger than this is not converted or validated (DOCUMENT_TOO_LARGE):
+   * the API server refuses request bodies over 3 MiB (kube-apiserver MaxRequestBodyBytes) and etcd
+   * objects over 1.5 MiB, so such a document can never be applied; a Canary is a few KiB.
+   */
+  documentBytes: 3 * 1024 * 1024,
+  /**
+   * Documents read from one file; the rest become one finding. Large enough for rendered streams
+   * (10,000 apps × Canary, Deployment, autoscaler, Service … is 40,000–60,000 documents); each
+   * document costs its own parse, so this bounds the work of one file with manifestBytes.
+   */
+  documentsPerFile: 100_000,
   /** Alias expansions per document before it is treated as an alias bomb (yaml's own default). */
   aliasExpansions: 100,
   /** Nesting depth of a YAML document; deeper documents are not converted (stack safety). */
   nestingDepth: 200,
   /** Findings kept per file; a last finding says how many more there were. */
   findingsPerFile: 500,
-  /** Files read from one folder walk by the CLI. */
-  filesPerWalk: 20_000,
+  /**
+   * Manifest files listed by one folder walk of the CLI (and one git tree of `review`). A path
+   * costs ~200 bytes; the bound is for runaway walks (a home folder), far above 10,000 apps laid
+   * out one object per file (20,000–40,000 files).
+   */
+  filesPerWalk: 500_000,
+  /**
+   * Bytes of manifests read by one CLI run. What stays in memory is proportional to what is read
+   * (the text and plain data of every document; syntax trees are dropped): measured at 12–14 bytes
+   * of peak RSS per byte of manifests (10,000 Canaries: 23 MiB read, 324 MiB peak), so 128 MiB —
+   * five times that repository — needs about 1.7 GiB, within V8's default heap on a 64-bit machine
+   * with 8 GiB or more. A run over it stops with a usage error naming the limit.
+   */
+  bytesPerRun: 128 * 1024 * 1024,
 } as const;
 
 export const SIMULATION_LIMITS = {

@@ -5,6 +5,7 @@
  */
 import { alertProviderSchema, canarySchema, metricTemplateSchema, type AlertProviderObject, type CanaryObject, type CanarySpec, type MetricTemplateObject } from "./crd.js";
 import type { PendingFinding } from "./findings.js";
+import { isUnderVariable, substituteFluxDefaults, type FluxVariable } from "./flux-variables.js";
 import { isRecord, type ManifestDocument } from "./parse.js";
 
 /** The API version Flagger's CRD serves (v1.44 serves only v1beta1). */
@@ -20,6 +21,8 @@ export interface CanaryModel {
   spec: CanarySpec;
   /** Schema findings, not yet placed on lines. */
   schemaFindings: PendingFinding[];
+  /** Flux variables left in the raw file; defaults are read in, and their fields not judged. */
+  fluxVariables?: FluxVariable[];
 }
 
 export interface MetricTemplateModel {
@@ -28,6 +31,7 @@ export interface MetricTemplateModel {
   namespace?: string;
   object: MetricTemplateObject;
   schemaFindings: PendingFinding[];
+  fluxVariables?: FluxVariable[];
 }
 
 export interface AlertProviderModel {
@@ -36,6 +40,20 @@ export interface AlertProviderModel {
   namespace?: string;
   object: AlertProviderObject;
   schemaFindings: PendingFinding[];
+  fluxVariables?: FluxVariable[];
+}
+
+/**
+ * Reads a Flagger object through its schema after putting in the defaults of Flux variables; the
+ * schema findings on a field that holds a variable are dropped (one notice says the file is not
+ * rendered, see validate.ts), since the field's real value is only known after substitution.
+ */
+function readFlaggerObject<T>(document: ManifestDocument, schema: { read(value: unknown, ctx: { issues: PendingFinding[] }, path: []): T | undefined }) {
+  const { value, variables } = substituteFluxDefaults(document.value);
+  const issues: PendingFinding[] = [];
+  const object = schema.read(value, { issues }, []);
+  const schemaFindings = variables.length === 0 ? issues : issues.filter((f) => !isUnderVariable(f.path, variables));
+  return { object, schemaFindings, ...(variables.length > 0 ? { fluxVariables: variables } : {}) };
 }
 
 export interface ContainerPort {
@@ -67,8 +85,7 @@ export interface WorkloadModel {
 }
 
 export function buildCanaryModel(document: ManifestDocument): CanaryModel {
-  const schemaFindings: PendingFinding[] = [];
-  const object = canarySchema.read(document.value, { issues: schemaFindings }, []) ?? {};
+  const { object = {}, schemaFindings, fluxVariables } = readFlaggerObject(document, canarySchema);
   return {
     document,
     name: document.name ?? "",
@@ -76,19 +93,18 @@ export function buildCanaryModel(document: ManifestDocument): CanaryModel {
     object,
     spec: object.spec ?? {},
     schemaFindings,
+    ...(fluxVariables ? { fluxVariables } : {}),
   };
 }
 
 export function buildMetricTemplateModel(document: ManifestDocument): MetricTemplateModel {
-  const schemaFindings: PendingFinding[] = [];
-  const object = metricTemplateSchema.read(document.value, { issues: schemaFindings }, []) ?? {};
-  return { document, name: document.name ?? "", namespace: document.namespace, object, schemaFindings };
+  const { object = {}, schemaFindings, fluxVariables } = readFlaggerObject(document, metricTemplateSchema);
+  return { document, name: document.name ?? "", namespace: document.namespace, object, schemaFindings, ...(fluxVariables ? { fluxVariables } : {}) };
 }
 
 export function buildAlertProviderModel(document: ManifestDocument): AlertProviderModel {
-  const schemaFindings: PendingFinding[] = [];
-  const object = alertProviderSchema.read(document.value, { issues: schemaFindings }, []) ?? {};
-  return { document, name: document.name ?? "", namespace: document.namespace, object, schemaFindings };
+  const { object = {}, schemaFindings, fluxVariables } = readFlaggerObject(document, alertProviderSchema);
+  return { document, name: document.name ?? "", namespace: document.namespace, object, schemaFindings, ...(fluxVariables ? { fluxVariables } : {}) };
 }
 
 export function buildWorkloadModel(document: ManifestDocument): WorkloadModel | undefined {

@@ -1,4 +1,5 @@
-import { LineCounter, parseAllDocuments, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
+import { Composer, LineCounter, Parser, parseDocument, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
+import { createRequire } from "node:module";
 import { INPUT_LIMITS } from "../limits.js";
 import { formatPath, type Finding, type PathSegment, type PendingFinding } from "./findings.js";
 import { locatePath, positionOfOffset, type SourcePosition } from "./positions.js";
@@ -47,6 +48,11 @@ export interface ManifestFile {
   documents: ManifestDocument[];
   /** Findings about the file as a whole or about how it reads as YAML. */
   findings: Finding[];
+  /**
+   * Set when the file was deliberately not read: an unrendered Helm chart template (counted in
+   * summaries; a HELM_TEMPLATE notice only when it holds a Flagger Canary).
+   */
+  skipped?: "helm-template";
 }
 
 /**
@@ -77,8 +83,21 @@ const FLAGGER_TEMPLATE_ACTION = /^(?:namespace|name|target|service|ingress|route
 const TEMPLATE_ACTION = /\{\{-?\s*([\s\S]*?)\s*-?\}\}/g;
 const HELM_ACTION = /(^|[\s(|])\.[A-Za-z]|^\$|^\/\*|^(?:if|else|end|range|with|define|template|include|block|toYaml|tpl|required|default|quote)\b|\|/;
 
-/** Reads one file. Never throws: every problem becomes a finding. */
-export function parseManifestFile(params: { path: string; content: string | Uint8Array }): ManifestFile {
+/** A Flagger Canary written in a file, as text (for templates, which cannot be parsed). */
+const FLAGGER_CANARY_TEXT = /^[ \t]*kind:[ \t]*["']?Canary["']?[ \t]*(?:#.*)?$/m;
+/** Flagger's API group anywhere: a template may compute its apiVersion (`{{ … | default "flagger.app/v1beta1" }}`). */
+const FLAGGER_API_TEXT = /\bflagger\.app\//;
+/** An `apiVersion:` or `kind:` key anywhere (a broken document may have lost its indentation). */
+const MANIFEST_LIKE_TEXT = /^[ \t]*(?:- )?(?:apiVersion|kind)[ \t]*:/m;
+/** Top-level `apiVersion:` and `kind:` keys: the text is meant to be a Kubernetes manifest. */
+const MANIFEST_KEYS_TEXT = [/^(?:- )?apiVersion:/m, /^(?:- )?kind:/m];
+
+/**
+ * Reads one file. Never throws: every problem becomes a finding. `helmTemplate` says that the
+ * caller knows the file is a chart template (it is under the templates/ folder of a folder with a
+ * Chart.yaml); files with Helm actions are recognised by their text.
+ */
+export function parseManifestFile(params: { path: string; content: string | Uint8Array; helmTemplate?: boolean }): ManifestFile {
   const { path } = params;
   const findings: Finding[] = [];
   const fileFinding = (code: string, severity: Finding["severity"], message: string, line = 1, column = 1): ManifestFile => {
@@ -116,16 +135,27 @@ export function parseManifestFile(params: { path: string; content: string | Uint
     );
   }
 
+  // A Helm template is not a manifest until it is rendered: it is skipped and counted. Only a
+  // template holding a Flagger Canary gets a notice, since that Canary is then never reviewed.
+  // YAML with `{{ }}` that is not meant as a manifest at all (.goreleaser.yml, CI files) is
+  // ignored like any other YAML without apiVersion and kind.
   const helm = findHelmAction(text);
-  if (helm) {
-    return fileFinding(
-      "HELM_TEMPLATE",
-      "error",
-      `The file is a Helm template (\`{{ ${helm.action} }}\` on this line${helm.more > 0 ? ` and ${helm.more} more template actions` : ""}), not a manifest: it cannot be applied or validated before it is rendered. Commit the rendered output (helm template) for canary-bot to review, or exclude chart templates in .github/canary-bot.yml. Flagger's own query placeholders such as {{ namespace }} are not Helm and are accepted.`,
-      helm.line,
-      helm.column,
-    );
+  if (params.helmTemplate || (helm && MANIFEST_KEYS_TEXT.every((keys) => keys.test(text)))) {
+    const file: ManifestFile = { path, documents: [], findings, skipped: "helm-template" };
+    if (FLAGGER_CANARY_TEXT.test(text) && FLAGGER_API_TEXT.test(text)) {
+      const where = helm ?? { action: "", line: 1, column: 1, more: 0 };
+      findings.push({
+        code: "HELM_TEMPLATE",
+        severity: "notice",
+        message: `The file is a Helm chart template${helm ? ` (\`{{ ${helm.action} }}\` on this line${helm.more > 0 ? ` and ${helm.more} more template actions` : ""})` : ""} that holds a Flagger Canary: canary-bot does not render charts, so this Canary was not validated. Commit the rendered output (helm template) where canary-bot can read it to have it reviewed. Flagger's own query placeholders such as {{ namespace }} are not Helm and are accepted.`,
+        path: "",
+        line: where.line,
+        column: where.column,
+      });
+    }
+    return file;
   }
+  if (helm) return { path, documents: [], findings };
 
   // The yaml composer recurses per nesting level: very deep input overflows the stack (and a
   // megabyte of `[` exhausts memory inside the library), so depth is measured before parsing.
@@ -140,15 +170,35 @@ export function parseManifestFile(params: { path: string; content: string | Uint
     );
   }
 
+  // The composer builds a document's whole tree before we see it, so size is checked on the text.
+  const oversize = findOversizeDocument(text, INPUT_LIMITS.documentBytes);
+  if (oversize) {
+    return fileFinding(
+      "DOCUMENT_TOO_LARGE",
+      "error",
+      `The YAML document starting here has ${oversize.bytes} bytes, more than the ${INPUT_LIMITS.documentBytes} of any object the API server accepts (it refuses requests over 3 MiB, etcd objects over 1.5 MiB), so the file was not read or validated. Check the generator that wrote it, or split the object.`,
+      oversize.line,
+    );
+  }
+
+  // Documents are composed one at a time (what parseAllDocuments does, without keeping them all):
+  // a rendered stream of 10,000 Canaries holds one syntax tree at a time (readDocument drops it).
   const lineCounter = new LineCounter();
-  let docs: Document.Parsed[];
+  const documents: ManifestDocument[] = [];
+  let count = 0;
+  let firstSkipped: number | undefined;
   try {
-    docs = parseAllDocuments(text, { ...YAML_OPTIONS, lineCounter }) as Document.Parsed[];
+    const composer = new Composer(YAML_OPTIONS);
+    for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text)) as Iterable<Document.Parsed>) {
+      if (count >= INPUT_LIMITS.documentsPerFile) firstSkipped ??= doc.range[0];
+      else documents.push(readDocument({ path, text, index: count, doc, lineCounter, findings }));
+      count += 1;
+    }
   } catch (error) {
     // The yaml parser reports problems as document errors; this is a last line of defence.
     return fileFinding("YAML_SYNTAX", "error", `The file could not be read as YAML (${describeError(error)}); it was not validated.`);
   }
-  if (!Array.isArray(docs) || docs.length === 0) {
+  if (count === 0) {
     return fileFinding(
       "EMPTY_FILE",
       "notice",
@@ -157,21 +207,14 @@ export function parseManifestFile(params: { path: string; content: string | Uint
         : "The file has no YAML documents (it is empty or only comments), so there is nothing to validate.",
     );
   }
-
-  const documents: ManifestDocument[] = [];
-  for (const [index, doc] of docs.entries()) {
-    if (index >= INPUT_LIMITS.documentsPerFile) {
-      const position = positionOfOffset(lineCounter, doc.range[0]);
-      findings.push({
-        code: "TOO_MANY_DOCUMENTS",
-        severity: "error",
-        message: `The file has ${docs.length} YAML documents; canary-bot reads the first ${INPUT_LIMITS.documentsPerFile}, and the ${docs.length - index} from here on were not validated. Split the file.`,
-        path: "",
-        ...position,
-      });
-      break;
-    }
-    documents.push(readDocument({ path, text, index, doc, lineCounter, findings }));
+  if (firstSkipped !== undefined) {
+    findings.push({
+      code: "TOO_MANY_DOCUMENTS",
+      severity: "error",
+      message: `The file has ${count} YAML documents; canary-bot reads the first ${INPUT_LIMITS.documentsPerFile}, and the ${count - INPUT_LIMITS.documentsPerFile} from here on were not validated. Split the file.`,
+      path: "",
+      ...positionOfOffset(lineCounter, firstSkipped),
+    });
   }
   return { path, documents, findings };
 }
@@ -206,11 +249,16 @@ function readDocument(params: {
   const contents = doc.contents as Node | null;
   const startOffset = contents?.range?.[0] ?? doc.range[0];
   const line = positionOfOffset(lineCounter, startOffset).line;
-  const locate = (p: readonly PathSegment[], at?: "key" | "value") => locatePath({ document: doc, lineCounter, path: p, at });
-  const base = { file: path, index, line, locate };
+  const base = { file: path, index, line, locate: buildLocate({ doc, text: params.text, lineCounter }) };
+  const source = params.text.slice(doc.range[0], doc.range[2]);
+  // YAML that is not a Kubernetes manifest (a CI workflow, Helm values) is not ours to judge: its
+  // YAML problems are not reported.
+  const manifest = MANIFEST_LIKE_TEXT.test(source);
+  const yamlFindings: Finding[] = [];
 
   let syntaxError = false;
   let exhausted = false;
+  let firstSyntaxError: { message: string; position: SourcePosition } | undefined;
   for (const error of doc.errors) {
     const position = positionOfOffset(lineCounter, error.pos[0]);
     if (error.code === "RESOURCE_EXHAUSTION") {
@@ -218,7 +266,7 @@ function readDocument(params: {
       syntaxError = true;
       if (exhausted) continue;
       exhausted = true;
-      findings.push({
+      yamlFindings.push({
         code: "YAML_TOO_DEEP",
         severity: "error",
         message: `The document nests too deeply for the YAML reader (it ran out of stack here), far beyond any Kubernetes object, so it was not validated. Check the indentation or the generator that wrote it.`,
@@ -226,7 +274,7 @@ function readDocument(params: {
         ...position,
       });
     } else if (error.code === "DUPLICATE_KEY") {
-      findings.push({
+      yamlFindings.push({
         code: "YAML_DUPLICATE_KEY",
         severity: "error",
         message: `${firstSentence(error.message)}. Kubernetes tools disagree on which value wins (kubectl keeps the last one, strict decoders refuse the object); keep exactly one.`,
@@ -235,7 +283,8 @@ function readDocument(params: {
       });
     } else {
       syntaxError = true;
-      findings.push({
+      firstSyntaxError ??= { message: `${error.code}: ${firstSentence(error.message)}`, position };
+      yamlFindings.push({
         code: "YAML_SYNTAX",
         severity: "error",
         message: `YAML syntax error (${error.code}): ${firstSentence(error.message)}. This document (${ordinal(index)} in the file) was not validated further; fix the syntax first.`,
@@ -245,7 +294,7 @@ function readDocument(params: {
     }
   }
   for (const warning of doc.warnings) {
-    findings.push({
+    yamlFindings.push({
       code: "YAML_WARNING",
       severity: "warning",
       message: `YAML warning (${warning.code}): ${firstSentence(warning.message)}.`,
@@ -253,6 +302,27 @@ function readDocument(params: {
       ...positionOfOffset(lineCounter, warning.pos[0]),
     });
   }
+  if (syntaxError && !exhausted && firstSyntaxError) {
+    // The yaml library is stricter than go-yaml (sigs.k8s.io/yaml: kubectl, kustomize, the API
+    // server), e.g. on quoted scalars continued at the key's indentation, as in Flagger's own CRD
+    // file. What a lenient reader accepts is read without positions: no finding for documents we
+    // do not validate, one warning for a Flagger object.
+    const lenient = readLeniently(source);
+    if (lenient) {
+      const identity = identify(lenient.value);
+      if (identity.kind === "Canary" || identity.kind === "MetricTemplate" || identity.kind === "AlertProvider") {
+        findings.push({
+          code: "YAML_STRICT_SYNTAX",
+          severity: "warning",
+          message: `Strict YAML readers refuse this document (${firstSyntaxError.message}), though kubectl and kustomize (go-yaml) accept it; canary-bot read it leniently, so its findings point at the document's first line. Fix the indentation or quoting here so that every YAML tool reads it the same way.`,
+          path: "",
+          ...firstSyntaxError.position,
+        });
+      }
+      return { ...base, ...identity, value: lenient.value, locate: () => ({ line, column: 1 }) };
+    }
+  }
+  if (manifest) findings.push(...yamlFindings);
   if (syntaxError) return { ...base, kind: "other", value: undefined };
 
   if (contents === null || (contents.range && contents.range[0] === contents.range[1] && isEmptyScalar(contents))) {
@@ -273,7 +343,6 @@ function readDocument(params: {
   }
 
   // A Canary commented out below another object (e.g. after a Service) is easy to miss: say so.
-  const source = params.text.slice(doc.range[0], doc.range[2]);
   const commentedAt = source.search(COMMENTED_CANARY);
   if (commentedAt !== -1) {
     findings.push({
@@ -324,7 +393,54 @@ function readDocument(params: {
   }
 
   const identity = identify(value);
-  return { ...base, ...identity, value };
+  // The syntax tree is dropped here: it is several times the size of the text, and most documents
+  // never get a finding. A document that does is read again, alone, to place it.
+  return { ...base, ...identity, value, locate: buildLazyLocate({ doc, text: params.text, lineCounter }) };
+}
+
+type Locate = ManifestDocument["locate"];
+
+const requireFromHere = createRequire(import.meta.url);
+let jsYaml: typeof import("js-yaml") | undefined;
+
+/**
+ * The document as js-yaml reads it, or undefined when it refuses it too. js-yaml accepts what
+ * go-yaml accepts in the cases that matter here (indentation of continued flow scalars); it is
+ * loaded only when a document needs it. Documents with anchors and aliases are not tried: js-yaml
+ * shares aliased nodes without the expansion limit applied to the strict reader.
+ */
+function readLeniently(source: string): { value: unknown } | undefined {
+  if (/(^|[\s[{,])&[^\s]/.test(source) && /(^|[\s[{,:-])\*[^\s]/.test(source)) return undefined;
+  try {
+    jsYaml ??= requireFromHere("js-yaml") as typeof import("js-yaml");
+    return { value: jsYaml.load(source, { schema: jsYaml.CORE_SCHEMA }) };
+  } catch {
+    return undefined;
+  }
+}
+
+function buildLocate(params: { doc: Document.Parsed; text: string; lineCounter: LineCounter }): Locate {
+  const { doc, lineCounter } = params;
+  return (path, at) => locatePath({ document: doc, lineCounter, path, at });
+}
+
+/**
+ * A `locate` that holds no syntax tree: it parses the document's own source again when called
+ * (positions shifted back into the file), and keeps that tree only weakly, for the next finding.
+ */
+function buildLazyLocate(params: { doc: Document.Parsed; text: string; lineCounter: LineCounter }): Locate {
+  const { text, lineCounter } = params;
+  const [start, , end] = params.doc.range;
+  const shifted = { linePos: (offset: number) => lineCounter.linePos(offset + start) } as LineCounter;
+  let cached: WeakRef<Document.Parsed> | undefined;
+  return (path, at) => {
+    let document = cached?.deref();
+    if (!document) {
+      document = parseDocument(text.slice(start, end), YAML_OPTIONS) as Document.Parsed;
+      cached = new WeakRef(document);
+    }
+    return locatePath({ document, lineCounter: shifted, path, at });
+  };
 }
 
 function identify(value: unknown): Pick<ManifestDocument, "kind" | "apiVersion" | "kindName" | "name" | "namespace"> {
@@ -404,6 +520,35 @@ function findHelmAction(text: string): { action: string; line: number; column: n
   const line = before.split("\n").length;
   const column = first.offset - before.lastIndexOf("\n");
   return { action: first.action, line, column, more: count - 1 };
+}
+
+/**
+ * The first document of a stream whose text is longer than `limit` bytes (counted as UTF-16 code
+ * units, which a UTF-8 byte count can only exceed), split at `---` and `...` markers in column 0,
+ * where YAML ends a document whatever scalar is open.
+ */
+export function findOversizeDocument(text: string, limit: number): { line: number; bytes: number } | undefined {
+  if (text.length <= limit) return undefined;
+  let start = 0;
+  let line = 1;
+  let startLine = 1;
+  let newline = -1;
+  for (;;) {
+    newline = text.indexOf("\n", newline + 1);
+    const lineStart = newline === -1 ? text.length : newline + 1;
+    const marker = newline !== -1 && /^(?:---|\.\.\.)(?:[ \t\r\n]|$)/.test(text.slice(lineStart, lineStart + 4));
+    if (newline === -1 || marker) {
+      const end = newline === -1 ? text.length : lineStart;
+      if (end - start > limit) {
+        const bytes = Buffer.byteLength(text.slice(start, end), "utf8");
+        if (bytes > limit) return { line: startLine, bytes };
+      }
+      if (newline === -1) return undefined;
+      start = lineStart;
+      startLine = line + 1;
+    }
+    line += 1;
+  }
 }
 
 /**

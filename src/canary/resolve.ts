@@ -58,7 +58,9 @@ export function namespacesMatch(a: string | undefined, b: string | undefined): b
 }
 
 export function buildRepositoryIndex(files: readonly ManifestFile[]): RepositoryIndex {
-  const byKindAndName = new Map<string, ManifestDocument[]>();
+  // Documents by kind and name, and within that by namespace: a lookup reads only the
+  // documents it can return, so 10,000 same-named apps in 10,000 namespaces stay linear.
+  const byKindAndName = new Map<string, DocumentsNamed>();
   const canaries: CanaryModel[] = [];
   const metricTemplates: MetricTemplateModel[] = [];
   const alertProviders: AlertProviderModel[] = [];
@@ -68,9 +70,13 @@ export function buildRepositoryIndex(files: readonly ManifestFile[]): Repository
       if (document.kind === "other" || document.kind === "empty") continue;
       if (document.name !== undefined) {
         const key = `${document.kind}/${document.name}`;
-        const list = byKindAndName.get(key);
+        let named = byKindAndName.get(key);
+        if (!named) byKindAndName.set(key, (named = { all: [], byNamespace: new Map(), order: new Map() }));
+        named.order.set(document, named.all.length);
+        named.all.push(document);
+        const list = named.byNamespace.get(document.namespace);
         if (list) list.push(document);
-        else byKindAndName.set(key, [document]);
+        else named.byNamespace.set(document.namespace, [document]);
       }
       switch (document.kind) {
         case "Canary":
@@ -103,12 +109,29 @@ export function buildRepositoryIndex(files: readonly ManifestFile[]): Repository
     alertProviders,
     workloads,
     find(kind, name, namespace) {
-      return (byKindAndName.get(`${kind}/${name}`) ?? []).filter((d) => namespacesMatch(d.namespace, namespace));
+      const named = byKindAndName.get(`${kind}/${name}`);
+      if (!named) return [];
+      // A Canary without a namespace matches every namespace: the whole list is the answer.
+      if (namespace === undefined) return [...named.all];
+      const inNamespace = named.byNamespace.get(namespace) ?? [];
+      const unset = named.byNamespace.get(undefined) ?? [];
+      if (unset.length === 0) return [...inNamespace];
+      if (inNamespace.length === 0) return [...unset];
+      // Both: in document order, as a scan of all of them would return.
+      return [...inNamespace, ...unset].sort((a, b) => named.order.get(a)! - named.order.get(b)!);
     },
     workloadOf: (document) => workloadsByDocument.get(document) ?? buildWorkloadModel(document),
     metricTemplateOf: (document) => templatesByDocument.get(document),
     alertProviderOf: (document) => providersByDocument.get(document),
   };
+}
+
+interface DocumentsNamed {
+  /** Every document of the kind and name, in the order read. */
+  all: ManifestDocument[];
+  /** By `metadata.namespace`; `undefined` holds the documents without one. */
+  byNamespace: Map<string | undefined, ManifestDocument[]>;
+  order: Map<ManifestDocument, number>;
 }
 
 /** Resolves every reference of one Canary against the index. */

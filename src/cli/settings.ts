@@ -5,7 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from "../canary/settings.js";
-import { buildControllerSettings, parseRepositoryConfig, renderConfigErrors, type RepositoryConfig } from "../config/index.js";
+import type { RepositoryConfig } from "../config/index.js";
 import { CONFIG_LIMITS } from "../limits.js";
 import { UsageError } from "./files.js";
 
@@ -15,13 +15,17 @@ export const SETTINGS_OPTIONS = {
 } as const;
 
 export async function loadControllerSettings(values: { config?: string; "mesh-provider"?: string }): Promise<ControllerSettings> {
-  const settings = values.config ? buildControllerSettings(await loadRepositoryConfig(values.config)) : { ...DEFAULT_CONTROLLER_SETTINGS };
+  const settings = values.config ? (await import("../config/index.js")).buildControllerSettings(await loadRepositoryConfig(values.config)) : { ...DEFAULT_CONTROLLER_SETTINGS };
   if (values["mesh-provider"]) settings.meshProvider = values["mesh-provider"];
   return settings;
 }
 
-/** Reads and validates a repository config file; a missing or invalid file is a usage error. */
+/**
+ * Reads and validates a repository config file; a missing or invalid file is a usage error. The
+ * config module (and zod) is imported only then: a one-file validate without a config skips it.
+ */
 export async function loadRepositoryConfig(file: string): Promise<RepositoryConfig> {
+  const { parseRepositoryConfig, renderConfigErrors } = await import("../config/index.js");
   let bytes: Buffer;
   try {
     bytes = await readFile(file);

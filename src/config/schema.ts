@@ -4,6 +4,7 @@
  * the reference (docs/configuration.md). Pure.
  */
 import * as z from "zod";
+import { DEFAULT_MANIFESTS } from "./defaults.js";
 import { PROVIDERS } from "../canary/crd.js";
 import { DEFAULT_CONTROLLER_SETTINGS } from "../canary/settings.js";
 import { GITHUB_LIMITS } from "../limits.js";
@@ -134,11 +135,11 @@ const manifestsSchema = z
     include: z
       .array(glob)
       .min(1, { error: "include at least one glob, e.g. **/*.yaml" })
-      .default(["**/*.yaml", "**/*.yml"])
+      .default([...DEFAULT_MANIFESTS.include])
       .meta({ description: "Globs of the files canary-bot reads as Kubernetes manifests." }),
     exclude: z
       .array(glob)
-      .default([".github/**"])
+      .default([...DEFAULT_MANIFESTS.exclude])
       .meta({ description: "Globs of files never read, e.g. Helm chart templates (charts/*/templates/**)." }),
   })
   .meta({ description: "Which files are Kubernetes manifests." });
@@ -168,7 +169,7 @@ const limitsSchema = z
 
 export const repositoryConfigSchema = z
   .strictObject({
-    manifests: manifestsSchema.default({ include: ["**/*.yaml", "**/*.yml"], exclude: [".github/**"] }),
+    manifests: manifestsSchema.default({ include: [...DEFAULT_MANIFESTS.include], exclude: [...DEFAULT_MANIFESTS.exclude] }),
     controller: controllerSchema.default(() => ({ ...DEFAULT_CONTROLLER_SETTINGS, selectorLabels: [...DEFAULT_CONTROLLER_SETTINGS.selectorLabels], includeLabelPrefix: [...DEFAULT_CONTROLLER_SETTINGS.includeLabelPrefix] })),
     environments: z
       .array(environmentSchema)

@@ -29,33 +29,59 @@ spec:
 
 describe("syntax errors", () => {
   it("are findings on their line, and the other documents are still read", () => {
-    const file = parse(`${CANARY}---\nmetadata: [1, 2\nname: }\n`);
+    const file = parse(`${CANARY}---\nkind: ConfigMap\nmetadata: [1, 2\nname: }\n`);
     expect(file.documents.map((d) => d.kind)).toEqual(["Canary", "other"]);
     expect(file.documents[1]!.value).toBeUndefined();
-    expect(file.findings.every((f) => f.code === "YAML_SYNTAX" && f.line >= 12)).toBe(true);
+    expect(file.findings.every((f) => f.code === "YAML_SYNTAX" && f.line >= 13)).toBe(true);
     expect(file.findings.length).toBeGreaterThan(0);
     expect(file.findings[0]!.message).toContain("was not validated further");
   });
 
   it("a tab used as indentation", () => {
-    expect(codes(parse("a:\n\tb: 1\n"))).toEqual([["YAML_SYNTAX", 2, 1]]);
+    expect(codes(parse("kind: A\na:\n\tb: 1\n"))).toEqual([["YAML_SYNTAX", 3, 1]]);
   });
 
   it("a duplicate key", () => {
-    expect(codes(parse("a: 1\nb: 2\na: 3\n"))).toEqual([["YAML_DUPLICATE_KEY", 3, 1]]);
+    expect(codes(parse("kind: A\na: 1\nb: 2\na: 3\n"))).toEqual([["YAML_DUPLICATE_KEY", 4, 1]]);
   });
 
   it("an unknown tag is a warning", () => {
-    expect(codes(parse("a: !custom x\n"))).toEqual([["YAML_WARNING", 1, 4]]);
+    expect(codes(parse("kind: A\na: !custom x\n"))).toEqual([["YAML_WARNING", 2, 4]]);
+  });
+
+  it("are not reported for YAML that is not a manifest (no apiVersion or kind): CI files, Helm values", () => {
+    const workflow = "name: ci\non:\n  push:\njobs:\n  test:\n\truns-on: ubuntu-latest\n";
+    const file = parse(workflow, ".github/workflows/ci.yml");
+    expect(file.findings).toEqual([]);
+    expect(file.documents.map((d) => d.kind)).toEqual(["other"]);
+    expect(parse("a: 1\na: 2\n").findings).toEqual([]);
   });
 });
 
 describe("Helm templates", () => {
-  it("point at the first Helm action and count the others", () => {
+  it("holding a Flagger Canary: skipped, with a notice on the first Helm action that counts the others", () => {
     const file = parse(`{{- if .Values.canary.enabled }}\n${CANARY}  service:\n    port: {{ .Values.port }}\n{{- end }}\n`);
     expect(codes(file)).toEqual([["HELM_TEMPLATE", 1, 1]]);
+    expect(file.findings[0]!.severity).toBe("notice");
     expect(file.findings[0]!.message).toContain("and 2 more template actions");
     expect(file.documents).toEqual([]);
+    expect(file.skipped).toBe("helm-template");
+  });
+
+  it("other templates are skipped without a finding (counted by the caller)", () => {
+    const file = parse("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ include \"app.fullname\" . }}\n");
+    expect({ findings: file.findings, documents: file.documents, skipped: file.skipped }).toEqual({ findings: [], documents: [], skipped: "helm-template" });
+  });
+
+  it("a file the caller knows is under a chart's templates/ folder is a template even without actions", () => {
+    const file = parseManifestFile({ path: "charts/app/templates/canary.yaml", content: CANARY, helmTemplate: true });
+    expect(file.skipped).toBe("helm-template");
+    expect(codes(file)).toEqual([["HELM_TEMPLATE", 1, 1]]);
+  });
+
+  it("YAML with Go templates that is not a manifest (.goreleaser.yml) is ignored, not a template", () => {
+    const file = parse("project_name: flagger\narchives:\n  - name_template: '{{ .ProjectName }}_{{ .Version }}'\n", ".goreleaser.yml");
+    expect({ findings: file.findings, skipped: file.skipped }).toEqual({ findings: [], skipped: undefined });
   });
 
   it("Flagger's own query placeholders are not Helm", () => {
@@ -151,7 +177,7 @@ describe("deep nesting (the yaml parser recurses per level)", () => {
   });
 
   it("a megabyte of brackets (which exhausts the yaml library's memory) never reaches the parser", () => {
-    const text = "[".repeat(INPUT_LIMITS.manifestBytes - 10);
+    const text = "[".repeat(1024 * 1024);
     // The document's root collection is level 1, so the limit is passed at bracket number `limit`.
     expect(findExcessiveNesting(text, limit)).toEqual({ line: 1, column: limit, depth: limit + 1 });
     expect(codes(parse(text))).toEqual([["YAML_TOO_DEEP", 1, limit]]);
@@ -170,10 +196,28 @@ describe("deep nesting (the yaml parser recurses per level)", () => {
 });
 
 describe("size limits", () => {
-  it("a 20 MB file is one finding, not parsed", () => {
-    const big = "a: b\n".repeat(4 * 1024 * 1024);
+  it("a file over the per-file limit is one finding, not parsed", () => {
+    const big = "a: b\n".repeat(Math.ceil((INPUT_LIMITS.manifestBytes + 1) / 5));
     expect(codes(parse(big))).toEqual([["FILE_TOO_LARGE", 1, 1]]);
-    expect(parse(new TextEncoder().encode(big)).findings[0]!.message).toContain(`${big.length} bytes`);
+    expect(parse(big).findings[0]!.message).toContain(`${big.length} bytes`);
+  });
+
+  it("a 20 MB document is one finding on its first line, and the file is not parsed", () => {
+    const big = `kind: ConfigMap\n---\n# generated\ndata:\n${"  a: b\n".repeat(3 * 1024 * 1024)}`;
+    const file = parse(big);
+    // On the separator that starts it.
+    expect(codes(file)).toEqual([["DOCUMENT_TOO_LARGE", 2, 1]]);
+    expect(file.findings[0]!.message).toContain(`${big.length - "kind: ConfigMap\n".length} bytes`);
+    expect(file.documents).toEqual([]);
+  });
+
+  it("a stream larger than one document may be is read whole, document by document", () => {
+    const document = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n${Array.from({ length: 100 }, (_, i) => `  key-${i}: ${"v".repeat(100)}\n`).join("")}`;
+    const count = Math.ceil((INPUT_LIMITS.documentBytes * 2) / document.length);
+    const file = parse(Array(count).fill(document).join("---\n"));
+    expect(file.findings).toEqual([]);
+    expect(file.documents).toHaveLength(count);
+    expect(file.documents.at(-1)!.kind).toBe("ConfigMap");
   });
 
   it("more documents than the limit: the rest are one finding at the separator of the first one skipped", () => {
@@ -219,5 +263,46 @@ describe("document kinds", () => {
     [undefined, "Canary", "other"],
   ])("%s %s is %s", (apiVersion, kind, expected) => {
     expect(classify(apiVersion, kind)).toBe(expected);
+  });
+});
+
+describe("positions without syntax trees (documents are read again to place a finding)", () => {
+  it("locates a path of any document of a stream exactly where it is written", () => {
+    const text = "# leading comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27\n";
+    const file = parse(text);
+    const deployment = file.documents[1]!;
+    expect(deployment.kind).toBe("Deployment");
+    expect(deployment.locate(["spec", "template", "spec", "containers", 0, "image"])).toEqual({ line: 15, column: 18 });
+    expect(deployment.locate(["metadata", "name"], "key")).toEqual({ line: 9, column: 3 });
+    // Twice, as when several findings land on one document.
+    expect(deployment.locate(["kind"])).toEqual({ line: 7, column: 7 });
+    expect(file.documents[0]!.locate(["metadata", "name"])).toEqual({ line: 4, column: 18 });
+  });
+});
+
+describe("YAML that go-yaml accepts and the strict reader refuses", () => {
+  // A single-quoted scalar continued at its key's indentation, as in Flagger's CRD file.
+  const continued = (kind: string) =>
+    `apiVersion: flagger.app/v1beta1\nkind: ${kind}\nmetadata:\n  name: podinfo\n  annotations:\n    note: 'a long\n    note'\nspec:\n  provider: istio\n`;
+
+  it("a Flagger object is read leniently, with one warning where the strict reader stopped", () => {
+    const file = parse(continued("Canary"));
+    // At the end of the line where the quote was expected to close (the yaml library's MISSING_CHAR).
+    expect(codes(file)).toEqual([["YAML_STRICT_SYNTAX", 6, 18]]);
+    expect(file.findings[0]!.severity).toBe("warning");
+    expect(file.documents[0]!.kind).toBe("Canary");
+    expect(file.documents[0]!.value).toMatchObject({ metadata: { annotations: { note: "a long note" } }, spec: { provider: "istio" } });
+    // Without a syntax tree, findings go to the document's first line.
+    expect(file.documents[0]!.locate(["spec", "provider"])).toEqual({ line: 1, column: 1 });
+  });
+
+  it("any other object is read without a finding", () => {
+    const file = parse(continued("Thing").replace("flagger.app/v1beta1", "example.com/v1"));
+    expect(file.findings).toEqual([]);
+    expect(file.documents[0]!.kindName).toBe("Thing");
+  });
+
+  it("what neither reader accepts stays a syntax error", () => {
+    expect(codes(parse("apiVersion: v1\nkind: ConfigMap\ndata: {a: [\n"))[0]![0]).toBe("YAML_SYNTAX");
   });
 });

@@ -95,6 +95,7 @@ describe("canary-bot validate", () => {
     expect(code).toBe(1);
     const json = JSON.parse(stdout);
     expect(json).toEqual({
+      skipped: { helmTemplates: 0, excluded: 0 },
       files: [
         {
           path: file,
@@ -114,11 +115,14 @@ describe("canary-bot validate", () => {
     });
   });
 
-  it("reports file-level findings beside the Canaries in JSON", async () => {
+  it("reports file-level findings beside the Canaries in JSON, and counts skipped templates", async () => {
     const helm = join(dir, "helm.yaml");
-    writeFileSync(helm, "metadata:\n  name: {{ .Values.name }}\n");
-    const json = JSON.parse((await cli(["validate", "--format=json", helm])).stdout);
-    expect(json.files[0]).toEqual({ path: helm, canaries: [], findings: [expect.objectContaining({ code: "HELM_TEMPLATE", severity: "error", line: 2, column: 9 })] });
+    writeFileSync(helm, CANARY().replace("name: podinfo\n  namespace", "name: {{ .Values.name }}\n  namespace"));
+    const { code, stdout } = await cli(["validate", "--format=json", helm]);
+    const json = JSON.parse(stdout);
+    expect(code).toBe(0);
+    expect(json.skipped).toEqual({ helmTemplates: 1, excluded: 0 });
+    expect(json.files[0]).toEqual({ path: helm, canaries: [], findings: [expect.objectContaining({ code: "HELM_TEMPLATE", severity: "notice", line: 4, column: 9 })] });
   });
 
   it("resolves references across the files and folders given", async () => {
@@ -167,4 +171,62 @@ describe("canary-bot validate", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("Usage: canary-bot validate");
   });
+
+  it("skips the templates of a Helm chart, even without template actions, and counts them", async () => {
+    const chart = join(dir, "chart");
+    mkdirSync(join(chart, "templates", "tests"), { recursive: true });
+    writeFileSync(join(chart, "Chart.yaml"), "apiVersion: v2\nname: app\nversion: 1.0.0\n");
+    writeFileSync(join(chart, "values.yaml"), "image: {repository: nginx}\nname: '{{ .Release.Name }}'\n");
+    writeFileSync(join(chart, "templates", "canary.yaml"), CANARY());
+    writeFileSync(join(chart, "templates", "tests", "service.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: x}\n");
+    const { code, stdout } = await cli(["validate", chart]);
+    expect(code).toBe(0);
+    expect(stdout.split("\n")[0]).toContain("canary.yaml:1:1: notice HELM_TEMPLATE");
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe("4 files (2 Helm templates skipped), 0 Canaries: 0 errors, 0 warnings, 1 notice");
+  });
 });
+
+describe("canary-bot validate with a repository config (what the App reads)", () => {
+  let repo: string;
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), "validate-repo-"));
+    mkdirSync(join(repo, ".git"));
+    mkdirSync(join(repo, ".github", "workflows"), { recursive: true });
+    mkdirSync(join(repo, "apps"));
+    mkdirSync(join(repo, "vendor"));
+    writeFileSync(join(repo, ".github", "workflows", "ci.yaml"), "kind: Broken\nname: ci\n\ton: push\n");
+    writeFileSync(join(repo, "apps", "canary.yaml"), CANARY());
+    writeFileSync(join(repo, "apps", "deployment.yaml"), DEPLOYMENT);
+    writeFileSync(join(repo, "vendor", "broken.yaml"), CANARY("    webhooks:\n      - name: load\n        url: http://loadtester/\n        timeout: 5mins\n"));
+  });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it("inside a git repository without a config, skips what the App's default globs skip (.github/**)", async () => {
+    const { code, stdout } = await cli(["validate", join(repo, ".github"), join(repo, "apps")]);
+    expect({ code, last: stdout.trimEnd().split("\n").at(-1) }).toEqual({ code: 0, last: "2 files (1 excluded by the config), 1 Canary: 0 errors, 0 warnings, 0 notices" });
+  });
+
+  it("reads the repository's .github/canary-bot.yml by default: its exclude globs and controller settings", async () => {
+    writeFileSync(join(repo, ".github", "canary-bot.yml"), 'manifests:\n  exclude: [".github/**", "vendor/**"]\ncontroller:\n  selectorLabels: [component]\n');
+    try {
+      const { code, stdout } = await cli(["validate", repo]);
+      expect(stdout).not.toContain("vendor");
+      // The config's selector labels apply: the Deployment selects on app, not component.
+      expect(stdout).toContain("error SELECTOR_LABEL_MISSING");
+      expect(code).toBe(1);
+      expect(stdout.trimEnd().split("\n").at(-1)).toMatch(/^2 files \(3 excluded by the config\), 1 Canary: 1 error/);
+    } finally {
+      rmSync(join(repo, ".github", "canary-bot.yml"));
+    }
+  });
+
+  it("takes --config FILE instead, with its globs relative to the repository", async () => {
+    const config = join(repo, "other.yml");
+    writeFileSync(config, 'manifests:\n  include: ["vendor/**"]\n');
+    const { code, stdout } = await cli(["validate", "--config", config, repo]);
+    expect(code).toBe(1);
+    expect(stdout).toContain("vendor/broken.yaml");
+    expect(stdout).not.toContain("apps/canary.yaml");
+  });
+});
+

@@ -35,13 +35,15 @@ function readIndex(): Entry[] {
 }
 
 /**
- * INDEX.tsv's notes as a verdict: "invalid…" and "templated…" (a raw Helm template cannot be
- * applied) are invalid; "negative…" (also "questionable/negative") has no Flagger Canary; the rest
+ * INDEX.tsv's notes as a verdict: "invalid…" is invalid; "templated…" (a raw Helm template, which
+ * canary-bot skips with a HELM_TEMPLATE notice: it is not a manifest until rendered, issue 9) and
+ * "negative…" (also "questionable/negative") have no Flagger Canary to validate; the rest
  * ("questionable", "legacy", "extracted", plain notes) are what the API server accepts.
  */
 function expectedVerdict(notes: string): Verdict {
   const head = notes.split(":")[0]!.toLowerCase();
-  if (head.startsWith("invalid") || head.startsWith("templated")) return "invalid";
+  if (head.startsWith("templated")) return "no Canary";
+  if (head.startsWith("invalid")) return "invalid";
   if (head.includes("negative")) return "no Canary";
   return "valid";
 }

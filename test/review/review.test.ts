@@ -104,7 +104,8 @@ describe("buildReviewModel", () => {
     const broken = review({}, { "c.yaml": canary("c", "    stepWeights: [10, 20]\n") }, ["c.yaml"]);
     expect(broken.canaries[0]?.head?.findings.map((f) => f.code)).toContain("ANALYSIS_STRATEGY_CONFLICT");
     expect(hasErrors(broken)).toBe(true);
-    const syntax = review({}, { "bad.yaml": "a: [1,\n" }, ["bad.yaml"]);
+    // A manifest (apiVersion or kind): YAML that is not one is not judged (issue 9).
+    const syntax = review({}, { "bad.yaml": "kind: ConfigMap\na: [1,\n" }, ["bad.yaml"]);
     expect(syntax.canaries).toEqual([]);
     expect(syntax.files.map((f) => [f.path, f.findings.map((x) => x.code)])).toEqual([["bad.yaml", ["YAML_SYNTAX"]]]);
     expect(hasErrors(syntax)).toBe(true);

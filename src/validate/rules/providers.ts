@@ -4,7 +4,7 @@
  * (docs/flagger-scheduler.md §2, §6.1; docs/flagger-routing.md §0, §4–§7).
  */
 import type { PendingFinding } from "../../canary/findings.js";
-import { routerFamily, type RouterFamily } from "../../canary/settings.js";
+import { DEFAULT_CONTROLLER_SETTINGS, routerFamily, type RouterFamily } from "../../canary/settings.js";
 import { buildFinding } from "../codes.js";
 import type { CanaryRule } from "../rule.js";
 import { describeProvider, isKnativeTarget, isWritten, providerPath, queriesUse, usesBuiltinMetrics } from "./facts.js";
@@ -57,16 +57,24 @@ export const checkProviderReferences: CanaryRule = ({ resolved }) => {
   return findings;
 };
 
-export const checkIgnoredReferences: CanaryRule = ({ resolved }) => {
+export const checkIgnoredReferences: CanaryRule = ({ resolved, settings }) => {
   const { spec } = resolved.canary;
   const family = routerFamily(resolved.provider);
   const provider = describeProvider({ spec, provider: resolved.provider });
   const templateQueries = resolved.metricTemplates.map((template) => template?.object.spec?.query);
   const findings: PendingFinding[] = [];
+  // Without spec.provider the router is the controller's -mesh-provider. When that is only
+  // Flagger's default (no controller.meshProvider in the repository config), the reference is
+  // more likely right and the assumption wrong: say how to tell canary-bot, not to delete it.
+  const onlyDefault = !spec.provider && settings.meshProvider === DEFAULT_CONTROLLER_SETTINGS.meshProvider;
+  const advice = (usedBy: string) =>
+    onlyDefault
+      ? `If your Flagger controller runs with another -mesh-provider (e.g. for ${usedBy}), set \`controller.meshProvider\` in .github/canary-bot.yml (or spec.provider in the Canary); otherwise remove it.`
+      : `Remove it, or set spec.provider if this Canary is meant for ${usedBy}.`;
   const ignored = (field: string, path: string[], usedBy: string) =>
     buildFinding({
       code: "REF_IGNORED_BY_PROVIDER",
-      message: `\`${path.join(".")}\` is only read by ${usedBy}; the ${family} router of ${provider} ignores it (Flagger v1.44 pkg/router/factory.go). Remove it, or set spec.provider if this Canary is meant for ${usedBy}.${field === "ingressRef" || field === "routeRef" ? ` (It would still name {{ ${field === "ingressRef" ? "ingress" : "route"} }} in metric queries, but none of this Canary's queries uses it.)` : ""}`,
+      message: `\`${path.join(".")}\` is only read by ${usedBy}; the ${family} router of ${provider} ignores it (Flagger v1.44 pkg/router/factory.go). ${advice(usedBy)}${field === "ingressRef" || field === "routeRef" ? ` (It would still name {{ ${field === "ingressRef" ? "ingress" : "route"} }} in metric queries, but none of this Canary's queries uses it.)` : ""}`,
       path,
       at: "key",
     });
@@ -112,6 +120,30 @@ export const checkMatchSupport: CanaryRule = ({ resolved }) => {
         at: "key",
       }),
     );
+  }
+  if (family === "nginx" && hasMatch) {
+    // IngressRouter.SetRoutes (pkg/router/ingress.go) folds every match entry into one
+    // canary-by-header and one canary-by-cookie annotation: each header overwrites the previous one,
+    // so only the last survives (within one entry, the last in Go's random map order).
+    const headers: Array<{ path: Array<string | number>; name: string }> = [];
+    const cookies: Array<{ path: Array<string | number> }> = [];
+    (analysis?.match ?? []).forEach((match, i) => {
+      for (const name of Object.keys(match.headers ?? {})) {
+        if (name === "cookie") cookies.push({ path: ["spec", "analysis", "match", i, "headers", name] });
+        else headers.push({ path: ["spec", "analysis", "match", i, "headers", name], name });
+      }
+    });
+    if (headers.length > 1 || cookies.length > 1) {
+      const last = headers.at(-1);
+      findings.push(
+        buildFinding({
+          code: "NGINX_MATCH_LAST_ONLY",
+          message: `With ${provider}, Flagger turns \`analysis.match\` into a single canary-by-header${cookies.length > 0 ? " and a single canary-by-cookie" : ""} annotation on the canary Ingress: it loops over every entry and each header overwrites the one before (IngressRouter.SetRoutes, pkg/router/ingress.go). Of the ${headers.length} header conditions${cookies.length > 1 ? ` and ${cookies.length} cookie conditions` : ""} only one routes to the canary${last ? ` (\`${last.name}\`, the last one${Object.keys((analysis?.match ?? [])[Number(last.path[3])]?.headers ?? {}).filter((h) => h !== "cookie").length > 1 ? "; within one entry Go's map order picks one at random" : ""})` : ""}; requests matching only the others stay on the primary. Keep one header condition and at most one cookie.`,
+          path: ["spec", "analysis", "match"],
+          at: "key",
+        }),
+      );
+    }
   }
   if (family === "gatewayapi") {
     // Gateway API converts only exact and regex header/query matches (router/gateway_api.go

@@ -71,6 +71,52 @@ describe("references the provider ignores", () => {
   it("gatewayRefs on istio", () => {
     expect(withProvider("istio", (s) => (s.service.gatewayRefs = [{ name: "public" }])).codes).toEqual(["REF_IGNORED_BY_PROVIDER"]);
   });
+
+  it("when the provider is only Flagger's default mesh provider, the advice is to configure it, not to remove the reference", () => {
+    const [byDefault] = only(withProvider(undefined, (s) => (s.ingressRef = INGRESS_REF)), "REF_IGNORED_BY_PROVIDER");
+    expect(byDefault!.message).toContain("set `controller.meshProvider` in .github/canary-bot.yml");
+    expect(byDefault!.message).not.toMatch(/\. Remove it/);
+    const [configured] = only(withProvider(undefined, (s) => (s.ingressRef = INGRESS_REF), { meshProvider: "linkerd" }), "REF_IGNORED_BY_PROVIDER");
+    expect(configured!.message).toContain("Remove it, or set spec.provider");
+    const [explicit] = only(withProvider("istio", (s) => (s.ingressRef = INGRESS_REF)), "REF_IGNORED_BY_PROVIDER");
+    expect(explicit!.message).not.toContain("controller.meshProvider");
+  });
+});
+
+describe("NGINX keeps the last header of analysis.match (IngressRouter.SetRoutes)", () => {
+  const nginx = (match: Json[]) =>
+    withProvider("nginx", (s) => {
+      s.ingressRef = INGRESS_REF;
+      delete s.analysis.stepWeight;
+      delete s.analysis.maxWeight;
+      s.analysis.iterations = 10;
+      s.analysis.match = match;
+    });
+
+  it("several header conditions: one warning naming the one that survives", () => {
+    const [finding] = only(nginx([{ headers: { "x-canary": { exact: "insider" } } }, { headers: { "x-beta": { exact: "1" } } }]), "NGINX_MATCH_LAST_ONLY");
+    expect(finding).toMatchObject({ severity: "warning", path: "spec.analysis.match" });
+    expect(finding!.message).toContain("Of the 2 header conditions only one routes to the canary (`x-beta`, the last one)");
+  });
+
+  it("two headers in one entry: Go's map order decides", () => {
+    const [finding] = only(nginx([{ headers: { "x-canary": { exact: "insider" }, "x-beta": { exact: "1" } } }]), "NGINX_MATCH_LAST_ONLY");
+    expect(finding!.message).toContain("Go's map order picks one at random");
+  });
+
+  it("one header and one cookie are what NGINX supports: no warning", () => {
+    expect(nginx([{ headers: { "x-canary": { exact: "insider" } } }, { headers: { cookie: { exact: "canary" } } }]).codes).not.toContain("NGINX_MATCH_LAST_ONLY");
+  });
+
+  it("other providers are not concerned", () => {
+    const istio = withProvider("istio", (s) => {
+      s.analysis.match = [{ headers: { a: { exact: "1" } } }, { headers: { b: { exact: "2" } } }];
+      s.analysis.iterations = 10;
+      delete s.analysis.stepWeight;
+      delete s.analysis.maxWeight;
+    });
+    expect(istio.codes).not.toContain("NGINX_MATCH_LAST_ONLY");
+  });
 });
 
 describe("A/B matching (§2)", () => {
