@@ -74,7 +74,21 @@ export interface FetchedReviewFiles {
 }
 
 export type FetchResult =
-  | { status: "ready"; mergeBase: string; fetched: FetchedReviewFiles; headConfirmed: boolean; notes: string[]; configChanged: boolean; plan: FetchPlan; partial: PartialListing | null }
+  | {
+      status: "ready";
+      mergeBase: string;
+      fetched: FetchedReviewFiles;
+      headConfirmed: boolean;
+      notes: string[];
+      configChanged: boolean;
+      plan: FetchPlan;
+      partial: PartialListing | null;
+      /**
+       * The repository is built with kustomize but its build inputs were too large to read: the
+       * raw files were reviewed, and a review without Canaries cannot say "no Canary changes".
+       */
+      buildSkipped: boolean;
+    }
   | { status: "stale"; currentHeadSha: string | null };
 
 /** The pull request changes more files than GitHub lists, and its trees could not make up for it. */
@@ -133,15 +147,16 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
   const touchesGeneratorInputs = changed.some((f) => isGeneratorInputName(f.path) || (f.previousPath !== undefined && isGeneratorInputName(f.previousPath)));
   const emptyPlan: FetchPlan = { changedPaths: [], blobs: [], oversize: [], notRead: [], context: { candidates: 0, read: 0, leftOut: 0, treeTruncated: false } };
   const partialNotes = partial ? [`This review is partial: ${partial.reason}.`] : [];
-  const nothing = (): FetchResult => ({
+  const nothing = (notes = partialNotes): FetchResult => ({
     status: "ready",
     mergeBase: comparison.mergeBase,
     fetched: { base: [], head: [], context: [], changedPaths: [], settings, limits },
     headConfirmed: false,
-    notes: partialNotes,
+    notes,
     plan: emptyPlan,
     configChanged,
     partial,
+    buildSkipped: notes.length > partialNotes.length,
   });
   if (!touchesManifests && !touchesGeneratorInputs) return nothing();
 
@@ -160,13 +175,14 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
         plan: emptyPlan,
         configChanged,
         partial,
+        buildSkipped: false,
       };
     }
     buildNotes = [
       `This repository is built with kustomize, but ${built.reason}: too large to build here, so its manifests were reviewed as raw files (without overlays, Flux namespaces or variable substitution). Run \`canary-bot review\` locally for the review of what the clusters receive.`,
     ];
   }
-  if (!touchesManifests) return nothing();
+  if (!touchesManifests) return nothing([...partialNotes, ...buildNotes]);
   const plan = buildFetchPlan({
     changed,
     isManifest,
@@ -205,6 +221,7 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
     plan,
     configChanged,
     partial,
+    buildSkipped: buildNotes.length > 0,
   };
 }
 
