@@ -80,7 +80,20 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     const reads = github.requests.map((r) => `${r.method} ${r.path.split("?")[0]!.replace(/[0-9a-f]{40}/g, "{sha}")}`).filter((r) => !r.endsWith("/access_tokens"));
     expect(reads.filter((r) => r.includes("/git/trees/"))).toHaveLength(2);
     expect(reads.filter((r) => r === "POST /graphql")).toHaveLength(1);
-    expect(app.logs.filter((l) => l.level >= 50)).toEqual([]);
+    expect(app.logs.filter((l) => l.level === "error" || l.level === "fatal")).toEqual([]);
+  }, 120_000);
+
+  it("two environments over one base are two Canaries, each with its own change, namespace and images", async () => {
+    const { repository, pull } = openPull({ base: INITIAL, head: readFixtureCommit("gitops-environments", "4-staging-threshold") });
+
+    await app.deliver(pullRequestDelivery(repository, pull));
+    await waitForQueueIdle(store, 120_000);
+
+    const body = pull.comments[0]!.body;
+    expect(body).toMatch(/<summary>[^\n]*<code>production: podinfo\/podinfo<\/code> · valid · changed · ⚠️ loosens safety settings<\/summary>/);
+    expect(body).toMatch(/<summary>[^\n]*<code>staging: podinfo-staging\/podinfo<\/code> · valid · changed · new revision<\/summary>/);
+    expect(body).toContain("images ghcr.io/stefanprodan/podinfo:6.1.0 → ghcr.io/stefanprodan/podinfo:6.2.0");
+    expect(repository.checkRuns[0]!.conclusion).toBe("success");
   }, 120_000);
 
   it("`review --pr` prints the App's comment, and `review --repo` the same one for the same change", async () => {
