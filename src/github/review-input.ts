@@ -162,7 +162,7 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
 
   const tree = headTree ?? (await port.getTree({ revision: pullRequest.headSha }));
   let buildNotes: string[] = [];
-  if (hasKustomizationFile(tree.entries.map((e) => e.path))) {
+  const tryBuild = async (): Promise<FetchResult | undefined> => {
     const built = await fetchBuildInputs({ port, pullRequest, mergeBase: comparison.mergeBase, headTree: tree, changed, config });
     if (built.status === "stale") return built;
     if (built.status === "ready") {
@@ -179,8 +179,14 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
       };
     }
     buildNotes = [
-      `This repository is built with kustomize, but ${built.reason}: too large to build here, so its manifests were reviewed as raw files (without overlays, Flux namespaces or variable substitution). Run \`canary-bot review\` locally for the review of what the clusters receive.`,
+      `This repository is built with kustomize or Flux, but ${built.reason}: too large to build here, so its manifests were reviewed as raw files (without overlays, Flux namespaces or variable substitution). Run \`canary-bot review\` locally for the review of what the clusters receive.`,
     ];
+    return undefined;
+  };
+  const hasKustomization = hasKustomizationFile(tree.entries.map((e) => e.path));
+  if (hasKustomization) {
+    const built = await tryBuild();
+    if (built) return built;
   }
   if (!touchesManifests) return nothing([...partialNotes, ...buildNotes]);
   const plan = buildFetchPlan({
@@ -212,6 +218,12 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
   const previousOf = new Map(changed.filter((f) => f.previousPath !== undefined).map((f) => [f.previousPath!, f.path]));
   const baseFiles = [...files.entries()].filter(([key]) => key.startsWith("base:")).map(([, file]) => file).filter((f) => !unreadHeads.has(previousOf.get(f.path) ?? f.path));
   const context = [...files.entries()].filter(([key]) => key.startsWith("context:")).map(([, file]) => file);
+  // Without a kustomization file, a Flux Kustomization among the files read (a substring test, not
+  // a parse: the event loop stays free) still makes the repository one that clusters build.
+  if (!hasKustomization && [...files.values()].some((f) => f.kind === "text" && mentionsFluxKustomization(f.text))) {
+    const built = await tryBuild();
+    if (built) return built;
+  }
   return {
     status: "ready",
     mergeBase: comparison.mergeBase,
@@ -248,6 +260,14 @@ export function buildTreeChanges(params: { base: Tree; head: Tree; isManifest: (
   }
   for (const path of base.keys()) if (!head.has(path) && params.isManifest(path)) changed.push({ path, status: "removed" });
   return changed.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+const FLUX_API_VERSION = /^\s*apiVersion:\s*["']?kustomize\.toolkit\.fluxcd\.io\//m;
+const KUSTOMIZATION_KIND = /^\s*kind:\s*["']?Kustomization\b/m;
+
+/** Whether a file's text may declare a Flux Kustomization (both lines present; the build decides). */
+export function mentionsFluxKustomization(text: string): boolean {
+  return FLUX_API_VERSION.test(text) && KUSTOMIZATION_KIND.test(text);
 }
 
 /**

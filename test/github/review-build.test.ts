@@ -15,7 +15,7 @@ import { bundleCanaryBot } from "../support/bundle.js";
 import { runCliCaptured } from "../support/cli.js";
 import { pullRequestDelivery, startTestApp, waitForQueueIdle, type TestApp } from "../support/github-app.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { readFixtureCommit } from "./helpers.js";
+import { readCommit, readFixtureCommit } from "./helpers.js";
 
 const INITIAL = readFixtureCommit("gitops-environments", "1-initial");
 const STAGING_IMAGE = readFixtureCommit("gitops-environments", "2-staging-image");
@@ -94,6 +94,38 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     expect(body).toMatch(/<summary>[^\n]*<code>staging: podinfo-staging\/podinfo<\/code> · valid · changed · new revision<\/summary>/);
     expect(body).toContain("images ghcr.io/stefanprodan/podinfo:6.1.0 → ghcr.io/stefanprodan/podinfo:6.2.0");
     expect(repository.checkRuns[0]!.conclusion).toBe("success");
+  }, 120_000);
+
+  it("a repository of Flux Kustomizations without a kustomization file is built once a Flux Kustomization is among the files read", async () => {
+    const flux = (namespace: string) =>
+      [
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1",
+        "kind: Kustomization",
+        "metadata:",
+        "  name: podinfo",
+        "  namespace: flux-system",
+        "spec:",
+        "  interval: 10m",
+        "  sourceRef:",
+        "    kind: GitRepository",
+        "    name: flux-system",
+        "  path: ./apps/podinfo",
+        "  prune: true",
+        `  targetNamespace: ${namespace}`,
+        "",
+      ].join("\n");
+    const podinfo = readCommit("1-initial");
+    const { repository, pull } = openPull({ base: { ...podinfo, "clusters/prod/podinfo.yaml": flux("podinfo-prod") }, head: { ...podinfo, "clusters/prod/podinfo.yaml": flux("podinfo-canary") } });
+
+    await app.deliver(pullRequestDelivery(repository, pull));
+    await waitForQueueIdle(store, 120_000);
+
+    // The changed file is read first (raw), names a Flux Kustomization, and then both revisions are built.
+    expect(github.requests.filter((r) => r.path === "/graphql")).toHaveLength(2);
+    const body = pull.comments[0]!.body;
+    expect(body).toContain("<code>prod: podinfo-canary/podinfo</code>");
+    expect(body).toContain("<code>prod: podinfo-prod/podinfo</code>");
+    expect(body).not.toContain("<code>test/podinfo</code>");
   }, 120_000);
 
   it("`review --pr` prints the App's comment, and `review --repo` the same one for the same change", async () => {
