@@ -183,7 +183,14 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
     ];
     return undefined;
   };
-  const hasKustomization = hasKustomizationFile(tree.entries.map((e) => e.path));
+  const treePaths = tree.entries.map((e) => e.path);
+  const hasKustomization = hasKustomizationFile(treePaths);
+  if (!touchesManifests) {
+    // Only non-YAML files changed: they matter only as generator inputs of a kustomization folder.
+    const changedPaths = changed.flatMap((f) => (f.previousPath !== undefined ? [f.path, f.previousPath] : [f.path]));
+    const inputs = new Set(hasKustomization ? selectBuildInputs([...new Set([...treePaths, ...changedPaths])]) : []);
+    if (!changedPaths.some((path) => inputs.has(path))) return nothing();
+  }
   if (hasKustomization) {
     const built = await tryBuild();
     if (built) return built;

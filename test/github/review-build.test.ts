@@ -128,6 +128,17 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     expect(body).not.toContain("<code>test/podinfo</code>");
   }, 120_000);
 
+  it("a change of a file no kustomization reads (a .json outside kustomization folders) is no review", async () => {
+    const { repository, pull } = openPull({ base: { ...INITIAL, "scripts/settings.json": "{}" }, head: { ...INITIAL, "scripts/settings.json": '{"a":1}' } });
+
+    await app.deliver(pullRequestDelivery(repository, pull));
+    await waitForQueueIdle(store, 120_000);
+
+    expect(pull.comments).toEqual([]);
+    expect(repository.checkRuns).toEqual([]);
+    expect(github.requests.filter((r) => r.path === "/graphql")).toEqual([]);
+  }, 120_000);
+
   it("`review --pr` prints the App's comment, and `review --repo` the same one for the same change", async () => {
     const { repository, pull } = openPull({ base: INITIAL, head: STAGING_IMAGE });
     await app.deliver(pullRequestDelivery(repository, pull));
