@@ -58,6 +58,18 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     return { repository, pull };
   }
 
+  /** `canary-bot review --pr` against the GitHub-like server, with a token it issued (it asks for no JWT). */
+  async function reviewPr(repository: { owner: string; repo: string }, number: number, env: Record<string, string> = {}) {
+    const issued = (await (await fetch(`${github.baseUrl}/app/installations/${INSTALLATION}/access_tokens`, { method: "POST" })).json()) as { token: string };
+    const saved = { ...process.env };
+    Object.assign(process.env, { GITHUB_TOKEN: issued.token, GITHUB_API_URL: github.baseUrl, ...env });
+    try {
+      return await runCliCaptured(["review", "--pr", `${repository.owner}/${repository.repo}#${number}`]);
+    } finally {
+      process.env = saved;
+    }
+  }
+
   it("an `images: newTag` bump in the staging overlay is a new revision of the staging podinfo, with the new image", async () => {
     const { repository, pull } = openPull({ base: INITIAL, head: STAGING_IMAGE });
 
@@ -145,17 +157,7 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     await waitForQueueIdle(store, 120_000);
     const posted = pull.comments[0]!.body;
 
-    // A token the GitHub-like server knows (it issues installation tokens without a JWT).
-    const issued = (await (await fetch(`${github.baseUrl}/app/installations/${INSTALLATION}/access_tokens`, { method: "POST" })).json()) as { token: string };
-    const saved = { ...process.env };
-    process.env.GITHUB_TOKEN = issued.token;
-    process.env.GITHUB_API_URL = github.baseUrl;
-    let dryRun: { code: number; stdout: string; stderr: string };
-    try {
-      dryRun = await runCliCaptured(["review", "--pr", `${repository.owner}/${repository.repo}#${pull.number}`]);
-    } finally {
-      process.env = saved;
-    }
+    const dryRun = await reviewPr(repository, pull.number);
     expect(dryRun.stderr).toBe("");
     expect(dryRun.code).toBe(0);
     expect(dryRun.stdout).toBe(`${posted}\n`);
@@ -163,6 +165,13 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     const offline = await runCliCaptured(["review", "--repo", fixtureRepo, "--base", "1-initial", "--head", "2-staging-image"]);
     expect(offline.stderr).toBe("");
     expect(withoutLinks(dryRun.stdout)).toBe(offline.stdout);
+  }, 120_000);
+
+  it("without a kustomize binary, `review --pr` reads raw files and its comment says why", async () => {
+    const { repository, pull } = openPull({ base: INITIAL, head: readFixtureCommit("gitops-environments", "3-production-hpa-deadline") });
+    const dryRun = await reviewPr(repository, pull.number, { KUSTOMIZE_BIN: "" });
+    expect(dryRun.stderr).toBe("");
+    expect(dryRun.stdout).toContain("No kustomize binary was found");
   }, 120_000);
 
   it("a repository whose build inputs exceed limits.reviewBytes is reviewed as raw files, and the check says so", async () => {
