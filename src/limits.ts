@@ -147,6 +147,12 @@ export const GITHUB_LIMITS = {
   bytesPerReview: 32 * 1024 * 1024,
   /** `pulls.listFiles` returns at most 3,000 files (GitHub REST pulls API). */
   pullRequestFiles: 3_000,
+  /**
+   * Distinct files (blobs) read to build both revisions with kustomize (docs/github-app.md, "What
+   * the App reads for the build"). At 500 blobs per GraphQL request this bounds the build's reads
+   * to 10 requests; a repository with more is reviewed as raw files, with a note.
+   */
+  buildFilesPerReview: 5_000,
 } as const;
 
 export const HTTP_LIMITS = {

@@ -293,6 +293,16 @@ function readFluxKustomization(params: { file: string; line: number; value: unkn
 /** Files a build reads besides manifests: generator inputs next to a kustomization file. */
 const GENERATOR_INPUT = /\.(json|env|properties|txt|conf|ini|toml|sh|pem|crt|key)$/i;
 
+/** A file name a kustomize generator may read (when it sits next to a kustomization file). */
+export function isGeneratorInputName(path: string): boolean {
+  return GENERATOR_INPUT.test(path);
+}
+
+/** Whether a revision's file list has a kustomization file: the App then builds (docs/github-app.md). */
+export function hasKustomizationFile(paths: readonly string[]): boolean {
+  return paths.some((path) => (KUSTOMIZATION_FILE_NAMES as readonly string[]).includes(path.slice(path.lastIndexOf("/") + 1)));
+}
+
 /**
  * Which files of a revision the build needs, from its file list: every YAML file (manifests,
  * kustomization files, Flux Kustomizations, patches) and the generator inputs of kustomization

@@ -4,11 +4,12 @@
  */
 import type { RepositoryConfig } from "../config/index.js";
 import type { ConfigError } from "../config/index.js";
-import { reviewChanges, type PullRequestReview } from "../review/index.js";
+import type { PullRequestReview } from "../review/index.js";
 import type { GitHubReader, PullRequestInfo } from "./port.js";
 import { getRepositoryConfig } from "./repository-config.js";
-import { getPullRequestReviewInput } from "./review-input.js";
+import { fetchPullRequestFiles } from "./review-input.js";
 import { buildConfigErrorOutput } from "./review-pull-request.js";
+import { getReviewOfFetched } from "./review-task.js";
 
 export type DryRunResult =
   | { status: "no-pull-request" }
@@ -44,17 +45,18 @@ export async function getPullRequestReview(params: {
       config = result.config;
     }
     if (params.meshProvider) config = { ...config, controller: { ...config.controller, meshProvider: params.meshProvider } };
-    const read = await getPullRequestReviewInput({ port: reader, pullRequest: { number: pullRequest.number, headSha: pullRequest.headSha, baseSha: pullRequest.baseSha }, config });
+    const read = await fetchPullRequestFiles({ port: reader, pullRequest: { number: pullRequest.number, headSha: pullRequest.headSha, baseSha: pullRequest.baseSha }, config });
     if (read.status === "stale") continue;
-    const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes: read.notes });
+    // The App's CPU half, on this thread: the kustomize build when the repository has one.
+    const { review, input, notes } = await getReviewOfFetched({ fetched: read.fetched, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes: read.notes });
     return {
       status: "reviewed",
       pullRequest,
       mergeBase: read.mergeBase,
-      changedPaths: read.input.changedPaths as string[],
+      changedPaths: [...input.changedPaths],
       review,
       comment: review.touchesCanaries ? review.comment : null,
-      notes: read.notes,
+      notes,
     };
   }
   throw new Error(`the head of pull request #${params.pullNumber} keeps moving; try again`);

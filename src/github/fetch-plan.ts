@@ -159,3 +159,58 @@ export function buildBlobBatches<T extends { size: number }>(blobs: readonly T[]
   if (current.length > 0) batches.push(current);
   return batches;
 }
+
+/**
+ * What the kustomize build of both revisions reads (docs/github-app.md, "What the App reads for
+ * the build"): `selectBuildInputs` over the head tree and the merge base's tree — the same files
+ * `canary-bot review --repo` reads from git. A blob with the same SHA on both sides is read once.
+ * Files over `manifestBytes` are not read (the build gets an over-size marker, as in the CLI).
+ */
+export interface BuildFetchPlan {
+  status: "ready";
+  blobs: PlannedBlob[];
+  /** Path → blob key (a blob of `blobs`), per revision. */
+  base: Array<[path: string, key: string]>;
+  head: Array<[path: string, key: string]>;
+  /** Files too large to parse, by key: not read. */
+  oversize: Array<[key: string, size: number]>;
+}
+
+export type BuildFetchDecision = BuildFetchPlan | { status: "too-large"; files: number; bytes: number; reason: string };
+
+export function buildBuildFetchPlan(params: {
+  headTree: Tree;
+  baseTree: Tree;
+  headSha: string;
+  mergeBase: string;
+  select: (paths: readonly string[]) => string[];
+  limits: { reviewBytes: number; files: number; manifestBytes: number };
+}): BuildFetchDecision {
+  const { headTree, baseTree, headSha, mergeBase, limits } = params;
+  const blobs = new Map<string, PlannedBlob>();
+  const oversize = new Map<string, number>();
+  let bytes = 0;
+  const side = (tree: Tree, revision: string, name: "base" | "head"): Array<[string, string]> => {
+    const selected = new Set(params.select(tree.entries.map((e) => e.path)));
+    const out: Array<[string, string]> = [];
+    for (const entry of tree.entries) {
+      if (!selected.has(entry.path)) continue;
+      // Equal SHAs, equal contents: an unchanged file is read once for both revisions.
+      const key = entry.sha !== undefined ? `blob:${entry.sha}` : `${name}:${entry.path}`;
+      out.push([entry.path, key]);
+      if (blobs.has(key) || oversize.has(key)) continue;
+      if (entry.size > limits.manifestBytes) oversize.set(key, entry.size);
+      else {
+        blobs.set(key, { key, side: name, revision, path: entry.path, size: entry.size });
+        bytes += entry.size;
+      }
+    }
+    return out;
+  };
+  const head = side(headTree, headSha, "head");
+  const base = side(baseTree, mergeBase, "base");
+  const files = blobs.size + oversize.size;
+  if (bytes > limits.reviewBytes) return { status: "too-large", files, bytes, reason: `its build inputs are ${bytes} bytes, over limits.reviewBytes (${limits.reviewBytes})` };
+  if (files > limits.files) return { status: "too-large", files, bytes, reason: `it has ${files} build input files, over the ${limits.files} the App reads (GITHUB_LIMITS.buildFilesPerReview)` };
+  return { status: "ready", blobs: [...blobs.values()], base, head, oversize: [...oversize.entries()] };
+}

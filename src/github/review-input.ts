@@ -7,13 +7,19 @@
  * when there are more, and both commits' trees when there are more than the 3,000 it lists), one
  * tree listing, and the blobs in as few GraphQL requests as the batch
  * limits allow — each of which also reads the pull request's current head.
+ *
+ * A repository with a kustomization file is built, like `canary-bot review --repo` builds it: one
+ * more tree listing (the merge base's), and the build inputs of both revisions (selectBuildInputs)
+ * instead of the changed files and their neighbours (docs/github-app.md, "What the App reads for
+ * the build"). When they exceed the budget, the raw files are reviewed and a note says so.
  */
 import { buildOversizeFile, parseManifestFile, type ManifestFile } from "../canary/parse.js";
 import type { ControllerSettings } from "../canary/settings.js";
 import { buildControllerSettings, buildPathMatcher, CONFIG_PATH, type RepositoryConfig } from "../config/index.js";
+import { hasKustomizationFile, isGeneratorInputName, selectBuildInputs } from "../build/roots.js";
 import { GITHUB_LIMITS, INPUT_LIMITS } from "../limits.js";
 import type { ReviewInput } from "../review/index.js";
-import { buildBlobBatches, buildFetchPlan, type FetchPlan, type PlannedBlob } from "./fetch-plan.js";
+import { buildBlobBatches, buildBuildFetchPlan, buildFetchPlan, type FetchPlan, type PlannedBlob } from "./fetch-plan.js";
 import { GitHubRetryableError, type BlobContent, type ChangedFile, type GitHubReader, type Tree } from "./port.js";
 
 export interface PullRequestTarget {
@@ -23,22 +29,6 @@ export interface PullRequestTarget {
   /** The base branch's commit in the event. */
   baseSha: string;
 }
-
-export type ReviewInputResult =
-  | {
-      status: "ready";
-      mergeBase: string;
-      input: ReviewInput;
-      /** Whether the pull request's head was confirmed current while reading (false when no blob had to be read). */
-      headConfirmed: boolean;
-      /** What the review could not read, in words for the comment and the check. */
-      notes: string[];
-      /** The pull request changes `.github/canary-bot.yml` (still at the head). */
-      configChanged: boolean;
-      plan: FetchPlan;
-    }
-  /** The pull request's head moved on (or the pull request is gone): drop this review. */
-  | { status: "stale"; currentHeadSha: string | null };
 
 /**
  * What a review read from GitHub, before parsing: plain data, so that it can cross to a worker
@@ -50,7 +40,29 @@ export type FetchedFile =
   | { path: string; kind: "oversize"; byteLength: number }
   | { path: string; kind: "not-read"; reason: "changed-manifests" | "review-bytes" };
 
+/** A blob read for the build (fetch-plan.ts, buildBuildFetchPlan). */
+export type FetchedContent = { kind: "text"; text: string } | { kind: "binary" } | { kind: "oversize"; byteLength: number };
+
+/**
+ * Both revisions' build inputs, for `getBuiltReviewInput` in the worker thread: each distinct blob
+ * once (`contents`), and per revision path → blob key.
+ */
+export interface FetchedBuild {
+  contents: Array<[key: string, content: FetchedContent]>;
+  base: Array<[path: string, key: string]>;
+  head: Array<[path: string, key: string]>;
+  /** Every changed path, both names of a rename (the build keeps those that are its inputs). */
+  changedPaths: string[];
+  /** The default branch's config: manifests globs, environments, controller settings. */
+  config: RepositoryConfig;
+}
+
 export interface FetchedReviewFiles {
+  /**
+   * Present when the repository is built with kustomize (it has a kustomization file): the review
+   * then builds both revisions from these, and `base`, `head` and `context` are empty.
+   */
+  build?: FetchedBuild;
   base: FetchedFile[];
   head: FetchedFile[];
   /** Unchanged neighbours, the same on both sides. */
@@ -62,19 +74,27 @@ export interface FetchedReviewFiles {
 }
 
 export type FetchResult =
-  | { status: "ready"; mergeBase: string; fetched: FetchedReviewFiles; headConfirmed: boolean; notes: string[]; configChanged: boolean; plan: FetchPlan; partial: PartialListing | null }
+  | {
+      status: "ready";
+      mergeBase: string;
+      fetched: FetchedReviewFiles;
+      headConfirmed: boolean;
+      notes: string[];
+      configChanged: boolean;
+      plan: FetchPlan;
+      partial: PartialListing | null;
+      /**
+       * The repository is built with kustomize but its build inputs were too large to read: the
+       * raw files were reviewed, and a review without Canaries cannot say "no Canary changes".
+       */
+      buildSkipped: boolean;
+    }
   | { status: "stale"; currentHeadSha: string | null };
 
 /** The pull request changes more files than GitHub lists, and its trees could not make up for it. */
 export interface PartialListing {
   listed: number;
   reason: string;
-}
-
-export async function getPullRequestReviewInput(params: { port: GitHubReader; pullRequest: PullRequestTarget; config: RepositoryConfig }): Promise<ReviewInputResult> {
-  const read = await fetchPullRequestFiles(params);
-  if (read.status === "stale") return read;
-  return { status: "ready", mergeBase: read.mergeBase, input: buildReviewInputFromFetched(read.fetched), headConfirmed: read.headConfirmed, notes: read.notes, configChanged: read.configChanged, plan: read.plan };
 }
 
 /** Parses what was fetched into the review's input (pure; runs in a worker thread in the App). */
@@ -122,13 +142,60 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
   }
   const configChanged = changed.some((f) => f.path === CONFIG_PATH && f.status !== "removed");
   const touchesManifests = changed.some((f) => isManifest(f.path) || (f.previousPath !== undefined && isManifest(f.previousPath)));
+  // A kustomize generator's input (a .env or .json file next to a kustomization) changes what the
+  // cluster receives too: worth the tree listing that tells whether the repository is built.
+  const touchesGeneratorInputs = changed.some((f) => isGeneratorInputName(f.path) || (f.previousPath !== undefined && isGeneratorInputName(f.previousPath)));
   const emptyPlan: FetchPlan = { changedPaths: [], blobs: [], oversize: [], notRead: [], context: { candidates: 0, read: 0, leftOut: 0, treeTruncated: false } };
   const partialNotes = partial ? [`This review is partial: ${partial.reason}.`] : [];
-  if (!touchesManifests) {
-    return { status: "ready", mergeBase: comparison.mergeBase, fetched: { base: [], head: [], context: [], changedPaths: [], settings, limits }, headConfirmed: false, notes: partialNotes, plan: emptyPlan, configChanged, partial };
-  }
+  const nothing = (notes = partialNotes): FetchResult => ({
+    status: "ready",
+    mergeBase: comparison.mergeBase,
+    fetched: { base: [], head: [], context: [], changedPaths: [], settings, limits },
+    headConfirmed: false,
+    notes,
+    plan: emptyPlan,
+    configChanged,
+    partial,
+    buildSkipped: notes.length > partialNotes.length,
+  });
+  if (!touchesManifests && !touchesGeneratorInputs) return nothing();
 
   const tree = headTree ?? (await port.getTree({ revision: pullRequest.headSha }));
+  let buildNotes: string[] = [];
+  const tryBuild = async (): Promise<FetchResult | undefined> => {
+    const built = await fetchBuildInputs({ port, pullRequest, mergeBase: comparison.mergeBase, headTree: tree, changed, config });
+    if (built.status === "stale") return built;
+    if (built.status === "ready") {
+      return {
+        status: "ready",
+        mergeBase: comparison.mergeBase,
+        fetched: { base: [], head: [], context: [], changedPaths: [], settings, limits, build: built.build },
+        headConfirmed: true,
+        notes: partialNotes,
+        plan: emptyPlan,
+        configChanged,
+        partial,
+        buildSkipped: false,
+      };
+    }
+    buildNotes = [
+      `This repository is built with kustomize or Flux, but ${built.reason}: too large to build here, so its manifests were reviewed as raw files (without overlays, Flux namespaces or variable substitution). Run \`canary-bot review\` locally for the review of what the clusters receive.`,
+    ];
+    return undefined;
+  };
+  const treePaths = tree.entries.map((e) => e.path);
+  const hasKustomization = hasKustomizationFile(treePaths);
+  if (!touchesManifests) {
+    // Only non-YAML files changed: they matter only as generator inputs of a kustomization folder.
+    const changedPaths = changed.flatMap((f) => (f.previousPath !== undefined ? [f.path, f.previousPath] : [f.path]));
+    const inputs = new Set(hasKustomization ? selectBuildInputs([...new Set([...treePaths, ...changedPaths])]) : []);
+    if (!changedPaths.some((path) => inputs.has(path))) return nothing();
+  }
+  if (hasKustomization) {
+    const built = await tryBuild();
+    if (built) return built;
+  }
+  if (!touchesManifests) return nothing([...partialNotes, ...buildNotes]);
   const plan = buildFetchPlan({
     changed,
     isManifest,
@@ -138,19 +205,12 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
     limits: { reviewBytes: config.limits.reviewBytes, changedManifests: config.limits.changedManifests, contextFiles: config.limits.contextFiles, manifestBytes: INPUT_LIMITS.manifestBytes },
   });
 
-  const contents = new Map<string, BlobContent>();
-  const batches = buildBlobBatches(plan.blobs, { blobs: GITHUB_LIMITS.blobsPerGraphqlRequest, bytes: GITHUB_LIMITS.blobBytesPerGraphqlRequest });
-  // A pull request with only oversize changes reads no blob: confirm its head with an empty batch.
-  if (batches.length === 0) batches.push([]);
-  for (const batch of batches) {
-    const heads = await readBatch({ port, pullNumber: pullRequest.number, batch, into: contents });
-    const moved = heads.find((head) => head !== pullRequest.headSha);
-    if (moved !== undefined) return { status: "stale", currentHeadSha: moved };
-  }
+  const contents = await readBlobs({ port, pullRequest, blobs: plan.blobs });
+  if (contents.status === "stale") return contents;
 
   const files = new Map<string, FetchedFile>();
   for (const blob of plan.blobs) {
-    const content = contents.get(blob.key) ?? { kind: "missing" };
+    const content = contents.blobs.get(blob.key) ?? { kind: "missing" };
     const file = await toFetchedFile({ port, blob, content });
     if (file) files.set(blob.key, file);
   }
@@ -165,15 +225,22 @@ export async function fetchPullRequestFiles(params: { port: GitHubReader; pullRe
   const previousOf = new Map(changed.filter((f) => f.previousPath !== undefined).map((f) => [f.previousPath!, f.path]));
   const baseFiles = [...files.entries()].filter(([key]) => key.startsWith("base:")).map(([, file]) => file).filter((f) => !unreadHeads.has(previousOf.get(f.path) ?? f.path));
   const context = [...files.entries()].filter(([key]) => key.startsWith("context:")).map(([, file]) => file);
+  // Without a kustomization file, a Flux Kustomization among the files read (a substring test, not
+  // a parse: the event loop stays free) still makes the repository one that clusters build.
+  if (!hasKustomization && [...files.values()].some((f) => f.kind === "text" && mentionsFluxKustomization(f.text))) {
+    const built = await tryBuild();
+    if (built) return built;
+  }
   return {
     status: "ready",
     mergeBase: comparison.mergeBase,
     fetched: { base: baseFiles, head: headFiles, context, changedPaths: plan.changedPaths, settings, limits },
     headConfirmed: true,
-    notes: [...partialNotes, ...renderPlanNotes(plan)],
+    notes: [...partialNotes, ...buildNotes, ...renderPlanNotes(plan)],
     plan,
     configChanged,
     partial,
+    buildSkipped: buildNotes.length > 0,
   };
 }
 
@@ -200,6 +267,71 @@ export function buildTreeChanges(params: { base: Tree; head: Tree; isManifest: (
   }
   for (const path of base.keys()) if (!head.has(path) && params.isManifest(path)) changed.push({ path, status: "removed" });
   return changed.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+const FLUX_API_VERSION = /^\s*apiVersion:\s*["']?kustomize\.toolkit\.fluxcd\.io\//m;
+const KUSTOMIZATION_KIND = /^\s*kind:\s*["']?Kustomization\b/m;
+
+/** Whether a file's text may declare a Flux Kustomization (both lines present; the build decides). */
+export function mentionsFluxKustomization(text: string): boolean {
+  return FLUX_API_VERSION.test(text) && KUSTOMIZATION_KIND.test(text);
+}
+
+/**
+ * Reads blobs in GraphQL batches; each answer carries the pull request's current head, and a head
+ * that moved on makes the read stale (the job reviews the new head).
+ */
+async function readBlobs(params: { port: GitHubReader; pullRequest: PullRequestTarget; blobs: readonly PlannedBlob[] }): Promise<{ status: "read"; blobs: Map<string, BlobContent> } | { status: "stale"; currentHeadSha: string | null }> {
+  const { port, pullRequest } = params;
+  const contents = new Map<string, BlobContent>();
+  const batches = buildBlobBatches(params.blobs, { blobs: GITHUB_LIMITS.blobsPerGraphqlRequest, bytes: GITHUB_LIMITS.blobBytesPerGraphqlRequest });
+  // A pull request with only oversize changes reads no blob: confirm its head with an empty batch.
+  if (batches.length === 0) batches.push([]);
+  for (const batch of batches) {
+    const heads = await readBatch({ port, pullNumber: pullRequest.number, batch, into: contents });
+    const moved = heads.find((head) => head !== pullRequest.headSha);
+    if (moved !== undefined) return { status: "stale", currentHeadSha: moved };
+  }
+  return { status: "read", blobs: contents };
+}
+
+/**
+ * The build inputs of both revisions (selectBuildInputs over the head tree and the merge base's),
+ * within `limits.reviewBytes` and GITHUB_LIMITS.buildFilesPerReview. "too-large" says why the
+ * caller falls back to raw files; it never skips silently.
+ */
+async function fetchBuildInputs(params: {
+  port: GitHubReader;
+  pullRequest: PullRequestTarget;
+  mergeBase: string;
+  headTree: Tree;
+  changed: readonly ChangedFile[];
+  config: RepositoryConfig;
+}): Promise<{ status: "ready"; build: FetchedBuild } | { status: "too-large"; reason: string } | { status: "stale"; currentHeadSha: string | null }> {
+  const { port, pullRequest, headTree } = params;
+  if (headTree.truncated) return { status: "too-large", reason: "GitHub cut its file listing" };
+  const baseTree = params.mergeBase === pullRequest.headSha ? headTree : await port.getTree({ revision: params.mergeBase });
+  if (baseTree.truncated) return { status: "too-large", reason: "GitHub cut the merge base's file listing" };
+  const plan = buildBuildFetchPlan({
+    headTree,
+    baseTree,
+    headSha: pullRequest.headSha,
+    mergeBase: params.mergeBase,
+    select: selectBuildInputs,
+    limits: { reviewBytes: params.config.limits.reviewBytes, files: GITHUB_LIMITS.buildFilesPerReview, manifestBytes: INPUT_LIMITS.manifestBytes },
+  });
+  if (plan.status === "too-large") return plan;
+  const read = await readBlobs({ port, pullRequest, blobs: plan.blobs });
+  if (read.status === "stale") return read;
+  const contents: Array<[string, FetchedContent]> = plan.oversize.map(([key, size]) => [key, { kind: "oversize", byteLength: size }]);
+  for (const blob of plan.blobs) {
+    const file = await toFetchedFile({ port, blob, content: read.blobs.get(blob.key) ?? { kind: "missing" } });
+    if (file?.kind === "text") contents.push([blob.key, { kind: "text", text: file.text }]);
+    else if (file?.kind === "binary") contents.push([blob.key, { kind: "binary" }]);
+    else if (file?.kind === "oversize") contents.push([blob.key, { kind: "oversize", byteLength: file.byteLength }]);
+  }
+  const changedPaths = [...new Set(params.changed.filter((f) => f.status !== "unchanged").flatMap((f) => (f.previousPath !== undefined ? [f.path, f.previousPath] : [f.path])))].sort();
+  return { status: "ready", build: { contents, base: plan.base, head: plan.head, changedPaths, config: params.config } };
 }
 
 /**

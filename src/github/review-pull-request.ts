@@ -71,7 +71,7 @@ export async function reviewPullRequest(params: {
   let comment: CommentWrite = "none";
   // A changed manifest that could not be read may hold Canaries: never "no Canary changes" then.
   const unreadableOnly = !review.touchesCanaries && review.unreadable.length > 0;
-  const partialOnly = !review.touchesCanaries && read.partial !== null;
+  const partialOnly = !review.touchesCanaries && (read.partial !== null || read.buildSkipped);
   if (!review.touchesCanaries && !unreadableOnly && !partialOnly) {
     // Never create a comment for a pull request that never touched Canaries; one that did keeps
     // its comment, which now says there is nothing to review.

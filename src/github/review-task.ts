@@ -1,11 +1,15 @@
 /**
- * The CPU-bound half of a pull request review — parse, resolve, validate, simulate, generate,
- * render — as one pure function of plain data, so that it runs in a worker thread
- * (review-pool.ts) and the event loop stays free for HTTP, health checks and the queue.
+ * The CPU-bound half of a pull request review — build, parse, resolve, validate, simulate,
+ * generate, render — as one function of plain data, so that it runs in a worker thread
+ * (review-pool.ts) and the event loop stays free for HTTP, health checks and the queue. When the
+ * repository is built with kustomize, the worker thread runs the build too (the kustomize binary
+ * is a child process of the worker; its rendered output is parsed there, never on the event loop).
  */
+import { getBuiltReviewInput } from "../build/review-input.js";
+import type { RevisionFiles } from "../build/build-revision.js";
 import type { CheckRunOutput } from "../report/check-run.js";
-import { reviewChanges } from "../review/index.js";
-import { buildReviewInputFromFetched, type FetchedReviewFiles } from "./review-input.js";
+import { reviewChanges, type PullRequestReview, type ReviewInput } from "../review/index.js";
+import { buildReviewInputFromFetched, type FetchedBuild, type FetchedContent, type FetchedReviewFiles } from "./review-input.js";
 
 export interface ReviewTask {
   fetched: FetchedReviewFiles;
@@ -36,9 +40,24 @@ export type ReviewExecutor = (task: ReviewTask) => Promise<ReviewTaskResult>;
 
 const UNREADABLE_CODES = new Set(["FILE_TOO_LARGE", "NOT_REVIEWED"]);
 
-export function runReviewTask(task: ReviewTask): ReviewTaskResult {
+/** The review of what was fetched: built with kustomize when the fetch read build inputs, else of the raw files. */
+export async function getReviewOfFetched(task: ReviewTask): Promise<{ review: PullRequestReview; input: ReviewInput; notes: string[] }> {
+  if (task.fetched.build) {
+    const built = await getBuiltReviewInput({
+      base: buildRevisionFiles(task.fetched.build, "base"),
+      head: buildRevisionFiles(task.fetched.build, "head"),
+      changedPaths: task.fetched.build.changedPaths,
+      config: task.fetched.build.config,
+    });
+    const notes = [...task.notes, ...built.notes];
+    return { review: reviewChanges({ ...built, blobUrl: task.blobUrl, notes }), input: built, notes };
+  }
   const input = buildReviewInputFromFetched(task.fetched);
-  const review = reviewChanges({ ...input, blobUrl: task.blobUrl, notes: task.notes });
+  return { review: reviewChanges({ ...input, blobUrl: task.blobUrl, notes: task.notes }), input, notes: task.notes };
+}
+
+export async function runReviewTask(task: ReviewTask): Promise<ReviewTaskResult> {
+  const { review, input } = await getReviewOfFetched(task);
   const changed = new Set(input.changedPaths);
   const unreadable = input.head
     .filter((file) => changed.has(file.path))
@@ -46,5 +65,18 @@ export function runReviewTask(task: ReviewTask): ReviewTaskResult {
   return { touchesCanaries: review.touchesCanaries, comment: review.comment, check: review.check, canaries: review.model.canaries.length, unreadable };
 }
 
+/** One revision's files as the build takes them: text, or markers the parser reports (binary, too large). */
+function buildRevisionFiles(build: FetchedBuild, side: "base" | "head"): RevisionFiles {
+  const contents = new Map<string, FetchedContent>(build.contents);
+  const files = new Map<string, string | Uint8Array>();
+  for (const [path, key] of build[side]) {
+    const content = contents.get(key);
+    if (content === undefined) continue;
+    // An over-size marker, as the CLI passes (src/cli/review.ts): the parser turns it into FILE_TOO_LARGE.
+    files.set(path, content.kind === "text" ? content.text : content.kind === "binary" ? new Uint8Array([0]) : new Uint8Array(content.byteLength));
+  }
+  return files;
+}
+
 /** The review on the calling thread (tests, the CLI's dry run, a pool of size 0). */
-export const runReviewInProcess: ReviewExecutor = async (task) => runReviewTask(task);
+export const runReviewInProcess: ReviewExecutor = (task) => runReviewTask(task);

@@ -1,7 +1,8 @@
 /** What a review reads (docs/github-app.md, "What canary-bot reads"). Pure. */
 import { describe, expect, it } from "vitest";
 import { buildPathMatcher } from "../../src/config/index.js";
-import { buildBlobBatches, buildFetchPlan, rankNeighbours, type FetchLimits } from "../../src/github/fetch-plan.js";
+import { selectBuildInputs } from "../../src/build/roots.js";
+import { buildBlobBatches, buildBuildFetchPlan, buildFetchPlan, rankNeighbours, type FetchLimits } from "../../src/github/fetch-plan.js";
 import type { ChangedFile, Tree } from "../../src/github/port.js";
 
 const HEAD = "h".repeat(40);
@@ -114,5 +115,47 @@ describe("buildBlobBatches", () => {
     const sizes = [5, 5, 5, 20, 1, 1];
     expect(buildBlobBatches(sizes.map((size) => ({ size })), { blobs: 2, bytes: 12 }).map((b) => b.map((x) => x.size))).toEqual([[5, 5], [5], [20], [1, 1]]);
     expect(buildBlobBatches([], { blobs: 2, bytes: 12 })).toEqual([]);
+  });
+});
+
+describe("buildBuildFetchPlan", () => {
+  const shaTree = (entries: Record<string, [size: number, sha: string]>): Tree => ({ entries: Object.entries(entries).map(([path, [size, sha]]) => ({ path, size, sha })), truncated: false });
+  const headTree = shaTree({
+    "apps/staging/kustomization.yaml": [30, "k2"],
+    "apps/base/canary.yaml": [200, "c1"],
+    "apps/base/kustomization.yaml": [40, "kb"],
+    "apps/base/values.env": [10, "e1"],
+    "apps/base/huge.yaml": [50_000, "hg"],
+    "docs/readme.md": [10, "r1"],
+    "scripts/build.json": [10, "j1"],
+  });
+  const baseTree = shaTree({ "apps/staging/kustomization.yaml": [30, "k1"], "apps/base/canary.yaml": [200, "c1"], "apps/base/kustomization.yaml": [40, "kb"], "apps/base/values.env": [10, "e1"] });
+  const plan = (limits: { reviewBytes: number; files: number }) =>
+    buildBuildFetchPlan({ headTree, baseTree, headSha: HEAD, mergeBase: BASE, select: selectBuildInputs, limits: { ...limits, manifestBytes: 10_000 } });
+
+  it("reads the build inputs of both revisions, each distinct blob once, and no file too large to parse", () => {
+    const ready = plan({ reviewBytes: 1_000, files: 100 });
+    expect(ready.status).toBe("ready");
+    if (ready.status !== "ready") return;
+    expect(ready.blobs.map((b) => [b.key, b.revision, b.path])).toEqual([
+      ["blob:k2", HEAD, "apps/staging/kustomization.yaml"],
+      ["blob:c1", HEAD, "apps/base/canary.yaml"],
+      ["blob:kb", HEAD, "apps/base/kustomization.yaml"],
+      ["blob:e1", HEAD, "apps/base/values.env"],
+      ["blob:k1", BASE, "apps/staging/kustomization.yaml"],
+    ]);
+    expect(ready.head.map(([path]) => path)).not.toContain("scripts/build.json");
+    expect(ready.base).toEqual([
+      ["apps/staging/kustomization.yaml", "blob:k1"],
+      ["apps/base/canary.yaml", "blob:c1"],
+      ["apps/base/kustomization.yaml", "blob:kb"],
+      ["apps/base/values.env", "blob:e1"],
+    ]);
+    expect(ready.oversize).toEqual([["blob:hg", 50_000]]);
+  });
+
+  it("says why when the inputs exceed the byte budget or the file count", () => {
+    expect(plan({ reviewBytes: 300, files: 100 })).toMatchObject({ status: "too-large", reason: "its build inputs are 310 bytes, over limits.reviewBytes (300)" });
+    expect(plan({ reviewBytes: 1_000, files: 5 })).toMatchObject({ status: "too-large", files: 6 });
   });
 });

@@ -6,11 +6,16 @@ import { DEFAULT_CONTROLLER_SETTINGS } from "../../src/canary/settings.js";
 import { reviewChanges } from "../../src/review/index.js";
 import { diffFiles, intercept, MERGE_BASE, mockBlobs, mockCompare, mockConfig, mockTree, PR, REPO, type Files, type TestBot } from "../support/github.js";
 
-const PODINFO = join(import.meta.dirname, "../../fixtures/gitops-podinfo/commits");
+const FIXTURES = join(import.meta.dirname, "../../fixtures");
 
 /** A commit folder of fixtures/gitops-podinfo as a map of paths to contents. */
 export function readCommit(name: string): Files {
-  const root = join(PODINFO, name);
+  return readFixtureCommit("gitops-podinfo", name);
+}
+
+/** A commit folder of a GitOps fixture (fixtures/<fixture>/commits/<name>) as a map of paths to contents. */
+export function readFixtureCommit(fixture: string, name: string): Files {
+  const root = join(FIXTURES, fixture, "commits", name);
   const files: Files = {};
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir)) {
