@@ -8,6 +8,8 @@
  * released to the queue, where another replica — or this one after its restart — runs them.
  */
 import type { Probot } from "probot";
+import { createFlaggerGatesHandler, type GatesRouteLog } from "./cluster/gates-route.js";
+import type { PromotionStore } from "./cluster/ports.js";
 import { createOctokitPort, type AppIdentity } from "./github/octokit-port.js";
 import { acceptDelivery, enqueuePlannedJobs } from "./github/ingest.js";
 import type { Metrics } from "./github/metrics.js";
@@ -40,6 +42,10 @@ export interface CanaryBotConfig {
   shutdownGraceMs?: number;
   /** Queue timings (tests shorten them). */
   queue?: { pollMs?: number; leaseMs?: number; retry?: { baseMs: number; capMs: number } };
+  // --- issue 13: Flagger gates and slash commands ---
+  /** The clusters (CLUSTERS_FILE, loadClustersFile) and the promotion records: serve /flagger/gates/…. */
+  gates?: { clusters: ReadonlyArray<{ name: string; eventToken: string }>; promotions: Pick<PromotionStore, "getPromotionRecord"> };
+  // --- end issue 13 ---
 }
 
 export interface RunningCanaryBot {
@@ -93,6 +99,11 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     webhookPath: config.webhookPath,
     metrics,
     log,
+    // --- issue 13 ---
+    ...(config.gates
+      ? { flaggerGates: createFlaggerGatesHandler({ clusters: config.gates.clusters, store, promotions: config.gates.promotions, now: Date.now, log: log as unknown as GatesRouteLog }) }
+      : {}),
+    // --- end issue 13 ---
   });
   const address = await server.listen({ port: config.port, host: config.host });
   jobRunner.start();
