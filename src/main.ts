@@ -9,6 +9,8 @@
  */
 import type { Probot } from "probot";
 import { createFlaggerGatesHandler, type GatesRouteLog } from "./cluster/gates-route.js";
+import { createCommandJobHandler } from "./github/commands-job.js";
+import { createOctokitCommandsPort } from "./github/commands-port.js";
 import type { PromotionStore } from "./cluster/ports.js";
 import { createOctokitPort, type AppIdentity } from "./github/octokit-port.js";
 import { acceptDelivery, enqueuePlannedJobs } from "./github/ingest.js";
@@ -74,9 +76,24 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
   });
+  // --- issue 13: slash commands ---
+  const command = createCommandJobHandler({
+    store,
+    promotions: config.gates?.promotions ?? null,
+    getPorts: async ({ installationId, repository }) => {
+      const octokit = await probot.auth(installationId);
+      return { reader: createOctokitPort({ octokit, repository, ...(config.identity ? { identity: config.identity } : {}) }), commands: createOctokitCommandsPort({ octokit, repository }) };
+    },
+    enqueue: async (jobs) => {
+      await enqueuePlannedJobs(store, jobs);
+      runner?.wake();
+    },
+    log,
+  });
+  // --- end issue 13 ---
   runner = createJobRunner({
     store,
-    handlers: { review },
+    handlers: { review, command },
     concurrency: config.jobConcurrency,
     ...(config.queue?.pollMs ? { pollMs: config.queue.pollMs } : {}),
     ...(config.queue?.leaseMs ? { leaseMs: config.queue.leaseMs } : {}),
