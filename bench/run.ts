@@ -16,6 +16,7 @@ const SECTIONS: Array<[string, BenchSection]> = [
   ["github requests", benchGithub],
   ["review with the kustomize build", benchBuild],
   ["app: queue, worker threads, throughput", (print) => import("./app.js").then((m) => m.benchApp(print))],
+  ["flagger gates", (print) => import("./gates.js").then((m) => m.benchGates(print))],
 ];
 
 if (!(globalThis as { gc?: unknown }).gc) {

@@ -8,7 +8,7 @@
  * released to the queue, where another replica — or this one after its restart — runs them.
  */
 import type { Probot } from "probot";
-import { createFlaggerGatesHandler, type GatesRouteLog } from "./cluster/gates-route.js";
+import { createFlaggerGatesHandler, GATE_WRITE_BEHIND, type GatesRouteLog } from "./cluster/gates-route.js";
 import { createCommandJobHandler } from "./github/commands-job.js";
 import { createOctokitCommandsPort } from "./github/commands-port.js";
 import type { PromotionStore } from "./cluster/ports.js";
@@ -108,6 +108,19 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   metrics.sources.runningJobs = () => jobRunner.running;
   if (pool) metrics.sources.workerUtilization = () => pool.utilization();
 
+  // --- issue 13: the gate route; reads cached only where this process is the store's one writer ---
+  const gates = config.gates
+    ? createFlaggerGatesHandler({
+        clusters: config.gates.clusters,
+        store,
+        promotions: config.gates.promotions,
+        now: Date.now,
+        log: log as unknown as GatesRouteLog,
+        cacheReads: store.kind === "pglite",
+        writeBehind: GATE_WRITE_BEHIND,
+      })
+    : undefined;
+  // --- end issue 13 ---
   const server = createCanaryBotServer({
     webhooks: {
       secret: config.webhookSecret,
@@ -117,9 +130,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     metrics,
     log,
     // --- issue 13 ---
-    ...(config.gates
-      ? { flaggerGates: createFlaggerGatesHandler({ clusters: config.gates.clusters, store, promotions: config.gates.promotions, now: Date.now, log: log as unknown as GatesRouteLog }) }
-      : {}),
+    ...(gates ? { flaggerGates: gates } : {}),
     // --- end issue 13 ---
   });
   const address = await server.listen({ port: config.port, host: config.host });
@@ -142,6 +153,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         // New deliveries are refused (health 503) while the jobs finish; both within the grace period.
         await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs })]);
         await pool?.close();
+        await gates?.flush(); // issue 13: the gate calls answered last
         if (!given) await store.close();
       })();
       return stopping;

@@ -13,13 +13,18 @@
  *
  * Every call that names a configured cluster or passes its token is stored with its answer
  * (gate_calls); a 401 or 413 is only logged, so that an unauthenticated client cannot fill the table.
+ * The server stores calls in batches (writeBehind) and, on PGlite, reuses the approvals it read
+ * until a write changes them (cacheReads): a gate call then costs no store round trip on the way
+ * to its answer (npm run bench, "flagger gates").
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateDecision } from "../gate/gate-call.js";
 import { findCurrentRun } from "../gate/current-run.js";
 import { HTTP_LIMITS } from "../limits.js";
-import { getPullRequestHeads, insertGateCall, listApprovals, markApprovalConsumed } from "../store/approvals.js";
+import type { CommandRecord, GateCallRecord } from "../commands/records.js";
+import type { GateHook } from "../commands/verbs.js";
+import { getApprovalsGeneration, getPullRequestHeads, insertGateCalls, listApprovals, markApprovalConsumed } from "../store/approvals.js";
 import type { Store } from "../store/store.js";
 import type { NodeRequestHandler } from "./events-route.js";
 import type { PromotionStore } from "./ports.js";
@@ -40,7 +45,35 @@ export interface FlaggerGatesHandlerParams {
   now: () => number;
   log: GatesRouteLog;
   limits?: { requestBodyBytes: number };
+  /**
+   * Reuse the approvals read for a Canary and hook until a write changes them
+   * (getApprovalsGeneration). Exact only when this process is the store's only writer: PGlite.
+   */
+  cacheReads?: boolean;
+  /**
+   * Store gate calls in batches, at most `flushMs` after they were answered, instead of one
+   * transaction per call: the answer never waits on a write. A crash loses at most that window's
+   * calls from the audit trail (never an approval: those are written by the command job).
+   */
+  writeBehind?: { flushMs: number; maxBatch: number };
 }
+
+export type FlaggerGatesHandler = NodeRequestHandler & {
+  /** Writes the gate calls not yet stored (call before closing the store). */
+  flush(): Promise<void>;
+};
+
+interface CachedApprovals {
+  generation: number;
+  records: CommandRecord[];
+  heads: Map<string, string>;
+}
+
+/** How the server batches gate calls: a poll every few seconds per Canary makes small batches. */
+export const GATE_WRITE_BEHIND = { flushMs: 10, maxBatch: 100 } as const;
+
+/** Canaries × hooks remembered at most; beyond it the cache starts over. */
+const CACHE_ENTRIES = 10_000;
 
 class Answer extends Error {
   constructor(
@@ -52,15 +85,79 @@ class Answer extends Error {
   }
 }
 
-export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): NodeRequestHandler {
+export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): FlaggerGatesHandler {
   const limit = params.limits?.requestBodyBytes ?? HTTP_LIMITS.requestBodyBytes;
   // Digests make both sides the same length (timingSafeEqual needs it) and hide the token's length.
   const tokens = new Map(params.clusters.map((c) => [c.name, digest(c.eventToken)] as const));
   const knownClusters = params.clusters.map((c) => c.name);
   const { store } = params;
+  const cache = new Map<string, CachedApprovals>();
+  const consumed = new Set<string>();
+  let pendingCalls: GateCallRecord[] = [];
+  let pendingConsumes: Array<{ key: string; at: string }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  const writePending = async (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    const calls = pendingCalls;
+    const consumes = pendingConsumes;
+    pendingCalls = [];
+    pendingConsumes = [];
+    if (calls.length === 0 && consumes.length === 0) return;
+    try {
+      await store.transaction(async (tx) => {
+        await insertGateCalls(tx, calls);
+        for (const consume of consumes) await markApprovalConsumed(tx, consume);
+      });
+    } catch (error) {
+      params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
+    }
+  };
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(writePending);
+    return flushing;
+  };
+
+  /** Stores a call (and the approval it consumed): at once, or in the next batch. */
+  const save = async (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> => {
+    const fresh = consume && !consumed.has(consume.key) ? consume : null;
+    if (fresh) {
+      if (consumed.size >= CACHE_ENTRIES) consumed.clear();
+      consumed.add(fresh.key);
+    }
+    if (!params.writeBehind) {
+      await store.transaction(async (tx) => {
+        await insertGateCalls(tx, [record]);
+        if (fresh) await markApprovalConsumed(tx, fresh);
+      });
+      return;
+    }
+    pendingCalls.push(record);
+    if (fresh) pendingConsumes.push(fresh);
+    if (pendingCalls.length >= params.writeBehind.maxBatch) void flush();
+    else timer ??= setTimeout(() => void flush(), params.writeBehind.flushMs);
+  };
+
+  const readApprovals = async (call: { cluster: string; namespace: string; name: string; hook: GateHook }): Promise<CachedApprovals> => {
+    const key = `${call.cluster}/${call.namespace}/${call.name}/${call.hook}`;
+    const generation = getApprovalsGeneration();
+    const hit = params.cacheReads ? cache.get(key) : undefined;
+    if (hit && hit.generation === generation) return hit;
+    const records = await listApprovals(store, call);
+    const heads = await getPullRequestHeads(store, records.map((r) => ({ repository: r.repository, pullRequest: r.pullRequest })));
+    const entry = { generation, records, heads };
+    // Only a read that no write overlapped may be reused.
+    if (params.cacheReads && getApprovalsGeneration() === generation) {
+      if (cache.size >= CACHE_ENTRIES) cache.clear();
+      cache.set(key, entry);
+    }
+    return entry;
+  };
 
   const refuseEarly = async (res: ServerResponse, call: { cluster: string; hook: string; body: unknown }, decision: GateDecision): Promise<void> => {
-    await insertGateCall(store, buildRejectedGateCallRecord({ ...call, decision, now: new Date(params.now()).toISOString() }));
+    await save(buildRejectedGateCallRecord({ ...call, decision, now: new Date(params.now()).toISOString() }), null);
     sendJson(res, httpStatusOf(decision), { open: false, code: decision.code, reason: decision.reason });
   };
 
@@ -112,18 +209,14 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): No
     const { call } = parsed;
     const promotion = await params.promotions.getPromotionRecord({ cluster: call.cluster, namespace: call.namespace, name: call.name });
     const run = findCurrentRun(promotion?.record ?? null);
-    const records = await listApprovals(store, { cluster: call.cluster, namespace: call.namespace, name: call.name, hook: call.hook });
-    const currentHeads = await getPullRequestHeads(store, records.map((r) => ({ repository: r.repository, pullRequest: r.pullRequest })));
-    const outcome = decideGateCall({ call, run, records, currentHeads, now: new Date(params.now()).toISOString() });
-    await store.transaction(async (tx) => {
-      await insertGateCall(tx, outcome.record);
-      if (outcome.consume) await markApprovalConsumed(tx, outcome.consume);
-    });
+    const { records, heads } = await readApprovals(call);
+    const outcome = decideGateCall({ call, run, records, currentHeads: heads, now: new Date(params.now()).toISOString() });
+    await save(outcome.record, outcome.consume);
     const { decision } = outcome;
     sendJson(res, httpStatusOf(decision), { open: decision.status === 200, code: decision.code, reason: decision.reason, run: run?.id ?? null });
   };
 
-  return async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       await handle(req, res);
     } catch (error) {
@@ -143,6 +236,7 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): No
       sendJson(res, answer.status, { open: false, error: answer.code, message: answer.message });
     }
   };
+  return Object.assign(handler, { flush });
 }
 
 function discardBody(req: IncomingMessage, budget: number): void {

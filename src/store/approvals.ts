@@ -11,6 +11,18 @@ import type { CommandRecord, GateCallRecord } from "../commands/records.js";
 import type { GateHook } from "../commands/verbs.js";
 import type { Queryable } from "./store.js";
 
+/**
+ * Bumped after every write that can change a gate's answer (new records, voided approvals, heads).
+ * A reader that remembered the generation with its result knows whether it may reuse it: exact
+ * for PGlite, where one process owns the store and a transaction holds every other query back;
+ * with PostgreSQL other replicas write too, so readers there must not cache (gates-route.ts).
+ */
+let generation = 0;
+
+export function getApprovalsGeneration(): number {
+  return generation;
+}
+
 interface RecordRow {
   record: unknown;
 }
@@ -55,7 +67,10 @@ export async function insertCommandRecords(db: Queryable, records: readonly Comm
         JSON.stringify(r),
       ],
     );
-    if (rows.length > 0) added.push(r);
+    if (rows.length > 0) {
+      added.push(r);
+      generation += 1;
+    }
   }
   return added;
 }
@@ -99,25 +114,79 @@ export async function markApprovalsInvalidated(db: Queryable, records: readonly 
        WHERE key = $1 AND invalidated_at IS NULL`,
       [r.key, r.invalidatedAt, r.invalidatedAt, r.invalidation],
     );
+    generation += 1;
   }
 }
 
 export async function insertGateCall(db: Queryable, record: GateCallRecord): Promise<void> {
+  await insertGateCalls(db, [record]);
+}
+
+/**
+ * Stores gate calls in one statement (the gate route writes them in batches): one array per column
+ * (unnest), so that a batch binds 12 parameters, not 12 per row.
+ */
+export async function insertGateCalls(db: Queryable, records: readonly GateCallRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  const column = <T>(get: (r: GateCallRecord) => T) => records.map(get);
   await db.query(
-    `INSERT INTO gate_calls (at, cluster, hook, namespace, name, run_id, status, code, approval_key, record)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)`,
-    [record.at, record.cluster, record.hook, record.namespace, record.name, record.runId, record.status, record.code, record.approvalKey, JSON.stringify(record)],
+    `INSERT INTO gate_calls (at, cluster, hook, namespace, name, phase, checksum, run_id, status, code, reason, approval_key)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+       $9::integer[], $10::text[], $11::text[], $12::text[])`,
+    [
+      column((r) => r.at),
+      column((r) => r.cluster),
+      column((r) => r.hook),
+      column((r) => r.namespace),
+      column((r) => r.name),
+      column((r) => r.phase),
+      column((r) => r.checksum),
+      column((r) => r.runId),
+      column((r) => r.status),
+      column((r) => r.code),
+      column((r) => r.reason),
+      column((r) => r.approvalKey),
+    ],
   );
+}
+
+interface GateCallRow {
+  at: unknown;
+  cluster: string;
+  hook: string;
+  namespace: string | null;
+  name: string | null;
+  phase: string | null;
+  checksum: string | null;
+  run_id: string | null;
+  status: number;
+  code: string;
+  reason: string;
+  approval_key: string | null;
 }
 
 /** Gate calls of a cluster (of one Canary when namespace and name are given), oldest first. */
 export async function listGateCalls(db: Queryable, params: { cluster: string; namespace?: string; name?: string }): Promise<GateCallRecord[]> {
-  const rows = await db.query<RecordRow>(
-    `SELECT record FROM gate_calls WHERE cluster = $1 AND ($2::text IS NULL OR namespace = $2) AND ($3::text IS NULL OR name = $3)
+  const rows = await db.query<GateCallRow>(
+    `SELECT at, cluster, hook, namespace, name, phase, checksum, run_id, status, code, reason, approval_key FROM gate_calls
+     WHERE cluster = $1 AND ($2::text IS NULL OR namespace = $2) AND ($3::text IS NULL OR name = $3)
      ORDER BY at, id`,
     [params.cluster, params.namespace ?? null, params.name ?? null],
   );
-  return rows.map((row) => parseJson<GateCallRecord>(row.record));
+  return rows.map((row) => ({
+    at: toIso(row.at)!,
+    cluster: row.cluster,
+    hook: row.hook,
+    namespace: row.namespace,
+    name: row.name,
+    phase: row.phase,
+    checksum: row.checksum,
+    runId: row.run_id,
+    status: row.status as 200 | 403,
+    code: row.code,
+    reason: row.reason,
+    approvalKey: row.approval_key,
+  }));
 }
 
 export interface PullRequestHead {
@@ -141,6 +210,7 @@ export async function upsertPullRequestHead(db: Queryable, params: { repository:
      WHERE excluded.pushed_at IS NULL OR pull_request_heads.pushed_at IS NULL OR excluded.pushed_at >= pull_request_heads.pushed_at`,
     [params.repository, params.pullRequest, params.headSha, params.pushedAt],
   );
+  generation += 1;
 }
 
 export async function getPullRequestHead(db: Queryable, params: { repository: string; pullRequest: number }): Promise<PullRequestHead | null> {

@@ -128,6 +128,40 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     ]);
   });
 
+  it("as the server mounts it (reads reused until a write, calls stored in batches): a new approval or a push is seen at the next call", async () => {
+    const gates = createFlaggerGatesHandler({
+      clusters: [{ name: "staging", eventToken: TOKEN }],
+      store,
+      promotions,
+      now: () => NOW,
+      log: { warn: () => {}, error: (_f, message) => logs.push({ level: "error", message }) },
+      cacheReads: true,
+      writeBehind: { flushMs: 60_000, maxBatch: 1_000 },
+    });
+    const cached = createServer((req, res) => void gates(req, res));
+    await new Promise<void>((resolve) => cached.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(cached.address() as AddressInfo).port}${gate()}`;
+    const call = async () => (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) })).status;
+    try {
+      seedRun();
+      expect([await call(), await call()]).toEqual([403, 403]);
+      await insertCommandRecords(store, [commandRecord({ runId: RUN_ID })]);
+      expect([await call(), await call()]).toEqual([200, 200]);
+      await upsertPullRequestHead(store, { repository: "acme/gitops", pullRequest: 7, headSha: "b".repeat(40), pushedAt: null });
+      expect(await call()).toBe(403);
+      // Nothing is written until the batch is flushed (the server flushes every 10 ms and on shutdown).
+      expect(await listGateCalls(store, { cluster: "staging" })).toEqual([]);
+      await gates.flush();
+      expect((await listGateCalls(store, { cluster: "staging" })).map((c) => c.status)).toEqual([403, 403, 200, 200, 403]);
+      const [stored] = await listCommandRecords(store, { repository: "acme/gitops", pullRequest: 7 });
+      expect(stored?.consumedAt).toBe(new Date(NOW).toISOString());
+      expect(logs).toEqual([]);
+    } finally {
+      cached.closeAllConnections();
+      await new Promise((resolve) => cached.close(resolve));
+    }
+  });
+
   it("answers 413 to a body over the cap, declared or streamed, and 405 to other methods", async () => {
     const big = JSON.stringify({ ...payload, metadata: { x: "y".repeat(LIMIT) } });
     expect((await post(gate(), big))[0]).toBe(413);

@@ -18,7 +18,7 @@ import { startCanaryBot, type RunningCanaryBot } from "../../src/main.js";
 import { ensurePullRequestCanaries, listCommandRecords, listGateCalls } from "../../src/store/approvals.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { CANARY, HEAD_SHA, promotionWithRun, REVISION } from "../support/approvals.js";
-import { waitForQueueIdle } from "../support/github-app.js";
+import { until, waitForQueueIdle } from "../support/github-app.js";
 import { createRecordingLogger, githubWrites, intercept, mockConfig, mockToken, resetGitHubMock, testPrivateKey, verifyGitHubMock, type LogRecord } from "../support/github.js";
 import { createMemoryPromotionStore, type MemoryPromotionStore } from "../support/memory-promotion-store.js";
 
@@ -142,6 +142,8 @@ describe("Flagger's gates opened by /canary commands, end to end", () => {
     promotions.records.set("staging/test/podinfo", { record: promotionWithRun({ startedAt: T_RUN + 3_600_000 }), version: 2 });
     expect(await flagger("confirm-promotion")).toMatchObject({ status: 403, code: "APPROVAL_FOR_ANOTHER_RUN" });
 
+    // The server stores gate calls in batches, moments after answering them.
+    await until(async () => (await listGateCalls(store, { cluster: "staging" })).length === 6, 10_000, "six stored gate calls");
     const calls = await listGateCalls(store, { cluster: "staging" });
     expect(calls.map((c) => c.status)).toEqual([403, 403, 403, 200, 200, 403]);
     const [approval] = await listCommandRecords(store, { repository: `${OWNER}/${REPO}`, pullRequest: PULL });

@@ -28,6 +28,7 @@ CREATE INDEX command_records_approvals ON command_records (cluster, namespace, n
 CREATE INDEX command_records_pull_request ON command_records (repository, pull_request);
 
 -- Every call Flagger made to /flagger/gates/… and the answer (GateCallRecord), refused early or not.
+-- Plain columns, no JSON copy: the gate route writes one row per call.
 CREATE TABLE gate_calls (
   id bigserial PRIMARY KEY,
   at timestamptz NOT NULL,
@@ -35,11 +36,13 @@ CREATE TABLE gate_calls (
   hook text NOT NULL,
   namespace text,
   name text,
+  phase text,
+  checksum text,
   run_id text,
   status integer NOT NULL,
   code text NOT NULL,
-  approval_key text,
-  record jsonb NOT NULL
+  reason text NOT NULL,
+  approval_key text
 );
 
 CREATE INDEX gate_calls_canary ON gate_calls (cluster, namespace, name, at);
