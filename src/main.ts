@@ -8,6 +8,10 @@
  * released to the queue, where another replica — or this one after its restart — runs them.
  */
 import type { Probot } from "probot";
+import { createFlaggerGatesHandler, GATE_WRITE_BEHIND, type GatesRouteLog } from "./cluster/gates-route.js";
+import { createCommandJobHandler } from "./github/commands-job.js";
+import { createOctokitCommandsPort } from "./github/commands-port.js";
+import type { PromotionStore } from "./cluster/ports.js";
 import { createOctokitPort, type AppIdentity } from "./github/octokit-port.js";
 import { acceptDelivery, enqueuePlannedJobs } from "./github/ingest.js";
 import type { Metrics } from "./github/metrics.js";
@@ -40,6 +44,10 @@ export interface CanaryBotConfig {
   shutdownGraceMs?: number;
   /** Queue timings (tests shorten them). */
   queue?: { pollMs?: number; leaseMs?: number; retry?: { baseMs: number; capMs: number } };
+  // --- issue 13: Flagger gates and slash commands ---
+  /** The clusters (CLUSTERS_FILE, loadClustersFile) and the promotion records: serve /flagger/gates/…. */
+  gates?: { clusters: ReadonlyArray<{ name: string; eventToken: string }>; promotions: Pick<PromotionStore, "getPromotionRecord"> };
+  // --- end issue 13 ---
 }
 
 export interface RunningCanaryBot {
@@ -68,9 +76,24 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
   });
+  // --- issue 13: slash commands ---
+  const command = createCommandJobHandler({
+    store,
+    promotions: config.gates?.promotions ?? null,
+    getPorts: async ({ installationId, repository }) => {
+      const octokit = await probot.auth(installationId);
+      return { reader: createOctokitPort({ octokit, repository, ...(config.identity ? { identity: config.identity } : {}) }), commands: createOctokitCommandsPort({ octokit, repository }) };
+    },
+    enqueue: async (jobs) => {
+      await enqueuePlannedJobs(store, jobs);
+      runner?.wake();
+    },
+    log,
+  });
+  // --- end issue 13 ---
   runner = createJobRunner({
     store,
-    handlers: { review },
+    handlers: { review, command },
     concurrency: config.jobConcurrency,
     ...(config.queue?.pollMs ? { pollMs: config.queue.pollMs } : {}),
     ...(config.queue?.leaseMs ? { leaseMs: config.queue.leaseMs } : {}),
@@ -85,6 +108,19 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   metrics.sources.runningJobs = () => jobRunner.running;
   if (pool) metrics.sources.workerUtilization = () => pool.utilization();
 
+  // --- issue 13: the gate route; reads cached only where this process is the store's one writer ---
+  const gates = config.gates
+    ? createFlaggerGatesHandler({
+        clusters: config.gates.clusters,
+        store,
+        promotions: config.gates.promotions,
+        now: Date.now,
+        log: log as unknown as GatesRouteLog,
+        cacheReads: store.kind === "pglite",
+        writeBehind: GATE_WRITE_BEHIND,
+      })
+    : undefined;
+  // --- end issue 13 ---
   const server = createCanaryBotServer({
     webhooks: {
       secret: config.webhookSecret,
@@ -93,6 +129,9 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     webhookPath: config.webhookPath,
     metrics,
     log,
+    // --- issue 13 ---
+    ...(gates ? { flaggerGates: gates } : {}),
+    // --- end issue 13 ---
   });
   const address = await server.listen({ port: config.port, host: config.host });
   jobRunner.start();
@@ -114,6 +153,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         // New deliveries are refused (health 503) while the jobs finish; both within the grace period.
         await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs })]);
         await pool?.close();
+        await gates?.flush(); // issue 13: the gate calls answered last
         if (!given) await store.close();
       })();
       return stopping;

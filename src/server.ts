@@ -35,6 +35,10 @@ export interface ServerParams {
   metrics: Metrics;
   log: Log;
   limits?: { requestBodyBytes: number; webhookBodyBytes: number; webhookBytesInFlight: number };
+  // --- issue 13: Flagger gates ---
+  /** Serves /flagger/gates/<cluster>/<hook> (src/cluster/gates-route.ts); without it the route answers 404. */
+  flaggerGates?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  // --- end issue 13 ---
 }
 
 export interface CanaryBotServer {
@@ -112,6 +116,12 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
       await handleDelivery(req, res);
       return;
     }
+    // --- issue 13: Flagger gates (the handler reads its own body, with the cap, after the token) ---
+    if (params.flaggerGates && path.startsWith("/flagger/gates/")) {
+      await params.flaggerGates(req, res);
+      return;
+    }
+    // --- end issue 13 ---
     const matching = routes.filter((r) => r.pattern.test(path));
     const route = matching.find((r) => r.method === req.method);
     if (!route) {

@@ -71,7 +71,9 @@ export function createCanaryBotApp(options: CanaryBotAppOptions): CanaryBotApp {
         return;
       }
       metrics.deliveries.inc({ event: decision.event, outcome: "queued" });
-      await runJobs(decision.jobs);
+      // --- issue 13: command jobs need the store; they run on the durable queue only (src/main.ts) ---
+      await runJobs(decision.jobs.filter((job) => job.kind === "review"));
+      // --- end issue 13 ---
     });
   };
 

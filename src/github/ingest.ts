@@ -7,6 +7,8 @@ import { enqueueJob } from "../store/queue.js";
 import { recordDelivery } from "../store/deliveries.js";
 import type { Queryable, Store } from "../store/store.js";
 import { buildJobsForEvent, type PlannedJob } from "./events.js";
+import { readPush } from "./command-events.js";
+import { recordPush } from "./commands-job.js";
 import type { Metrics } from "./metrics.js";
 import type { Log } from "./port.js";
 
@@ -36,6 +38,10 @@ export async function acceptDelivery(params: {
   }
   const fresh = await store.transaction(async (tx) => {
     if (!(await recordDelivery(tx, { id: delivery.id, event: decision.event }))) return false;
+    // --- issue 13: a push voids the pull request's older approvals before GitHub is answered ---
+    const push = readPush({ ...delivery, receivedAt: new Date().toISOString() });
+    if (push) await recordPush(tx, push);
+    // --- end issue 13 ---
     await enqueuePlannedJobs(tx, decision.jobs);
     return true;
   });

@@ -1,0 +1,221 @@
+/**
+ * Flagger's gate route (issue 13): requests per second and p99 latency of
+ * `POST /flagger/gates/<cluster>/confirm-promotion` on the real server (src/server.ts with the
+ * gates handler, the approvals in the store, the promotion record in the in-memory port double),
+ * as a ratio to a bare node:http server that reads the same request bodies and answers the same
+ * JSON, measured in the same run, alternating, with the same keep-alive client. Targets: ≥ 50 % of
+ * the bare server's throughput, p99 ≤ 10 ms.
+ *
+ * Then the same while a 1,000-Canary review runs in the worker pool (the App as deployed, against
+ * the GitHub-like server on loopback, which serves the review's blobs from this process too).
+ *
+ * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set. Every gate call is a
+ * store read of the approvals and the heads and a write of the call (gate_calls).
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { Agent, createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { availableParallelism } from "node:os";
+import { Probot } from "probot";
+import { createFlaggerGatesHandler, GATE_WRITE_BEHIND } from "../src/cluster/gates-route.js";
+import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
+import { createCanaryBotOctokit } from "../src/github/octokit.js";
+import type { Log } from "../src/github/port.js";
+import { startCanaryBot } from "../src/main.js";
+import { createCanaryBotServer } from "../src/server.js";
+import { insertCommandRecords } from "../src/store/approvals.js";
+import { openStore, type Store } from "../src/store/index.js";
+import { commandRecord, promotionWithRun } from "../test/support/approvals.js";
+import { startGitHubServer, type Files } from "../test/support/github-server.js";
+import { createMemoryPromotionStore } from "../test/support/memory-promotion-store.js";
+import type { BenchSection } from "./measure.js";
+import { generateRepository } from "./repository.js";
+
+const TOKEN = "bench-gate-token-0123456789abcdef";
+const SECRET = "bench-secret";
+const CONCURRENCY = 8;
+const BODY = JSON.stringify({ name: "podinfo", namespace: "test", phase: "Progressing", checksum: "85d557f47b", metadata: { eventMessage: "bench" } });
+const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
+const PATH = `/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
+
+interface Load {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+/** `total` POSTs from CONCURRENCY keep-alive clients; each latency from send to the last byte. */
+async function load(port: number, total: number, expectStatus: number): Promise<Load> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies: number[] = [];
+  let sent = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const start = process.hrtime.bigint();
+      const req = request({ host: "127.0.0.1", port, path: PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode !== expectStatus) reject(new Error(`answered ${res.statusCode}`));
+          latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+          resolve();
+        });
+      });
+      req.on("error", reject);
+      req.end(BODY);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (sent < total) {
+        sent += 1;
+        await one();
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+  return { perSecond: total / seconds, p50: at(50), p99: at(99) };
+}
+
+/** The baseline: reads the body, parses it, answers the same JSON. */
+async function startBareServer(): Promise<{ server: Server; port: number }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" }).end(`${JSON.stringify({ open: true, code: "APPROVED", reason: "bare" })}\n`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+async function seed(store: Store) {
+  const promotions = createMemoryPromotionStore();
+  const startedAt = Date.UTC(2026, 10, 29, 12, 0, 0);
+  promotions.records.set("staging/test/podinfo", { record: promotionWithRun({ startedAt }), version: 1 });
+  await insertCommandRecords(store, [commandRecord({ runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z", repository: "bench/gitops", commentId: Math.floor(Math.random() * 1e9) })]);
+  return promotions;
+}
+
+function ratioLine(label: string, gate: Load, bare: Load): string {
+  const ratio = (100 * gate.perSecond) / bare.perSecond;
+  return (
+    `${label}: ${gate.perSecond.toFixed(0)} req/s vs bare node:http ${bare.perSecond.toFixed(0)} req/s = ${ratio.toFixed(0)} % (target >= 50 %); ` +
+    `p50 ${gate.p50.toFixed(2)} ms, p99 ${gate.p99.toFixed(2)} ms (target <= 10 ms; bare p99 ${bare.p99.toFixed(2)} ms)`
+  );
+}
+
+/** Alternates bare and gate runs `rounds` times and keeps each side's median round (by throughput). */
+async function compare(params: { gatePort: number; barePort: number; perRound: number; rounds: number; until?: () => boolean }): Promise<{ gate: Load; bare: Load; rounds: number }> {
+  const gate: Load[] = [];
+  const bare: Load[] = [];
+  for (let round = 0; round < params.rounds; round += 1) {
+    bare.push(await load(params.barePort, params.perRound, 200));
+    gate.push(await load(params.gatePort, params.perRound, 200));
+    if (params.until?.()) break;
+  }
+  const median = (xs: Load[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
+  // p99 over the rounds: the worst round's p99 would punish one GC pause; the median round's is what a poll sees.
+  return { gate: median(gate), bare: median(bare), rounds: gate.length };
+}
+
+export const benchGates: BenchSection = async (print) => {
+  const store = await openStore(process.env.DATABASE_URL ? { databaseUrl: process.env.DATABASE_URL } : { dataDir: "memory://" });
+  print(`store: ${store.kind}; ${CONCURRENCY} keep-alive clients; each request an open confirm-promotion gate (200)`);
+  const bare = await startBareServer();
+
+  // 1. The gate route alone.
+  {
+    const promotions = await seed(store);
+    const metrics = createMetrics({ defaultMetrics: false });
+    // As src/main.ts mounts it.
+    const gates = createFlaggerGatesHandler({
+      clusters: [{ name: "staging", eventToken: TOKEN }],
+      store,
+      promotions,
+      now: Date.now,
+      log: silent,
+      cacheReads: store.kind === "pglite",
+      writeBehind: GATE_WRITE_BEHIND,
+    });
+    const server = createCanaryBotServer({
+      webhooks: { secret: SECRET, accept: async () => ({ status: 202, body: {} }) },
+      webhookPath: "/api/github/webhooks",
+      metrics,
+      log: silent,
+      flaggerGates: gates,
+    });
+    const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+    await load(port, 300, 200); // warm-up
+    await load(bare.port, 300, 200);
+    const result = await compare({ gatePort: port, barePort: bare.port, perRound: 2_000, rounds: 5 });
+    print(ratioLine(`gate route, idle server (${result.rounds} alternating rounds of 2,000)`, result.gate, result.bare));
+    await server.close({ graceMs: 1_000 });
+    await gates.flush();
+    const [{ n }] = (await store.query("SELECT count(*)::int AS n FROM gate_calls")) as [{ n: number }];
+    print(`  gate calls stored: ${n} (every call answered, warm-up included)`);
+  }
+
+  // 2. The same while a 1,000-Canary review runs in the worker pool.
+  {
+    const github = await startGitHubServer({ checkOpenApi: false });
+    const promotions = await seed(store);
+    const metrics = createMetrics({ defaultMetrics: false });
+    const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+    const probot = new Probot({
+      appId: github.appId,
+      privateKey,
+      secret: SECRET,
+      baseUrl: github.baseUrl,
+      Octokit: createCanaryBotOctokit({ throttle: false, retries: 0 }),
+      logLevel: "fatal",
+      request: { fetch: createInstrumentedFetch(metrics) },
+    });
+    const threads = availableParallelism();
+    const app = await startCanaryBot({
+      probot,
+      metrics,
+      log: silent,
+      config: {
+        port: 0,
+        host: "127.0.0.1",
+        webhookPath: "/api/github/webhooks",
+        webhookSecret: SECRET,
+        store,
+        reviewThreads: threads,
+        jobConcurrency: 4,
+        identity: { appId: github.appId },
+        gates: { clusters: [{ name: "staging", eventToken: TOKEN }], promotions },
+      },
+    });
+    const base = generateRepository(1_000);
+    const change = (files: Files): Files => Object.fromEntries(Object.entries(files).map(([path, text]) => [path, path.endsWith("canary.yaml") ? text.replace("threshold: 5", "threshold: 4") : text]));
+    const big = github.addRepository({ owner: "bench", repo: "gates-big", installationId: 1, files: base });
+    const pull = github.openPull(big, { number: 1, base, head: change(base) });
+    const event = { action: "synchronize", number: 1, pull_request: { number: 1, head: { sha: pull.headSha } }, repository: { name: big.repo, full_name: `${big.owner}/${big.repo}`, owner: { login: big.owner } }, installation: { id: 1 } };
+    const text = JSON.stringify(event);
+    const started = Date.now();
+    const answer = await fetch(`http://127.0.0.1:${app.address.port}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await probot.webhooks.sign(text) },
+      body: text,
+    });
+    if (answer.status !== 202) throw new Error(`the review delivery was answered ${answer.status}`);
+    const result = await compare({ gatePort: app.address.port, barePort: bare.port, perRound: 500, rounds: 1_000, until: () => big.checkRuns.length > 0 });
+    for (const end = Date.now() + 300_000; big.checkRuns.length === 0; ) {
+      if (Date.now() > end) throw new Error("the 1,000-Canary review did not finish in 5 minutes");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    print(ratioLine(`gate route during a 1,000-Canary review in ${threads} worker threads (${seconds.toFixed(1)} s, ${result.rounds} rounds of 500)`, result.gate, result.bare));
+    await app.stop();
+    await github.close();
+  }
+
+  bare.server.close();
+  await store.close();
+};

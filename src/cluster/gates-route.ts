@@ -1,0 +1,298 @@
+/**
+ * `POST /flagger/gates/<cluster>/<hook type>?token=<eventToken>`: Flagger's gate webhooks
+ * (confirm-rollout, confirm-traffic-increase, confirm-promotion, rollback), as a plain node:http
+ * handler for the server to mount (DESIGN.md "Flagger gates", docs/approvals.md).
+ *
+ * Answers from STORED records only: the Canary's current run (promotion records) and the approvals
+ * the command jobs stored. It never calls GitHub while Flagger waits (10 s per attempt,
+ * docs/flagger-scheduler.md §4.1). Answers, all JSON:
+ * 200 open, with the reason (Flagger counts ≤ 202 as success); 403 closed, with the reason;
+ * 404 unknown cluster; 401 missing or wrong token (constant-time compare, before the body is read);
+ * 400 unknown hook type, bad JSON or not Flagger's payload; 413 over the size cap (streamed, never
+ * buffers more); 415 a non-JSON content type; 405 other methods.
+ *
+ * Every call that names a configured cluster or passes its token is stored with its answer
+ * (gate_calls); a 401 or 413 is only logged, so that an unauthenticated client cannot fill the table.
+ * The server stores calls in batches (writeBehind) and, on PGlite, reuses the approvals it read
+ * until a write changes them (cacheReads): a gate call then costs no store round trip on the way
+ * to its answer (npm run bench, "flagger gates").
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateDecision } from "../gate/gate-call.js";
+import { findCurrentRun } from "../gate/current-run.js";
+import { HTTP_LIMITS } from "../limits.js";
+import type { CommandRecord, GateCallRecord } from "../commands/records.js";
+import type { GateHook } from "../commands/verbs.js";
+import { getApprovalsGeneration, getPullRequestHeads, insertGateCalls, listApprovals, markApprovalConsumed } from "../store/approvals.js";
+import type { Store } from "../store/store.js";
+import type { NodeRequestHandler } from "./events-route.js";
+import type { PromotionStore } from "./ports.js";
+
+export const FLAGGER_GATES_PATH = /^\/flagger\/gates\/([^/?#]*)\/([^/?#]*)$/;
+
+export interface GatesRouteLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface FlaggerGatesHandlerParams {
+  clusters: ReadonlyArray<{ name: string; eventToken: string }>;
+  /** The approvals' tables (src/store/approvals.ts). */
+  store: Pick<Store, "query" | "transaction">;
+  /** The current run of the called Canary. */
+  promotions: Pick<PromotionStore, "getPromotionRecord">;
+  now: () => number;
+  log: GatesRouteLog;
+  limits?: { requestBodyBytes: number };
+  /**
+   * Reuse the approvals read for a Canary and hook until a write changes them
+   * (getApprovalsGeneration). Exact only when this process is the store's only writer: PGlite.
+   */
+  cacheReads?: boolean;
+  /**
+   * Store gate calls in batches, at most `flushMs` after they were answered, instead of one
+   * transaction per call: the answer never waits on a write. A crash loses at most that window's
+   * calls from the audit trail (never an approval: those are written by the command job).
+   */
+  writeBehind?: { flushMs: number; maxBatch: number };
+}
+
+export type FlaggerGatesHandler = NodeRequestHandler & {
+  /** Writes the gate calls not yet stored (call before closing the store). */
+  flush(): Promise<void>;
+};
+
+interface CachedApprovals {
+  generation: number;
+  records: CommandRecord[];
+  heads: Map<string, string>;
+}
+
+/** How the server batches gate calls: a poll every few seconds per Canary makes small batches. */
+export const GATE_WRITE_BEHIND = { flushMs: 10, maxBatch: 100 } as const;
+
+/** Canaries × hooks remembered at most; beyond it the cache starts over. */
+const CACHE_ENTRIES = 10_000;
+
+class Answer extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): FlaggerGatesHandler {
+  const limit = params.limits?.requestBodyBytes ?? HTTP_LIMITS.requestBodyBytes;
+  // Digests make both sides the same length (timingSafeEqual needs it) and hide the token's length.
+  const tokens = new Map(params.clusters.map((c) => [c.name, digest(c.eventToken)] as const));
+  const knownClusters = params.clusters.map((c) => c.name);
+  const { store } = params;
+  const cache = new Map<string, CachedApprovals>();
+  const consumed = new Set<string>();
+  let pendingCalls: GateCallRecord[] = [];
+  let pendingConsumes: Array<{ key: string; at: string }> = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  const writePending = async (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    const calls = pendingCalls;
+    const consumes = pendingConsumes;
+    pendingCalls = [];
+    pendingConsumes = [];
+    if (calls.length === 0 && consumes.length === 0) return;
+    try {
+      await store.transaction(async (tx) => {
+        await insertGateCalls(tx, calls);
+        for (const consume of consumes) await markApprovalConsumed(tx, consume);
+      });
+    } catch (error) {
+      params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
+    }
+  };
+  const flush = (): Promise<void> => {
+    flushing = flushing.then(writePending);
+    return flushing;
+  };
+
+  /** Stores a call (and the approval it consumed): at once, or in the next batch. */
+  const save = async (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> => {
+    const fresh = consume && !consumed.has(consume.key) ? consume : null;
+    if (fresh) {
+      if (consumed.size >= CACHE_ENTRIES) consumed.clear();
+      consumed.add(fresh.key);
+    }
+    if (!params.writeBehind) {
+      await store.transaction(async (tx) => {
+        await insertGateCalls(tx, [record]);
+        if (fresh) await markApprovalConsumed(tx, fresh);
+      });
+      return;
+    }
+    pendingCalls.push(record);
+    if (fresh) pendingConsumes.push(fresh);
+    if (pendingCalls.length >= params.writeBehind.maxBatch) void flush();
+    else timer ??= setTimeout(() => void flush(), params.writeBehind.flushMs);
+  };
+
+  const readApprovals = async (call: { cluster: string; namespace: string; name: string; hook: GateHook }): Promise<CachedApprovals> => {
+    const key = `${call.cluster}/${call.namespace}/${call.name}/${call.hook}`;
+    const generation = getApprovalsGeneration();
+    const hit = params.cacheReads ? cache.get(key) : undefined;
+    if (hit && hit.generation === generation) return hit;
+    const records = await listApprovals(store, call);
+    const heads = await getPullRequestHeads(store, records.map((r) => ({ repository: r.repository, pullRequest: r.pullRequest })));
+    const entry = { generation, records, heads };
+    // Only a read that no write overlapped may be reused.
+    if (params.cacheReads && getApprovalsGeneration() === generation) {
+      if (cache.size >= CACHE_ENTRIES) cache.clear();
+      cache.set(key, entry);
+    }
+    return entry;
+  };
+
+  const refuseEarly = async (res: ServerResponse, call: { cluster: string; hook: string; body: unknown }, decision: GateDecision): Promise<void> => {
+    await save(buildRejectedGateCallRecord({ ...call, decision, now: new Date(params.now()).toISOString() }), null);
+    sendJson(res, httpStatusOf(decision), { open: false, code: decision.code, reason: decision.reason });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const match = FLAGGER_GATES_PATH.exec(url.pathname);
+    if (!match) throw new Answer(404, "not_found", `no route for ${req.method} ${url.pathname}; use /flagger/gates/<cluster>/<hook type>`);
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      throw new Answer(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}; Flagger posts to its gates`);
+    }
+    let cluster: string;
+    let hook: string;
+    try {
+      cluster = decodeURIComponent(match[1]!);
+      hook = decodeURIComponent(match[2]!);
+    } catch {
+      throw new Answer(400, "invalid_path", "the path is not valid percent-encoding");
+    }
+    const expected = tokens.get(cluster);
+    if (!expected) {
+      const unknown = parseGateCall({ cluster, hook, body: null, knownClusters });
+      if (!unknown.ok) {
+        discardBody(req, limit);
+        await refuseEarly(res, { cluster, hook, body: null }, unknown.decision);
+        return;
+      }
+    }
+    const token = url.searchParams.get("token");
+    if (!token) throw new Answer(401, "missing_token", "add ?token=<the cluster's eventToken> to the webhook URL");
+    if (!expected || !timingSafeEqual(digest(token), expected)) throw new Answer(401, "wrong_token", "the token is not this cluster's eventToken");
+    const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
+    if (type !== "application/json") throw new Answer(415, "unsupported_media_type", "send the body as application/json");
+    const raw = await readCapped(req, limit);
+    let body: unknown = null;
+    let validJson = true;
+    try {
+      body = JSON.parse(raw.toString("utf8"));
+    } catch {
+      validJson = false;
+    }
+    const parsed = parseGateCall({ cluster, hook, body, knownClusters });
+    if (!parsed.ok) {
+      const decision: GateDecision =
+        !validJson && parsed.decision.code === "INVALID_PAYLOAD" ? { ...parsed.decision, reason: "the body is not valid JSON: Flagger sends its webhook payload as JSON" } : parsed.decision;
+      await refuseEarly(res, { cluster, hook, body }, decision);
+      return;
+    }
+    const { call } = parsed;
+    const promotion = await params.promotions.getPromotionRecord({ cluster: call.cluster, namespace: call.namespace, name: call.name });
+    const run = findCurrentRun(promotion?.record ?? null);
+    const { records, heads } = await readApprovals(call);
+    const outcome = decideGateCall({ call, run, records, currentHeads: heads, now: new Date(params.now()).toISOString() });
+    await save(outcome.record, outcome.consume);
+    const { decision } = outcome;
+    sendJson(res, httpStatusOf(decision), { open: decision.status === 200, code: decision.code, reason: decision.reason, run: run?.id ?? null });
+  };
+
+  const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await handle(req, res);
+    } catch (error) {
+      const answer = error instanceof Answer ? error : new Answer(500, "internal_error", "the gate call could not be decided; the gate stays closed (see the server log)");
+      if (!(error instanceof Answer)) params.log.error({ err: error, path: (req.url ?? "").split("?")[0] }, "flagger gate call failed");
+      else if (answer.status === 401 || answer.status === 413) params.log.warn({ path: (req.url ?? "").split("?")[0], code: answer.code }, "flagger gate call refused");
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (!req.readableEnded) {
+        // The body was not read (401 …) or not to its end (413): drain a reasonable one so the
+        // client reads the answer instead of a reset; cut a larger one off.
+        if (answer.status === 413) res.setHeader("connection", "close");
+        discardBody(req, limit);
+      }
+      sendJson(res, answer.status, { open: false, error: answer.code, message: answer.message });
+    }
+  };
+  return Object.assign(handler, { flush });
+}
+
+function discardBody(req: IncomingMessage, budget: number): void {
+  if (req.readableEnded) return;
+  let seen = 0;
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > budget) req.destroy();
+  });
+  req.resume();
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
+
+/**
+ * Reads at most `limit` bytes; a declared or actual larger body is a 413 without reading on. The
+ * stream is paused, not destroyed, so that the 413 can still be sent (as in events-route.ts).
+ */
+function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"]);
+  const tooLarge = () => new Answer(413, "payload_too_large", `the request body is larger than ${limit} bytes`);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(`${JSON.stringify(body)}\n`);
+}
