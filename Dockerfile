@@ -15,15 +15,20 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
     LOG_LEVEL=info \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    DATA_DIR=/data
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json app.yml ./
 COPY schema ./schema
-# The image's unprivileged user; the server writes nothing to disk.
+# The embedded store (PGlite) lives in /data: mount a volume there, or set DATABASE_URL
+# (PostgreSQL; docs/store.md), and the server writes nothing to disk.
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
+# The image's unprivileged user.
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM reaches node directly (exec form): in-flight reviews finish within 20 s, then it exits.
+# SIGTERM reaches node directly (exec form): running reviews get 20 s, the rest go back to the queue.
 CMD ["node", "dist/cli.js", "serve"]

@@ -61,6 +61,8 @@ function createFakeGitHub(state: FakeState): typeof fetch {
     state.requests.push(`${method} ${normalizeRoute(url.href)}`);
     const path = url.pathname;
     if (path.endsWith("/access_tokens")) return json(201, { token: "ghs_bench", expires_at: "2099-01-01T00:00:00Z" });
+    // The review job reads the pull request's current head first.
+    if (path === `${prefix}/pulls/7`) return json(200, { number: 7, state: "open", head: { sha: state.headSha }, base: { sha: BASE_SHA, repo: { default_branch: "main", html_url: `https://github.com/${OWNER}/${REPO}` } } });
     if (path === `${prefix}/contents/.github%2Fcanary-bot.yml` || path === `${prefix}/contents/.github/canary-bot.yml`) return json(404, { message: "Not Found" });
     if (path.startsWith(`${prefix}/compare/`)) {
       const files = Object.keys(state.head)

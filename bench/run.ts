@@ -13,6 +13,7 @@ const SECTIONS: Array<[string, BenchSection]> = [
   ["timeline", benchTimeline],
   ["review", benchReview],
   ["github requests", benchGithub],
+  ["app: queue, worker threads, throughput", (print) => import("./app.js").then((m) => m.benchApp(print))],
 ];
 
 if (!(globalThis as { gc?: unknown }).gc) {

@@ -87,6 +87,11 @@ export const GITHUB_LIMITS = {
    * for-the-graphql-api"). A batch that still fails with a 5xx is split in two and read again.
    */
   blobsPerGraphqlRequest: 500,
+  /**
+   * Times a failing (5xx) GraphQL blob batch is halved and read again: a slow batch gets smaller
+   * requests, a GraphQL outage at most 1 + 2 + 4 failing requests before the job retries later.
+   */
+  blobBatchSplits: 2,
   /** Bytes of blobs (known sizes from the tree listing) asked for in one GraphQL request. */
   blobBytesPerGraphqlRequest: 4 * 1024 * 1024,
   /**
@@ -114,6 +119,13 @@ export const HTTP_LIMITS = {
    */
   webhookBodyBytes: 25 * 1024 * 1024,
   /**
+   * Webhook body bytes read at once, all requests together. A body is unauthenticated until it is
+   * whole (the signature covers all of it); without this bound, twenty 24 MB forged bodies held
+   * 480 MB (issue 10). Real deliveries are mostly under 100 KB, so one maximal body at a time is
+   * plenty; over the budget the answer is 503.
+   */
+  webhookBytesInFlight: 32 * 1024 * 1024,
+  /**
    * On SIGTERM, how long in-flight deliveries and queued reviews may run before the process exits.
    * GitHub gives a delivery 10 s; Kubernetes' default terminationGracePeriodSeconds is 30.
    */
@@ -123,6 +135,42 @@ export const HTTP_LIMITS = {
 export const CONFIG_LIMITS = {
   /** Size of `.github/canary-bot.yml`; a real one is well under 10 KiB. */
   bytes: 64 * 1024,
+  /**
+   * Globs compile to regular expressions, which backtrack on several `*` in one segment against a
+   * long name (src/config/glob.ts): three `*` per segment and a 255-character segment bound one
+   * match to a few million steps. 255 is the usual file-name limit of file systems; 1,024 covers
+   * any real repository path.
+   */
+  glob: { patternChars: 256, starsPerSegment: 3, pathChars: 1024, segmentChars: 255 },
+} as const;
+
+export const STORE_LIMITS = {
+  /** PostgreSQL connections per process: the job runner, the webhook path and /metrics share them. */
+  poolSize: 10,
+  /**
+   * Delivery ids kept for de-duplication. GitHub lets a person redeliver a delivery for 3 days
+   * (github/docs "redelivering-webhooks"); older ids are forgotten.
+   */
+  deliveryRetentionMs: 3 * 24 * 3600 * 1000,
+} as const;
+
+export const QUEUE_LIMITS = {
+  /** How often an idle runner looks for due jobs (a webhook on this process wakes it at once). */
+  pollMs: 1_000,
+  /**
+   * A running job's lease, renewed every third of it. A process that dies holds its jobs this
+   * long before another process takes them over.
+   */
+  leaseMs: 30_000,
+  /** Retry back-off: doubling from 5 s, at most 5 minutes between attempts (minutes, not hours). */
+  retry: { baseMs: 5_000, capMs: 5 * 60_000 },
+  /** Attempts of one review job before its check says it gave up (about 20 minutes of retries). */
+  reviewAttempts: 8,
+  /**
+   * A rate limit whose reset is further away than this is not waited for in the job: the job is
+   * rescheduled for the reset (capped by `retry.capMs`) and the check says when.
+   */
+  inlineWaitMs: 10_000,
 } as const;
 
 export const CLUSTER_LIMITS = {

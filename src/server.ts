@@ -1,28 +1,40 @@
 /**
- * The one HTTP server (DESIGN.md, HTTP): Probot's webhook middleware, GET /healthz, GET /metrics,
+ * The one HTTP server (DESIGN.md, HTTP): GitHub's webhook deliveries, GET /healthz, GET /metrics,
  * and the place of the Flagger routes (/flagger/events/<cluster>, /flagger/gates/<cluster>/<hook>),
  * which later releases implement. Plain node:http, no framework: Probot 14 has no Express, and
  * the webhook signature needs the raw body (github-platform.md §1.7, §1.10).
  *
- * Every answer of our own routes is JSON. Bodies are read with a size cap before anything else
- * (HTTP_LIMITS): a webhook delivery up to GitHub's 25 MB, our own routes up to 1 MiB.
+ * A delivery is checked before its body is read (signature, event and delivery headers present,
+ * declared size under GitHub's 25 MB), streamed with the size cap, verified, and handed to
+ * `ingest.accept`, which records its jobs and answers at once: the work happens in the job queue,
+ * never while GitHub waits (it gives up after 10 s). Payloads are never logged.
+ *
+ * Every answer is JSON. Our own routes take bodies up to 1 MiB.
  */
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Metrics } from "./github/metrics.js";
 import type { Log } from "./github/port.js";
 import { HTTP_LIMITS } from "./limits.js";
 
-/** Probot's `createNodeMiddleware` result: answers the webhook path, returns false otherwise. */
-export type WebhookMiddleware = (req: IncomingMessage, res: ServerResponse, next?: (err?: Error) => void) => boolean | void | Promise<boolean | void>;
+/** Why a delivery was refused (the `reason` label of canary_bot_webhook_rejected_total). */
+export type RejectReason = "missing_signature" | "missing_headers" | "too_large" | "busy" | "bad_signature" | "invalid_json" | "unusable_payload" | "method_not_allowed";
+
+export interface WebhookIngest {
+  /** The webhook secret: X-Hub-Signature-256 is checked while the body streams in, with no extra copy. */
+  secret: string;
+  /** Records what a verified delivery asks for; the answer GitHub gets. */
+  accept(delivery: { id: string; name: string; payload: unknown }): Promise<{ status: number; body: Record<string, unknown> }>;
+}
 
 export interface ServerParams {
-  webhooks: WebhookMiddleware;
+  webhooks: WebhookIngest;
   /** Where GitHub posts deliveries (WEBHOOK_PATH, default /api/github/webhooks). */
   webhookPath: string;
   metrics: Metrics;
   log: Log;
-  limits?: { requestBodyBytes: number; webhookBodyBytes: number };
+  limits?: { requestBodyBytes: number; webhookBodyBytes: number; webhookBytesInFlight: number };
 }
 
 export interface CanaryBotServer {
@@ -59,6 +71,8 @@ interface Route {
 export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
   const limits = params.limits ?? HTTP_LIMITS;
   let draining = false;
+  // Bytes of webhook bodies being read now: unauthenticated until the whole body is in, so bounded.
+  let inFlight = 0;
 
   const routes: Route[] = [
     {
@@ -95,11 +109,8 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === params.webhookPath) {
-      if (req.method === "POST") {
-        // Read (capped) before Probot: it would read any size. Probot uses a string body as is.
-        req.body = (await readBody(req, limits.webhookBodyBytes)).toString("utf8");
-      }
-      if (await params.webhooks(req, res)) return;
+      await handleDelivery(req, res);
+      return;
     }
     const matching = routes.filter((r) => r.pattern.test(path));
     const route = matching.find((r) => r.method === req.method);
@@ -114,6 +125,54 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
     await route.handle({ req, res, match: path.match(route.pattern)!, body });
   };
 
+  const reject = (reason: RejectReason, status: number, message: string): HttpError => {
+    params.metrics.rejectedDeliveries.inc({ reason });
+    return new HttpError(status, reason, message);
+  };
+
+  const handleDelivery = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== "POST") {
+      res.setHeader("allow", "POST");
+      throw reject("method_not_allowed", 405, `${req.method} is not allowed on the webhook path`);
+    }
+    // Refused before a byte of the body is read: nothing unsigned is buffered (issue 10).
+    const signature = header(req, "x-hub-signature-256");
+    if (!signature) throw reject("missing_signature", 400, "the delivery has no X-Hub-Signature-256 header");
+    const name = header(req, "x-github-event");
+    const id = header(req, "x-github-delivery");
+    if (!name || !id || !/^[A-Za-z0-9_.-]{1,100}$/.test(name) || id.length > 100) throw reject("missing_headers", 400, "the delivery needs X-GitHub-Event and X-GitHub-Delivery headers");
+    let body: Buffer;
+    const reserve = { bytes: 0 };
+    const hmac = createHmac("sha256", params.webhooks.secret);
+    try {
+      body = await readBody(req, limits.webhookBodyBytes, (chunk) => hmac.update(chunk), (bytes) => {
+        // Within the in-flight budget, or refused: GitHub's real deliveries are rarely over 1 MB.
+        if (inFlight - reserve.bytes + bytes > limits.webhookBytesInFlight && reserve.bytes < bytes) {
+          throw new HttpError(503, "busy", "too many large deliveries are being read; try again");
+        }
+        inFlight += bytes - reserve.bytes;
+        reserve.bytes = bytes;
+      });
+    } catch (error) {
+      if (error instanceof HttpError && (error.status === 413 || error.status === 503)) params.metrics.rejectedDeliveries.inc({ reason: error.status === 413 ? "too_large" : "busy" });
+      throw error;
+    } finally {
+      inFlight -= reserve.bytes;
+    }
+    const expected = Buffer.from(`sha256=${hmac.digest("hex")}`);
+    const given = Buffer.from(signature);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw reject("bad_signature", 401, "the signature does not match the body and the webhook secret");
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      throw reject("invalid_json", 400, "the delivery body is not valid JSON");
+    }
+    const answer = await params.webhooks.accept({ id, name, payload });
+    if (answer.status === 400) params.metrics.rejectedDeliveries.inc({ reason: "unusable_payload" });
+    sendJson(res, answer.status, answer.body);
+  };
+
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!(error instanceof HttpError)) params.log.error({ err: error, method: req.method, path: (req.url ?? "").split("?")[0] }, "request failed");
@@ -122,8 +181,8 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
         return;
       }
       sendError(res, error instanceof HttpError ? error : new HttpError(500, "internal_error", "the request failed; see the server log"));
-      if (error instanceof HttpError && error.status === 413) {
-        // Do not read the rest of an oversize body: answer, then drop the connection.
+      if (error instanceof HttpError && (error.status === 413 || error.status === 503 || (!req.complete && error.status < 500))) {
+        // Do not read the rest of a refused body: answer, then drop the connection.
         res.on("finish", () => req.destroy());
       }
     });
@@ -164,17 +223,34 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body, read up to `limit` bytes. With a declared length it goes into one buffer of that size
+ * (no second copy); `onChunk` sees each chunk (a streaming signature); `account` is told the bytes
+ * held (declared, then read) and may refuse by throwing.
+ */
+async function readBody(req: IncomingMessage, limit: number, onChunk?: (chunk: Buffer) => void, account?: (bytes: number) => void): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  const known = req.headers["content-length"] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
+  if (known && declared > limit) throw tooLarge(limit);
+  account?.(known ? declared : 0);
+  const target = known ? Buffer.allocUnsafe(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk as Buffer);
+  for await (const data of req) {
+    const chunk = data as Buffer;
+    if (size + chunk.length > limit || (known && size + chunk.length > declared)) throw tooLarge(limit);
+    onChunk?.(chunk);
+    if (target) chunk.copy(target, size);
+    else chunks.push(chunk);
+    size += chunk.length;
+    if (account && !known) account(size);
   }
-  return Buffer.concat(chunks);
+  return target ? target.subarray(0, size) : Buffer.concat(chunks, size);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 function tooLarge(limit: number): HttpError {
@@ -196,6 +272,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendError(res: ServerResponse, error: HttpError): void {
-  if (error.status === 413) res.setHeader("connection", "close");
+  if (error.status === 413 || error.status === 400 || error.status === 401 || error.status === 503) res.setHeader("connection", "close");
   sendJson(res, error.status, { error: error.code, message: error.message });
 }

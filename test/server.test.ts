@@ -1,5 +1,6 @@
 /**
- * The HTTP server on a real socket: Probot's webhook middleware with signatures, /healthz,
+ * The HTTP server on a real socket: webhook deliveries refused or verified before anything else
+ * (signature header first, size cap, signature), handed to the ingest once verified, /healthz,
  * /metrics, the Flagger routes' place, body limits and JSON errors, graceful shutdown; and what
  * `canary-bot serve` makes of the environment (production refuses to start without credentials,
  * development without them serves Probot's registration flow with our app.yml).
@@ -9,12 +10,10 @@ import { createServer as createNetServer, Socket } from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createNodeMiddleware } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadDotEnv, readServeEnvironment, runServe } from "../src/cli/serve.js";
 import { createCanaryBotServer, type CanaryBotServer } from "../src/server.js";
-import { BASE, HEAD, mockReviewReads } from "./github/helpers.js";
-import { createRecordingLogger, createTestBot, expectCreateCheckRun, expectCreateComment, intercept, loadEvent, mockComments, mockToken, PR, REPO, resetGitHubMock, verifyGitHubMock, type LogRecord, type TestBot } from "./support/github.js";
+import { createRecordingLogger, createTestBot, loadEvent, resetGitHubMock, verifyGitHubMock, type LogRecord, type TestBot } from "./support/github.js";
 
 const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -23,13 +22,21 @@ describe("the HTTP server", () => {
   let server: CanaryBotServer;
   let base: string;
   const logs: LogRecord[] = [];
+  const accepted: Array<{ id: string; name: string; payload: unknown }> = [];
 
   beforeEach(async () => {
     resetGitHubMock();
-    // createNodeMiddleware loads the app into the Probot itself.
     bot = await createTestBot({ load: false });
-    const webhooks = await createNodeMiddleware(bot.bot.app, { probot: bot.probot, webhooksPath: WEBHOOK_PATH });
-    server = createCanaryBotServer({ webhooks, webhookPath: WEBHOOK_PATH, metrics: bot.metrics, log: createRecordingLogger(logs), limits: { requestBodyBytes: 1024, webhookBodyBytes: 64 * 1024 } });
+    accepted.length = 0;
+    const webhooks = {
+      // The test Probot signs with Probot's default secret.
+      secret: "development",
+      accept: async (delivery: { id: string; name: string; payload: unknown }) => {
+        accepted.push(delivery);
+        return { status: 202, body: { status: "queued", jobs: 1 } };
+      },
+    };
+    server = createCanaryBotServer({ webhooks, webhookPath: WEBHOOK_PATH, metrics: bot.metrics, log: createRecordingLogger(logs), limits: { requestBodyBytes: 1024, webhookBodyBytes: 64 * 1024, webhookBytesInFlight: 96 * 1024 } });
     const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${port}`;
   });
@@ -58,38 +65,52 @@ describe("the HTTP server", () => {
     expect(await response.json()).toEqual({ status: "ok" });
   });
 
-  it("accepts a signed delivery, reviews the pull request, and counts it in /metrics", async () => {
-    mockToken();
-    mockReviewReads({ base: BASE, head: HEAD });
-    intercept({
-      method: "GET",
-      path: `/repos/${REPO.owner}/${REPO.repo}/commits/${PR.headSha}/check-runs?check_name=canary%2Fvalidation&filter=latest&per_page=1`,
-      reply: [200, { total_count: 0, check_runs: [] }, { "x-ratelimit-remaining": "4321", "x-ratelimit-resource": "core" }],
-    });
-    expectCreateCheckRun();
-    mockComments([]);
-    expectCreateComment();
-
-    const response = await deliver(loadEvent("pull_request.opened"));
-
-    expect(response.status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain('canary_bot_webhook_deliveries_total{event="pull_request.opened",outcome="reviewed"} 1');
-    expect(metrics).toContain('canary_bot_github_requests_total{method="POST",route="/repos/{owner}/{repo}/check-runs",status="201"} 1');
-    expect(metrics).toContain('canary_bot_review_duration_seconds_count{outcome="reviewed"} 1');
-    expect(metrics).toContain('canary_bot_github_rate_limit_remaining{resource="core"} 4321');
+  it("hands a verified delivery to the ingest and answers with its answer", async () => {
+    const event = loadEvent("pull_request.opened");
+    const response = await deliver(event, { id: "d-42" });
+    expect([response.status, await response.json()]).toEqual([202, { status: "queued", jobs: 1 }]);
+    expect(accepted).toEqual([{ id: "d-42", name: "pull_request", payload: event.payload }]);
   });
 
-  it("refuses a delivery with a wrong signature", async () => {
+  it("refuses a delivery with a wrong signature (401), without handing it on, and counts the reason", async () => {
     const response = await deliver(loadEvent("pull_request.opened"), { signature: `sha256=${"0".repeat(64)}` });
-    expect(response.status).toBe(400);
+    expect([response.status, ((await response.json()) as { error: string }).error]).toEqual([401, "bad_signature"]);
+    expect(accepted).toEqual([]);
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain('canary_bot_webhook_rejected_total{reason="bad_signature"} 1');
+  });
+
+  it("refuses a delivery without a signature header before reading its body", async () => {
+    // The body never ends: a server that read it before looking at the headers would hang here.
+    const answer = await rawRequest(`POST ${WEBHOOK_PATH} HTTP/1.1\r\nHost: x\r\nx-github-event: ping\r\nx-github-delivery: d\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n{"zen":`);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toContain('"error":"missing_signature"');
+  });
+
+  it("refuses signed bodies that are not JSON and deliveries without their headers", async () => {
+    const body = "{not json";
+    const bad = await fetch(`${base}${WEBHOOK_PATH}`, { method: "POST", headers: { "x-github-event": "ping", "x-github-delivery": "d", "x-hub-signature-256": await bot.probot.webhooks.sign(body) }, body });
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([400, "invalid_json"]);
+    const headless = await fetch(`${base}${WEBHOOK_PATH}`, { method: "POST", headers: { "x-hub-signature-256": "sha256=00" }, body: "{}" });
+    expect([headless.status, ((await headless.json()) as { error: string }).error]).toEqual([400, "missing_headers"]);
   });
 
   it("refuses a webhook body over the limit before reading it whole, with a JSON error", async () => {
-    const response = await fetch(`${base}${WEBHOOK_PATH}`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping" }, body: "x".repeat(65 * 1024) });
+    const response = await fetch(`${base}${WEBHOOK_PATH}`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "d", "x-hub-signature-256": "sha256=00" }, body: "x".repeat(65 * 1024) });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: "payload_too_large", message: "the request body is larger than 65536 bytes" });
   });
+
+  async function rawRequest(text: string): Promise<string> {
+    const { port } = new URL(base);
+    return new Promise((resolve, reject) => {
+      const socket = new Socket();
+      let answer = "";
+      socket.on("data", (chunk) => (answer += chunk.toString("utf8")));
+      socket.on("close", () => resolve(answer));
+      socket.on("error", reject);
+      socket.connect(Number(port), "127.0.0.1", () => socket.write(text));
+    });
+  }
 
   it("answers the Flagger routes, not served yet, with JSON: 413 over 1 MiB, 415, 400 for bad JSON, else 404", async () => {
     const post = (path: string, body: string, type = "application/json") => fetch(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body });
@@ -147,7 +168,17 @@ describe("canary-bot serve: the environment", () => {
   const credentials = { APP_ID: "123", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nsecret\n-----END RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s3cr3t-value" };
 
   it("starts the App with credentials and a webhook secret", () => {
-    expect(readServeEnvironment({ ...credentials, PORT: "8080", HOST: "0.0.0.0" })).toEqual({ mode: "app", port: 8080, host: "0.0.0.0", webhookPath: WEBHOOK_PATH });
+    expect(readServeEnvironment({ ...credentials, PORT: "8080", HOST: "0.0.0.0", REVIEW_THREADS: "2" })).toEqual({
+      mode: "app",
+      port: 8080,
+      host: "0.0.0.0",
+      webhookPath: WEBHOOK_PATH,
+      appId: 123,
+      dataDir: "./data",
+      reviewThreads: 2,
+      jobConcurrency: 8,
+      shutdownGraceMs: 20_000,
+    });
   });
 
   it("refuses to start in production without WEBHOOK_SECRET, APP_ID and a private key, naming them, never printing values", () => {

@@ -7,28 +7,47 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs, parseEnv } from "node:util";
-import { createNodeMiddleware, createProbot, run } from "probot";
-import { createCanaryBotApp } from "../github/app.js";
+import { availableParallelism } from "node:os";
+import { createProbot, run } from "probot";
 import { createInstrumentedFetch, createMetrics } from "../github/metrics.js";
+import { createCanaryBotOctokit } from "../github/octokit.js";
+import type { Log } from "../github/port.js";
 import { HTTP_LIMITS } from "../limits.js";
-import { createCanaryBotServer } from "../server.js";
+import { startCanaryBot } from "../main.js";
+import { buildPGliteDir } from "../store/store.js";
 import { UsageError } from "./files.js";
 import type { CommandIO } from "./io.js";
 
 export const SERVE_USAGE = `Usage: canary-bot serve
 
 Runs the canary-bot GitHub App: webhooks at WEBHOOK_PATH (default /api/github/webhooks),
-GET /healthz and GET /metrics, on HOST:PORT (default localhost:3000).
+GET /healthz and GET /metrics, on HOST:PORT (default localhost:3000). Deliveries are queued
+in the store (PGlite under DATA_DIR, or PostgreSQL at DATABASE_URL) and reviewed in worker
+threads.
 
 Configuration is read from the environment (and from .env in the working directory, for
 variables the environment does not set): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
-WEBHOOK_SECRET, PORT, HOST, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT, GHE_HOST, REDIS_URL.
+WEBHOOK_SECRET, APP_SLUG, PORT, HOST, WEBHOOK_PATH, DATA_DIR, DATABASE_URL, REVIEW_THREADS,
+JOB_CONCURRENCY, SHUTDOWN_GRACE_SECONDS, LOG_LEVEL, LOG_FORMAT, GHE_HOST, GHE_PROTOCOL, REDIS_URL.
 See docs/github-app.md. Without APP_ID and a private key, outside NODE_ENV=production, it
 starts Probot's registration flow: open http://localhost:3000 to register the App.`;
 
 export type ServeEnvironment =
   | { mode: "setup" }
-  | { mode: "app"; port: number; host: string; webhookPath: string }
+  | {
+      mode: "app";
+      port: number;
+      host: string;
+      webhookPath: string;
+      appId: number;
+      /** The App's bot login (`<APP_SLUG>[bot]`), to recognise its comments besides its id. */
+      botLogin?: string;
+      databaseUrl?: string;
+      dataDir: string;
+      reviewThreads: number;
+      jobConcurrency: number;
+      shutdownGraceMs: number;
+    }
   | { mode: "invalid"; problems: string[] };
 
 /** What the environment asks for; names the missing variables, never prints a value. */
@@ -48,8 +67,27 @@ export function readServeEnvironment(env: NodeJS.ProcessEnv): ServeEnvironment {
   if (!webhookPath.startsWith("/") || webhookPath.startsWith("/flagger/") || webhookPath === "/healthz" || webhookPath === "/metrics") {
     problems.push("WEBHOOK_PATH must be a path starting with / and not one of canary-bot's own routes");
   }
+  if (env.DATABASE_URL && !/^postgres(ql)?:\/\//.test(env.DATABASE_URL)) problems.push("DATABASE_URL must be a postgres:// URL (leave it unset for the embedded PGlite store under DATA_DIR)");
+  const reviewThreads = env.REVIEW_THREADS ? Number(env.REVIEW_THREADS) : availableParallelism();
+  if (!Number.isInteger(reviewThreads) || reviewThreads < 0 || reviewThreads > 64) problems.push("REVIEW_THREADS must be a number of threads (0 reviews on the main thread)");
+  const jobConcurrency = env.JOB_CONCURRENCY ? Number(env.JOB_CONCURRENCY) : Math.max(4, 4 * reviewThreads);
+  if (!Number.isInteger(jobConcurrency) || jobConcurrency < 1 || jobConcurrency > 256) problems.push("JOB_CONCURRENCY must be a number of jobs between 1 and 256");
+  const graceSeconds = env.SHUTDOWN_GRACE_SECONDS ? Number(env.SHUTDOWN_GRACE_SECONDS) : HTTP_LIMITS.shutdownGraceMs / 1000;
+  if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > 120) problems.push("SHUTDOWN_GRACE_SECONDS must be a number of seconds up to 120 (keep it under Kubernetes' terminationGracePeriodSeconds)");
   if (problems.length > 0) return { mode: "invalid", problems };
-  return { mode: "app", port, host: env.HOST || "localhost", webhookPath };
+  return {
+    mode: "app",
+    port,
+    host: env.HOST || "localhost",
+    webhookPath,
+    appId: Number(env.APP_ID),
+    ...(env.APP_SLUG ? { botLogin: `${env.APP_SLUG}[bot]` } : {}),
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    dataDir: env.DATA_DIR || "./data",
+    reviewThreads,
+    jobConcurrency,
+    shutdownGraceMs: graceSeconds * 1000,
+  };
 }
 
 /** Variables from .env that the environment does not set (the environment wins, as in twelve-factor apps). */
@@ -94,25 +132,44 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
   const env = { LOG_LEVEL: "info", LOG_FORMAT: process.env.NODE_ENV === "production" ? "json" : "pretty", ...process.env } as NodeJS.ProcessEnv;
   let probot: ReturnType<typeof createProbot>;
   try {
-    probot = createProbot({ env, overrides: { request: { fetch: createInstrumentedFetch(metrics) } } });
+    // CANARY_BOT_THROTTLE=off is for tests against a GitHub-like server only: github.com needs the throttle.
+    const throttle = process.env.CANARY_BOT_THROTTLE !== "off";
+    probot = createProbot({ env, overrides: { Octokit: createCanaryBotOctokit({ throttle }), request: { fetch: createInstrumentedFetch(metrics) } } });
   } catch (error) {
     // E.g. PRIVATE_KEY_PATH names no readable key. The message names the option, never its value.
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(`canary-bot serve: cannot start: ${/private ?key/i.test(message) ? "no usable private key: PRIVATE_KEY must hold the PEM (or its base64), PRIVATE_KEY_PATH a readable .pem file" : message}\n`);
     return 2;
   }
-  const bot = createCanaryBotApp({ metrics });
-  const webhooks = await createNodeMiddleware(bot.app, { probot, webhooksPath: environment.webhookPath });
-  const log = probot.log;
-  const server = createCanaryBotServer({ webhooks, webhookPath: environment.webhookPath, metrics, log });
-  const address = await server.listen({ port: environment.port, host: environment.host });
-  log.info({ host: address.host, port: address.port, webhookPath: environment.webhookPath }, "canary-bot is listening");
+  // Probot 14 sets up its logger, Octokit and webhooks asynchronously.
+  await probot.ready();
+  const log = probot.log as unknown as Log;
+  const bot = await startCanaryBot({
+    probot,
+    metrics,
+    log,
+    config: {
+      port: environment.port,
+      host: environment.host,
+      webhookPath: environment.webhookPath,
+      webhookSecret: process.env.WEBHOOK_SECRET!,
+      store: environment.databaseUrl ? { databaseUrl: environment.databaseUrl } : { dataDir: buildPGliteDir(environment.dataDir) },
+      reviewThreads: environment.reviewThreads,
+      jobConcurrency: environment.jobConcurrency,
+      shutdownGraceMs: environment.shutdownGraceMs,
+      identity: { appId: environment.appId, ...(environment.botLogin ? { botLogin: environment.botLogin } : {}) },
+      ...(process.env.CANARY_BOT_REVIEW_WORKER ? { reviewWorkerFile: process.env.CANARY_BOT_REVIEW_WORKER } : {}),
+    },
+  });
   if (process.env.WEBHOOK_PROXY_URL) log.info({ webhookProxyUrl: process.env.WEBHOOK_PROXY_URL }, "forward deliveries from the webhook proxy with: npx smee-client --url $WEBHOOK_PROXY_URL --target http://localhost:$PORT/api/github/webhooks");
 
   const signal = await waitForSignal();
-  log.info({ signal, graceMs: HTTP_LIMITS.shutdownGraceMs }, "shutting down");
-  await server.close({ graceMs: HTTP_LIMITS.shutdownGraceMs, drain: bot.drain });
+  log.info({ signal, graceMs: environment.shutdownGraceMs }, "shutting down");
+  await bot.stop();
   log.info({}, "stopped");
+  // Whatever a library still holds open (a keep-alive socket, a timer) must not keep the process past
+  // its grace period: Kubernetes would kill it, and the jobs are already released.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }
 

@@ -6,11 +6,22 @@
  * segment matches any number of segments (including none), `?` one character, `[abc]`/`[a-z]`/
  * `[!abc]` a character class, `{a,b}` alternatives. `*` also matches names starting with a dot.
  * Matching is case-sensitive, like Git on Linux.
+ *
+ * Bounded (CONFIG_LIMITS.glob): a glob compiles to a regular expression, and a segment with many
+ * `*` backtracks polynomially on a long name — `*a*a*a*a*a*a*a*a*b.yaml` against a 60-character
+ * name runs for tens of seconds, in this compiler and in picomatch's alike (measured for issue 10).
+ * So a segment may hold at most three `*`, a glob at most 256 characters, and a path longer than
+ * 1,024 characters (or with a segment over 255) matches nothing: every match then costs at most a
+ * few million steps.
  */
+import { CONFIG_LIMITS } from "../limits.js";
 
 /** Why a pattern is not a valid glob, or undefined when it is. */
 export function findGlobProblem(pattern: string): string | undefined {
   if (pattern.length === 0) return "a glob cannot be empty";
+  if (pattern.length > CONFIG_LIMITS.glob.patternChars) return `a glob can have at most ${CONFIG_LIMITS.glob.patternChars} characters`;
+  const starry = pattern.split("/").find((segment) => segment !== "**" && (segment.match(/\*+/g) ?? []).length > CONFIG_LIMITS.glob.starsPerSegment);
+  if (starry !== undefined) return `a path segment of a glob can hold at most ${CONFIG_LIMITS.glob.starsPerSegment} * wildcards (more make matching slow): simplify "${starry.slice(0, 40)}"`;
   if (pattern.startsWith("/") || pattern.startsWith("./")) return "globs are relative to the repository root: drop the leading / or ./";
   if (pattern.includes("\\")) return "globs use / as the separator and have no escapes: remove the backslash";
   if (pattern.split("/").some((segment) => segment === ".." || segment === ".")) return "globs cannot contain . or .. segments";
@@ -95,5 +106,17 @@ export interface PathFilter {
 export function buildPathMatcher(filter: PathFilter): (path: string) => boolean {
   const include = filter.include.map(compileGlob);
   const exclude = filter.exclude.map(compileGlob);
-  return (path) => include.some((re) => re.test(path)) && !exclude.some((re) => re.test(path));
+  return (path) => isMatchablePath(path) && include.some((re) => re.test(path)) && !exclude.some((re) => re.test(path));
+}
+
+/** Paths past the length bounds match no glob (git paths are rarely longer than a few hundred characters). */
+export function isMatchablePath(path: string): boolean {
+  if (path.length > CONFIG_LIMITS.glob.pathChars) return false;
+  let start = 0;
+  for (let slash = path.indexOf("/"); ; slash = path.indexOf("/", start)) {
+    const end = slash === -1 ? path.length : slash;
+    if (end - start > CONFIG_LIMITS.glob.segmentChars) return false;
+    if (slash === -1) return true;
+    start = slash + 1;
+  }
 }

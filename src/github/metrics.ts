@@ -4,10 +4,21 @@
  * server (tests build their own), with Node's default process metrics.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { QueueStats } from "../store/queue.js";
+
+/** Live figures read when /metrics is scraped (set by src/main.ts once the store and pool exist). */
+export interface MetricSources {
+  queue?: () => Promise<QueueStats>;
+  runningJobs?: () => number;
+  workerUtilization?: () => number;
+}
 
 export interface Metrics {
   registry: Registry;
+  sources: MetricSources;
   deliveries: Counter<"event" | "outcome">;
+  rejectedDeliveries: Counter<"reason">;
+  jobs: Counter<"kind" | "outcome">;
   githubRequests: Counter<"method" | "route" | "status">;
   rateLimitRemaining: Gauge<"resource">;
   reviewDuration: Histogram<"outcome">;
@@ -16,12 +27,81 @@ export interface Metrics {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "canary_bot_" });
+  const sources: MetricSources = {};
+  // One read of the queue per scrape, shared by the gauges below.
+  let pending: Promise<QueueStats | undefined> | undefined;
+  const queueStats = () => {
+    pending ??= (sources.queue?.() ?? Promise.resolve(undefined)).catch(() => undefined).finally(() => setTimeout(() => (pending = undefined), 0));
+    return pending;
+  };
+  const queueGauge = (name: string, help: string, pick: (stats: QueueStats) => Record<string, number>) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["kind"],
+      registers: [registry],
+      async collect() {
+        const stats = await queueStats();
+        this.reset();
+        if (stats) for (const [kind, value] of Object.entries(pick(stats))) this.set({ kind }, value);
+      },
+    });
+  queueGauge("canary_bot_queue_depth", "Jobs waiting in the queue (due or in back-off), by kind.", (s) => s.queued);
+  queueGauge("canary_bot_queue_running_jobs", "Jobs running now, in every process sharing the store, by kind.", (s) => s.running);
+  queueGauge("canary_bot_queue_failed_jobs", "Jobs that ran out of attempts and stay in the store for inspection, by kind.", (s) => s.failed);
+  new Gauge({
+    name: "canary_bot_queue_oldest_job_age_seconds",
+    help: "Age of the oldest waiting job (0 when none waits).",
+    registers: [registry],
+    async collect() {
+      const stats = await queueStats();
+      this.set(stats?.oldestQueuedSeconds ?? 0);
+    },
+  });
+  new Gauge({
+    name: "canary_bot_queue_retrying_jobs",
+    help: "Waiting jobs that already failed at least once.",
+    registers: [registry],
+    async collect() {
+      const stats = await queueStats();
+      this.set(stats?.retrying ?? 0);
+    },
+  });
+  new Gauge({
+    name: "canary_bot_process_running_jobs",
+    help: "Jobs this process runs now.",
+    registers: [registry],
+    collect() {
+      this.set(sources.runningJobs?.() ?? 0);
+    },
+  });
+  new Gauge({
+    name: "canary_bot_review_worker_utilization",
+    help: "Share of the review worker threads' time spent reviewing since start (0-1).",
+    registers: [registry],
+    collect() {
+      this.set(sources.workerUtilization?.() ?? 0);
+    },
+  });
   return {
     registry,
+    sources,
     deliveries: new Counter({
       name: "canary_bot_webhook_deliveries_total",
-      help: "Webhook deliveries handled, by event (event.action) and outcome.",
+      help: "Webhook deliveries accepted, by event (event.action) and outcome (queued, duplicate, ignored, rejected).",
       labelNames: ["event", "outcome"],
+      registers: [registry],
+    }),
+    rejectedDeliveries: new Counter({
+      name: "canary_bot_webhook_rejected_total",
+      help: "Webhook requests refused, by reason (missing_signature, bad_signature, too_large, invalid_json, unusable_payload, …).",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    jobs: new Counter({
+      name: "canary_bot_jobs_total",
+      help: "Job attempts finished, by kind and outcome (done, retry, again, failed, error, released); retries are outcome=retry.",
+      labelNames: ["kind", "outcome"],
       registers: [registry],
     }),
     githubRequests: new Counter({

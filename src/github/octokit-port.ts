@@ -25,8 +25,19 @@ export type Octokit = InstanceType<typeof ProbotOctokit>;
 /** The compare API lists at most this many files (GitHub REST "Compare two commits"). */
 const COMPARE_FILES = 300;
 
-export function createOctokitPort(params: { octokit: Octokit; repository: RepositoryRef }): GitHubPort {
-  const { octokit, repository } = params;
+/**
+ * Who "we" are on GitHub: comments written by this App carry its id in `performed_via_github_app`
+ * and are written by its bot user (`<slug>[bot]`). Another App's comment with our marker is not ours.
+ */
+export interface AppIdentity {
+  appId: number;
+  botLogin?: string;
+}
+
+export function createOctokitPort(params: { octokit: Octokit; repository: RepositoryRef; identity?: AppIdentity }): GitHubPort {
+  const { octokit, repository, identity } = params;
+  const isOurs = (c: { user?: { type?: string; login?: string } | null; performed_via_github_app?: { id?: number } | null }) =>
+    identity ? c.performed_via_github_app?.id === identity.appId || (identity.botLogin !== undefined && c.user?.login === identity.botLogin) : c.user?.type === "Bot";
   const { owner, repo } = repository;
   const at = (revision: string, path?: string) => `${owner}/${repo}@${revision}${path !== undefined ? `:${path}` : ""}`;
 
@@ -66,7 +77,7 @@ export function createOctokitPort(params: { octokit: Octokit; repository: Reposi
 
     async getTree({ revision }) {
       const data = await call(at(revision), {}, async () => (await octokit.rest.git.getTree({ owner, repo, tree_sha: revision, recursive: "true" })).data);
-      const entries = data.tree.flatMap((entry) => (entry.type === "blob" && entry.path !== undefined ? [{ path: entry.path, size: entry.size ?? 0 }] : []));
+      const entries = data.tree.flatMap((entry) => (entry.type === "blob" && entry.path !== undefined ? [{ path: entry.path, size: entry.size ?? 0, ...(entry.sha ? { sha: entry.sha } : {}) }] : []));
       return { entries, truncated: data.truncated };
     },
 
@@ -87,8 +98,8 @@ export function createOctokitPort(params: { octokit: Octokit; repository: Reposi
     async findBotComment({ issueNumber, marker }) {
       return call(`${owner}/${repo}#${issueNumber} comments`, {}, async () => {
         for await (const page of octokit.paginate.iterator(octokit.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 })) {
-          // A person may quote our marker; only a comment written by a bot (an App) is ours.
-          const found = page.data.find((c) => c.user?.type === "Bot" && typeof c.body === "string" && c.body.includes(marker));
+          // A person, or another App, may quote our marker: only a comment this App wrote is ours.
+          const found = page.data.find((c) => isOurs(c) && typeof c.body === "string" && c.body.includes(marker));
           if (found) return { id: found.id, body: found.body ?? "" };
         }
         return null;

@@ -31,6 +31,8 @@ export interface Comparison {
 export interface TreeEntry {
   path: string;
   size: number;
+  /** The blob's SHA: equal SHAs, equal contents (comparing two trees). */
+  sha?: string;
 }
 
 export interface Tree {

@@ -9,10 +9,10 @@ import { REVIEW_MARKER, renderNoCanaryComment } from "../report/comment.js";
 import { codeBlock } from "../report/markdown.js";
 import { CONFIG_PATH, parseRepositoryConfig, renderConfigErrors, type ConfigError } from "../config/index.js";
 import { CONFIG_LIMITS, GITHUB_LIMITS } from "../limits.js";
-import { reviewChanges } from "../review/index.js";
 import type { GitHubPort, Log } from "./port.js";
 import { getRepositoryConfig } from "./repository-config.js";
-import { getPullRequestReviewInput, type PullRequestTarget } from "./review-input.js";
+import { fetchPullRequestFiles, type PullRequestTarget } from "./review-input.js";
+import { runReviewInProcess, type ReviewExecutor, type UnreadableFile } from "./review-task.js";
 import { ensureStickyComment, type CommentWrite } from "./sticky-comment.js";
 import { ensureValidationCheck, type CheckWrite } from "./validation-check.js";
 
@@ -39,8 +39,16 @@ export interface ReviewResult {
   check: CheckWrite | "none";
 }
 
-export async function reviewPullRequest(params: { port: GitHubPort; pullRequest: ReviewedPullRequest; rerun?: boolean; log: Log }): Promise<ReviewResult> {
+export async function reviewPullRequest(params: {
+  port: GitHubPort;
+  pullRequest: ReviewedPullRequest;
+  rerun?: boolean;
+  log: Log;
+  /** Where the CPU-bound review runs (a worker thread in the App); on this thread by default. */
+  execute?: ReviewExecutor;
+}): Promise<ReviewResult> {
   const { port, pullRequest, log } = params;
+  const execute = params.execute ?? runReviewInProcess;
   const meta = { repo: `${port.repository.owner}/${port.repository.repo}`, pr: pullRequest.number, sha: pullRequest.headSha };
 
   const config = await getRepositoryConfig({ port, defaultBranch: pullRequest.defaultBranch });
@@ -50,7 +58,7 @@ export async function reviewPullRequest(params: { port: GitHubPort; pullRequest:
     return { outcome: "config-error", comment: "none", check };
   }
 
-  const read = await getPullRequestReviewInput({ port, pullRequest, config: config.config });
+  const read = await fetchPullRequestFiles({ port, pullRequest, config: config.config });
   if (read.status === "stale") {
     log.info({ ...meta, currentSha: read.currentHeadSha }, "dropped review of a head that moved on");
     return { outcome: "stale", comment: "none", check: "none" };
@@ -59,9 +67,12 @@ export async function reviewPullRequest(params: { port: GitHubPort; pullRequest:
   // A pull request that changes the config gets it checked before it reaches the default branch.
   const configProblems = read.configChanged ? await findConfigProblems({ port, headSha: pullRequest.headSha }) : [];
   const notes = configProblems.length > 0 ? [...read.notes, `This pull request's ${CONFIG_PATH} is invalid; the canary/validation check lists the problems.`] : read.notes;
-  const review = reviewChanges({ ...read.input, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes });
+  const review = await execute({ fetched: read.fetched, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes });
   let comment: CommentWrite = "none";
-  if (!review.touchesCanaries) {
+  // A changed manifest that could not be read may hold Canaries: never "no Canary changes" then.
+  const unreadableOnly = !review.touchesCanaries && review.unreadable.length > 0;
+  const partialOnly = !review.touchesCanaries && read.partial !== null;
+  if (!review.touchesCanaries && !unreadableOnly && !partialOnly) {
     // Never create a comment for a pull request that never touched Canaries; one that did keeps
     // its comment, which now says there is nothing to review.
     const existing = await port.findBotComment({ issueNumber: pullRequest.number, marker: REVIEW_MARKER });
@@ -82,7 +93,7 @@ export async function reviewPullRequest(params: { port: GitHubPort; pullRequest:
     if (configProblems.length === 0) return { outcome: "no-canaries", comment, check: "none" };
   }
 
-  let output = review.touchesCanaries ? review.check : buildNoCanaryOutput();
+  let output = review.touchesCanaries ? review.check : unreadableOnly ? buildUnreadableOutput(review.unreadable, notes) : partialOnly ? buildPartialOutput(notes) : buildNoCanaryOutput();
   if (configProblems.length > 0) {
     log.info({ ...meta, errors: configProblems.length }, "pull request changes the config into an invalid one");
     output = withConfigProblems(output, configProblems);
@@ -91,8 +102,8 @@ export async function reviewPullRequest(params: { port: GitHubPort; pullRequest:
   if (review.touchesCanaries) {
     comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body: review.comment, createIfMissing: true });
   }
-  log.info({ ...meta, canaries: review.model.canaries.length, conclusion: output.conclusion, comment, check }, "reviewed pull request");
-  return { outcome: review.touchesCanaries ? "reviewed" : "no-canaries", comment, check };
+  log.info({ ...meta, canaries: review.canaries, conclusion: output.conclusion, comment, check }, "reviewed pull request");
+  return { outcome: review.touchesCanaries || unreadableOnly || partialOnly ? "reviewed" : "no-canaries", comment, check };
 }
 
 /** The problems of the pull request's own version of the config (empty when it is valid or gone). */
@@ -102,6 +113,30 @@ async function findConfigProblems(params: { port: GitHubPort; headSha: string })
   if (file.kind === "too-large") return [{ path: "", line: 1, column: 1, message: `the file has ${file.size} bytes; canary-bot reads at most ${CONFIG_LIMITS.bytes}` }];
   const result = parseRepositoryConfig(file.text);
   return result.ok ? [] : result.errors;
+}
+
+/** Changed manifests that could not be read, and nothing else: each is a finding on its file. */
+export function buildUnreadableOutput(files: readonly UnreadableFile[], notes: readonly string[]): CheckRunOutput {
+  const list = files.map((f) => `- \`${f.path.replace(/`/g, "'")}\`: ${f.message}`).join("\n");
+  return {
+    conclusion: "failure",
+    title: `${files.length} changed manifest${files.length === 1 ? "" : "s"} could not be read`,
+    summary: truncateMarkdown({ text: [`canary-bot could not read ${files.length === 1 ? "this changed manifest, so it cannot say whether it holds" : "these changed manifests, so it cannot say whether they hold"} Flagger Canaries:`, list, ...notes].join("\n\n"), limit: GITHUB_LIMITS.checkOutputChars }),
+    text: "",
+    annotations: files.slice(0, GITHUB_LIMITS.annotationsPerCheckRun).map((f) => ({
+      path: f.path,
+      start_line: 1,
+      end_line: 1,
+      annotation_level: "failure" as const,
+      message: f.message.slice(0, GITHUB_LIMITS.annotationMessageChars),
+      title: f.code,
+    })),
+  };
+}
+
+/** No Canary among the files GitHub listed, but it did not list them all. */
+function buildPartialOutput(notes: readonly string[]): CheckRunOutput {
+  return { conclusion: "neutral", title: "Review partial: no Canary changes among the files read", summary: truncateMarkdown({ text: notes.join("\n\n"), limit: GITHUB_LIMITS.checkOutputChars }), text: "", annotations: [] };
 }
 
 function buildNoCanaryOutput(): CheckRunOutput {

@@ -75,3 +75,20 @@ describe("globs (docs/configuration.md, Globs)", () => {
     expect(["apps/a.yaml", "charts/podinfo/templates/deployment.yaml", "charts/podinfo/values.yaml"].map(matches)).toEqual([true, false, true]);
   });
 });
+
+describe("hostile globs and paths (issue 10)", () => {
+  it("refuses a glob whose segment would backtrack, with the reason", () => {
+    expect(findGlobProblem("*a*a*a*a*a*a*a*a*b.yaml")).toBe('a path segment of a glob can hold at most 3 * wildcards (more make matching slow): simplify "*a*a*a*a*a*a*a*a*b.yaml"');
+    expect(findGlobProblem(`apps/${"x".repeat(300)}`)).toBe("a glob can have at most 256 characters");
+    expect(findGlobProblem("**/*a*a*b.yaml")).toBeUndefined();
+  });
+
+  it("matches the worst glob it accepts against the longest name it reads, and no longer name", () => {
+    const matches = buildPathMatcher({ include: ["**/*a*a*a.b"], exclude: [] });
+    // The worst case for three stars: a 255-character name of a's without the final ".b".
+    expect(matches(`dir/${"a".repeat(255)}`)).toBe(false);
+    expect(matches(`dir/${"a".repeat(250)}.b`)).toBe(true);
+    expect(matches(`dir/${"a".repeat(256)}.b`)).toBe(false);
+    expect(matches(`${"d/".repeat(600)}aaa.b`)).toBe(false);
+  });
+});

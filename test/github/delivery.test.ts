@@ -1,11 +1,12 @@
 /**
- * Deliveries as GitHub sends them: concurrently, in bursts, again, and into GitHub's rate limits
- * and server errors. The reviews are serialized per pull request, coalesced to the newest event,
- * retried as a whole when GitHub says "later", and reported — never a crash.
+ * Deliveries through the in-process job path (Probot's `receive`), with nock: concurrent deliveries
+ * for one pull request are serialized, GraphQL batches split, Octokit's retries counted, re-runs
+ * found. Out-of-order heads, persistent failures, rate limits and restarts are tested against the
+ * GitHub-like server with the durable queue (test/github/app-queue.test.ts).
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHubRetryableError } from "../../src/github/port.js";
-import { BASE, expectedReview, HEAD, mockReviewReads, pullResponse, receive } from "./helpers.js";
+import { BASE, expectedReview, HEAD, mockPull, mockReviewReads, pullResponse, receive } from "./helpers.js";
 import {
   createTestBot,
   diffFiles,
@@ -51,6 +52,7 @@ describe("deliveries", () => {
 
   it("leaves exactly one comment and one check run when two deliveries for the same pull request arrive together", async () => {
     mockToken();
+    mockPull(PR.headSha, { times: 2 });
     mockConfig(null, { times: 2 });
     mockCompare({ files: diffFiles(BASE, HEAD) });
     mockCompare({ files: diffFiles(BASE, HEAD) });
@@ -64,80 +66,12 @@ describe("deliveries", () => {
 
     expect(state.comments.map((c) => c.body)).toEqual([expectedReview(BASE, HEAD).comment]);
     expect(state.checkRuns).toHaveLength(1);
-    expect(await deliveries(bot)).toEqual(["pull_request.opened reviewed 1", "pull_request.synchronize reviewed 1"]);
-  });
-
-  it("ends a burst of pushes with the newest head reviewed once; the head in between is never read", async () => {
-    mockToken();
-    mockConfig(null, { times: 2 });
-    mockCompare({ head: HEAD_A, files: diffFiles(BASE, HEAD) });
-    mockCompare({ head: HEAD_C, files: diffFiles(BASE, HEAD) });
-    mockTree({ sha: HEAD_A, files: HEAD });
-    mockTree({ sha: HEAD_C, files: HEAD });
-    // GitHub's head is C by the time anything is read: A's review is stale.
-    mockBlobs({ revisions: { [HEAD_A]: HEAD, [HEAD_C]: HEAD, [MERGE_BASE]: BASE }, headRefOid: HEAD_C, times: 2 });
-    mockCheckRuns([], { sha: HEAD_C });
-    const checks = expectCreateCheckRun();
-    mockComments([]);
-    const comments = expectCreateComment();
-
-    await Promise.all(
-      [HEAD_A, HEAD_B, HEAD_C].map((headSha, i) => receive(bot, pullRequestEvent({ fixture: "pull_request.synchronize", headSha }), `push-${i}`)),
-    );
-
-    expect(checks.map((c) => c.head_sha)).toEqual([HEAD_C]);
-    expect(comments).toEqual([expectedReview(BASE, HEAD, HEAD_C).comment]);
-    expect(githubRequests().some((r) => r.path.includes(HEAD_B) || JSON.stringify(r.body ?? "").includes(HEAD_B))).toBe(false);
-    expect(await deliveries(bot)).toEqual(["pull_request.synchronize reviewed 1", "pull_request.synchronize stale 1", "pull_request.synchronize superseded 1"]);
-  });
-
-  it("retries the whole review after a secondary rate limit, waiting as GitHub asked", async () => {
-    mockToken();
-    // Two rounds of reads: the first attempt fails on its first write.
-    mockReviewReads({ base: BASE, head: HEAD });
-    mockCheckRuns([]);
-    intercept({
-      method: "POST",
-      path: `/repos/${REPO.owner}/${REPO.repo}/check-runs`,
-      reply: [403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits" }, { "retry-after": "2" }],
-    });
-    mockReviewReads({ base: BASE, head: HEAD });
-    mockCheckRuns([]);
-    const checks = expectCreateCheckRun();
-    mockComments([]);
-    const comments = expectCreateComment();
-
-    await receive(bot, pullRequestEvent());
-
-    expect(checks).toHaveLength(1);
-    expect(comments).toHaveLength(1);
-    expect(await deliveries(bot)).toEqual(["pull_request.opened reviewed 1"]);
-    expect(bot.logs.filter((l) => l.message === "github asked to wait; retrying the review").map((l) => l.meta)).toEqual([
-      expect.objectContaining({ repo: `${REPO.owner}/${REPO.repo}`, pr: PR.number, sha: PR.headSha, reason: "secondary-rate-limit", delaySeconds: 2, attempt: 1 }),
-    ]);
-  });
-
-  it("reports a GitHub that keeps answering 502: the delivery fails with the target named, the process goes on", async () => {
-    mockToken();
-    mockConfig(null, { times: 3 });
-    intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/compare/${PR.baseSha}...${PR.headSha}?per_page=1`, times: 3, reply: [502, { message: "Server Error" }] });
-
-    const failure = await receive(bot, pullRequestEvent()).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-
-    const errors = (failure as AggregateError).errors as unknown[];
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toBeInstanceOf(GitHubRetryableError);
-    expect((errors[0] as Error).message).toBe(`GitHub answered 502 for ${REPO.owner}/${REPO.repo}@${PR.baseSha}...${PR.headSha}`);
-    expect(githubWrites()).toEqual([]);
-    expect(await deliveries(bot)).toEqual(["pull_request.opened error 1"]);
-    expect((await bot.metrics.reviewDuration.get()).values.find((v) => v.metricName === "canary_bot_review_duration_seconds_count")).toMatchObject({ labels: { outcome: "error" }, value: 1 });
+    expect(await deliveries(bot)).toEqual(["pull_request.opened queued 1", "pull_request.synchronize queued 1"]);
   });
 
   it("splits a GraphQL blob batch that GitHub failed to answer in time, and reads both halves", async () => {
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: diffFiles(BASE, HEAD) });
     mockTree({ files: HEAD });
@@ -165,6 +99,7 @@ describe("deliveries with Octokit's retries on", () => {
 
   it("gets through a 502 that Octokit retries", async () => {
     mockToken();
+    mockPull();
     mockConfig(null);
     intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/compare/${PR.baseSha}...${PR.headSha}?per_page=1`, reply: [502, { message: "Server Error" }] });
     mockCompare({ files: diffFiles(BASE, HEAD) });
@@ -179,7 +114,7 @@ describe("deliveries with Octokit's retries on", () => {
 
     const statuses = (await bot.metrics.githubRequests.get()).values.filter((v) => v.labels.route === "/repos/{owner}/{repo}/compare/{basehead}").map((v) => `${v.labels.status}:${v.value}`);
     expect(statuses.sort()).toEqual(["200:1", "502:1"]);
-    expect(await deliveries(bot)).toEqual(["pull_request.opened reviewed 1"]);
+    expect(await deliveries(bot)).toEqual(["pull_request.opened queued 1"]);
   });
 });
 
@@ -206,7 +141,7 @@ describe("re-runs", () => {
     await receive(bot, event);
 
     expect(checks.map((c) => c.head_sha)).toEqual([sha]);
-    expect(await deliveries(bot)).toEqual(["check_run.rerequested reviewed 1"]);
+    expect(await deliveries(bot)).toEqual(["check_run.rerequested queued 1"]);
   });
 
   it("re-runs on check_suite.rerequested for the pull request the payload lists", async () => {

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { parseManifestFile } from "../../src/canary/parse.js";
 import { DEFAULT_CONTROLLER_SETTINGS } from "../../src/canary/settings.js";
 import { reviewChanges } from "../../src/review/index.js";
-import { diffFiles, MERGE_BASE, mockBlobs, mockCompare, mockConfig, mockTree, PR, REPO, type Files, type TestBot } from "../support/github.js";
+import { diffFiles, intercept, MERGE_BASE, mockBlobs, mockCompare, mockConfig, mockTree, PR, REPO, type Files, type TestBot } from "../support/github.js";
 
 const PODINFO = join(import.meta.dirname, "../../fixtures/gitops-podinfo/commits");
 
@@ -41,6 +41,7 @@ export function expectedReview(base: Files, head: Files, headSha = PR.headSha) {
 /** The reads of a review of `base` → `head` (no config file unless given). Returns the blob expressions asked for. */
 export function mockReviewReads(params: { base: Files; head: Files; config?: string | null; headSha?: string; headRefOid?: string }): string[][] {
   const headSha = params.headSha ?? PR.headSha;
+  mockPull(headSha);
   mockConfig(params.config ?? null);
   mockCompare({ head: headSha, files: diffFiles(params.base, params.head) });
   mockTree({ sha: headSha, files: params.head });
@@ -49,6 +50,11 @@ export function mockReviewReads(params: { base: Files; head: Files; config?: str
 
 export async function receive(bot: TestBot, event: { name: string; payload: Record<string, unknown> }, id = "delivery-1"): Promise<void> {
   await bot.probot.receive({ id, name: event.name as "pull_request", payload: event.payload as never });
+}
+
+/** The review job reads the pull request's current head first. */
+export function mockPull(headSha: string = PR.headSha, options: { times?: number; number?: number } = {}): void {
+  intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/pulls/${options.number ?? PR.number}`, reply: [200, pullResponse(headSha, options.number)], ...(options.times ? { times: options.times } : {}) });
 }
 
 /** GET /repos/{owner}/{repo}/pulls/{n}, the fields canary-bot reads. */

@@ -1,6 +1,6 @@
 /**
  * The request budget of a review: a pull request changing 1, 10 or 100 Canary files costs the same
- * small number of GitHub requests per event (the figures are in `npm run bench`, "github requests").
+ * small number of GitHub requests per job (the figures are in `npm run bench`, "github requests").
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildBudgetRepository } from "../../bench/github.js";
@@ -11,7 +11,7 @@ describe("request budget", () => {
   beforeEach(() => resetGitHubMock());
   afterEach(() => verifyGitHubMock());
 
-  it.each([1, 10, 100])("reviews a pull request changing %i Canary files in 8 requests, one of them GraphQL", async (changed) => {
+  it.each([1, 10, 100])("reviews a pull request changing %i Canary files in 9 requests, one of them GraphQL", async (changed) => {
     const { base, head } = buildBudgetRepository(changed);
     const bot = await createTestBot();
     mockToken();
@@ -24,6 +24,8 @@ describe("request budget", () => {
       .filter((r) => !r.path.endsWith("/access_tokens"))
       .map((r) => `${r.method} ${r.path.split("?")[0]!.replace(/[0-9a-f]{40}/g, "{sha}")}`);
     expect(requests).toEqual([
+      // The job reads the pull request's current head first.
+      "GET /repos/Codertocat/Hello-World/pulls/2",
       "GET /repos/Codertocat/Hello-World/contents/.github%2Fcanary-bot.yml",
       "GET /repos/Codertocat/Hello-World/compare/{sha}...{sha}",
       "GET /repos/Codertocat/Hello-World/git/trees/{sha}",

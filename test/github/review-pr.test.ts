@@ -28,7 +28,7 @@ describe("canary-bot review --pr", () => {
   });
 
   it("prints the comment the App would post, reading with the token and writing nothing", async () => {
-    intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/pulls/${PR.number}`, reply: [200, pullResponse(PR.headSha)] });
+    // mockReviewReads answers the pull request read too.
     mockReviewReads({ base: BASE, head: HEAD });
 
     const { code, stdout, stderr } = await cli(["review", "--pr", `${REPO.owner}/${REPO.repo}#${PR.number}`]);
@@ -41,7 +41,7 @@ describe("canary-bot review --pr", () => {
   });
 
   it("answers JSON with the check run the App would create, for a pull request URL", async () => {
-    intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/pulls/${PR.number}`, reply: [200, pullResponse(PR.headSha)] });
+    // mockReviewReads answers the pull request read too.
     mockReviewReads({ base: BASE, head: HEAD });
 
     const { code, stdout } = await cli(["review", "--pr", `https://github.com/${REPO.owner}/${REPO.repo}/pull/${PR.number}`, "--format", "json"]);

@@ -8,7 +8,7 @@ import { DEFAULT_CONTROLLER_SETTINGS } from "../../src/canary/settings.js";
 import { REVIEW_MARKER, renderNoCanaryComment } from "../../src/report/comment.js";
 import { reviewChanges } from "../../src/review/index.js";
 import { buildCheckDigest } from "../../src/github/validation-check.js";
-import { BASE, expectedReview, HEAD, mockReviewReads, pullResponse, receive, REPOSITORY_URL } from "./helpers.js";
+import { BASE, expectedReview, HEAD, mockPull, mockReviewReads, pullResponse, receive, REPOSITORY_URL } from "./helpers.js";
 import {
   createTestBot,
   diffFiles,
@@ -82,7 +82,7 @@ describe("pull request review", () => {
         `${PR.headSha}:apps/podinfo/namespace.yaml`,
       ].sort(),
     );
-    expect((await bot.metrics.deliveries.get())).toMatchObject({ values: [{ labels: { event: "pull_request.opened", outcome: "reviewed" }, value: 1 }] });
+    expect((await bot.metrics.deliveries.get())).toMatchObject({ values: [{ labels: { event: "pull_request.opened", outcome: "queued" }, value: 1 }] });
   });
 
   it("writes nothing when the same event is delivered again", async () => {
@@ -124,7 +124,7 @@ describe("pull request review", () => {
       expectCreateComment();
       bot = await createTestBot();
       await receive(bot, loadEvent(fixture));
-      expect((await bot.metrics.deliveries.get()).values).toEqual([{ labels: { event: fixture.replace(".base", ""), outcome: "reviewed" }, value: 1 }]);
+      expect((await bot.metrics.deliveries.get()).values).toEqual([{ labels: { event: fixture.replace(".base", ""), outcome: "queued" }, value: 1 }]);
     }
     await receive(bot, loadEvent("pull_request.edited.title"));
     expect((await bot.metrics.deliveries.get()).values).toContainEqual({ labels: { event: "pull_request.edited", outcome: "ignored" }, value: 1 });
@@ -132,6 +132,7 @@ describe("pull request review", () => {
 
   it("makes no comment and no write for a pull request that touches no manifest", async () => {
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: [{ filename: "README.md", status: "modified" }, { filename: "src/main.go", status: "added" }] });
     mockComments([]);
@@ -141,6 +142,7 @@ describe("pull request review", () => {
     expect(githubWrites()).toEqual([]);
     expect(githubRequests().map((r) => `${r.method} ${r.path.split("?")[0]}`)).toEqual([
       `POST /app/installations/1/access_tokens`,
+      `GET /repos/Codertocat/Hello-World/pulls/2`,
       `GET /repos/Codertocat/Hello-World/contents/.github%2Fcanary-bot.yml`,
       `GET /repos/Codertocat/Hello-World/compare/${PR.baseSha}...${PR.headSha}`,
       `GET /repos/Codertocat/Hello-World/issues/2/comments`,
@@ -161,10 +163,11 @@ describe("pull request review", () => {
 
   it("says so in its comment when the pull request stops touching Canaries", async () => {
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: [{ filename: "README.md", status: "modified" }] });
     mockComments([{ id: 1001, body: `${REVIEW_MARKER}\nan older review` }]);
-    // No blob was read, so the head is confirmed before the write.
+    // No blob was read, so the head is confirmed again before the write.
     intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/pulls/${PR.number}`, reply: [200, pullResponse(PR.headSha)] });
     const updates = expectUpdateComment(1001);
 
@@ -173,18 +176,25 @@ describe("pull request review", () => {
     expect(updates).toEqual([renderNoCanaryComment()]);
   });
 
-  it("drops a stale event: the head moved on while reading", async () => {
+  it("writes nothing for a head that moved on while reading, and reads the pull request again", async () => {
     mockToken();
     mockReviewReads({ base: BASE, head: HEAD, headRefOid: "0000000000000000000000000000000000000009" });
+    // The second look finds the pull request closed: nothing more to do.
+    intercept({ method: "GET", path: `/repos/${REPO.owner}/${REPO.repo}/pulls/${PR.number}`, reply: [200, { ...pullResponse("0000000000000000000000000000000000000009"), state: "closed" }] });
 
     await receive(bot, loadEvent("pull_request.synchronize"));
 
     expect(githubWrites()).toEqual([]);
-    expect((await bot.metrics.deliveries.get()).values).toEqual([{ labels: { event: "pull_request.synchronize", outcome: "stale" }, value: 1 }]);
+    expect(githubRequests().filter((r) => r.path === `/repos/${REPO.owner}/${REPO.repo}/pulls/${PR.number}`)).toHaveLength(2);
+    expect((await bot.metrics.reviewDuration.get()).values.filter((v) => String(v.metricName).endsWith("_count")).map((v) => [v.labels.outcome, v.value])).toEqual([
+      ["stale", 1],
+      ["closed", 1],
+    ]);
   });
 
   it("fails the check with every problem and its line when .github/canary-bot.yml is invalid, and does not comment", async () => {
     mockToken();
+    mockPull();
     mockConfig("manifests:\n  include: [apps/**]\ncontroller:\n  meshProvider: istoi\nlimit:\n  reviewBytes: 1\n");
     mockCheckRuns([]);
     const checks = expectCreateCheckRun();
@@ -270,7 +280,7 @@ describe("pull request review", () => {
     intercept({
       method: "GET",
       path: "/repositories/1296269/issues/2/comments?per_page=100&page=2",
-      reply: [200, [{ id: 4242, body: expected.comment, user: { login: "canary-bot[bot]", type: "Bot" } }]],
+      reply: [200, [{ id: 4242, body: expected.comment, user: { login: "canary-bot[bot]", type: "Bot" }, performed_via_github_app: { id: 1 } }]],
     });
 
     await receive(bot, loadEvent("pull_request.synchronize"));
@@ -282,6 +292,7 @@ describe("pull request review", () => {
     const base = { "apps/podinfo/canary.yaml": BASE["apps/podinfo/canary.yaml"]!, "apps/podinfo/deployment.yaml": BASE["apps/podinfo/deployment.yaml"]! };
     const head = { "apps/podinfo/flagger.yaml": BASE["apps/podinfo/canary.yaml"]!.replace("stepWeight: 10", "stepWeight: 5"), "apps/podinfo/deployment.yaml": BASE["apps/podinfo/deployment.yaml"]! };
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: [{ filename: "apps/podinfo/flagger.yaml", previous_filename: "apps/podinfo/canary.yaml", status: "renamed" }] });
     mockTree({ files: head });
@@ -321,6 +332,7 @@ describe("pull request review", () => {
 
   it("checks a pull request's own change of .github/canary-bot.yml, annotating each problem on its line", async () => {
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: [{ filename: ".github/canary-bot.yml", status: "added" }] });
     mockConfig("environments:\n  - name: production\n    paths: [clusters/prod/**]\n    cluster: prod\n    promotedIn: staging\n", { ref: PR.headSha });
@@ -350,6 +362,7 @@ describe("pull request review", () => {
 
   it("writes nothing for a pull request that changes the config into a valid one and touches no Canary", async () => {
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: [{ filename: ".github/canary-bot.yml", status: "added" }] });
     mockConfig("controller:\n  meshProvider: linkerd\n", { ref: PR.headSha });
@@ -381,6 +394,7 @@ describe("pull request review", () => {
     const docs = Array.from({ length: 300 }, (_, i) => ({ filename: `docs/page-${String(i).padStart(3, "0")}.md`, status: "added" as const }));
     const files = [...docs, ...diffFiles(BASE, HEAD)];
     mockToken();
+    mockPull();
     mockConfig(null);
     mockCompare({ files: files.slice(0, 300) });
     mockListFiles({ files });

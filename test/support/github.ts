@@ -163,7 +163,7 @@ export async function createTestBot(options: { retries?: boolean; load?: boolean
   }));
   const logs: LogRecord[] = [];
   const probot = new Probot({ appId: 1, privateKey: testPrivateKey(), Octokit, log: createRecordingLogger(logs), request: { fetch: createInstrumentedFetch(metrics) } });
-  const bot = createCanaryBotApp({ metrics, retryTimeScaleMs: 1 });
+  const bot = createCanaryBotApp({ metrics, retryTimeScaleMs: 1, identity: { appId: 1 } });
   if (options.load ?? true) await probot.load(bot.app);
   return { probot, bot, metrics, logs };
 }
@@ -364,6 +364,8 @@ function toCommentResponse(c: MockComment) {
     node_id: `IC_${c.id}`,
     body: c.body,
     user: c.bot === false ? { login: "octocat", id: 1, type: "User" } : { login: "canary-bot[bot]", id: 41898282, type: "Bot" },
+    // Comments written by an App carry it (the test App has id 1).
+    performed_via_github_app: c.bot === false ? null : { id: 1, slug: "canary-bot", name: "canary-bot" },
     html_url: `https://github.com/${REPO.owner}/${REPO.repo}/pull/${PR.number}#issuecomment-${c.id}`,
     created_at: "2026-11-24T10:00:00Z",
     updated_at: "2026-11-24T10:00:00Z",
