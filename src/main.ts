@@ -8,6 +8,7 @@
  * released to the queue, where another replica — or this one after its restart — runs them.
  */
 import type { Probot } from "probot";
+import { startMergeGate, type MergeGate } from "./github/merge-gate-wiring.js";
 import { createOctokitPort, type AppIdentity } from "./github/octokit-port.js";
 import { acceptDelivery, enqueuePlannedJobs } from "./github/ingest.js";
 import type { Metrics } from "./github/metrics.js";
@@ -40,6 +41,11 @@ export interface CanaryBotConfig {
   shutdownGraceMs?: number;
   /** Queue timings (tests shorten them). */
   queue?: { pollMs?: number; leaseMs?: number; retry?: { baseMs: number; capMs: number } };
+  // --- merge gate (issue 12) ---
+  /** CLUSTERS_FILE: the clusters whose Flagger events (and Kubernetes API, with a kubeconfig) feed the gate. */
+  clustersFile?: string;
+  /** The gate's clock (tests fix it). */
+  now?: () => number;
 }
 
 export interface RunningCanaryBot {
@@ -48,6 +54,7 @@ export interface RunningCanaryBot {
   runner: JobRunner;
   server: CanaryBotServer;
   pool: ReviewPool | undefined;
+  gate: MergeGate;
   stop(): Promise<void>;
 }
 
@@ -68,9 +75,19 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
   });
+  // --- merge gate (issue 12): clusters, watchers, the gate-evaluate handler, the events route ---
+  const gate = await startMergeGate({
+    store,
+    probot,
+    log,
+    wake: () => runner?.wake(),
+    ...(config.clustersFile ? { clustersFile: config.clustersFile } : {}),
+    ...(config.now ? { now: config.now } : {}),
+    ...(config.identity ? { identity: config.identity } : {}),
+  });
   runner = createJobRunner({
     store,
-    handlers: { review },
+    handlers: { review: gate.wrapReview(review), "gate-evaluate": gate.handler },
     concurrency: config.jobConcurrency,
     ...(config.queue?.pollMs ? { pollMs: config.queue.pollMs } : {}),
     ...(config.queue?.leaseMs ? { leaseMs: config.queue.leaseMs } : {}),
@@ -93,9 +110,11 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     webhookPath: config.webhookPath,
     metrics,
     log,
+    flaggerEvents: gate.flaggerEvents,
   });
   const address = await server.listen({ port: config.port, host: config.host });
   jobRunner.start();
+  gate.startWatchers();
   const prune = setInterval(() => void pruneDeliveries(store, { maxAgeMs: STORE_LIMITS.deliveryRetentionMs }).catch(() => {}), 3600_000);
   prune.unref();
   log.info({ host: address.host, port: address.port, webhookPath: config.webhookPath, store: store.kind, reviewThreads: pool?.threads ?? 0, jobConcurrency: config.jobConcurrency }, "canary-bot is listening");
@@ -107,12 +126,13 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     runner: jobRunner,
     server,
     pool,
+    gate,
     stop() {
       stopping ??= (async () => {
         clearInterval(prune);
         const graceMs = config.shutdownGraceMs ?? HTTP_LIMITS.shutdownGraceMs;
         // New deliveries are refused (health 503) while the jobs finish; both within the grace period.
-        await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs })]);
+        await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs }), gate.stop()]);
         await pool?.close();
         if (!given) await store.close();
       })();

@@ -71,7 +71,8 @@ export function createCanaryBotApp(options: CanaryBotAppOptions): CanaryBotApp {
         return;
       }
       metrics.deliveries.inc({ event: decision.event, outcome: "queued" });
-      await runJobs(decision.jobs);
+      // The merge gate's jobs need the store (main.ts); this in-process app has none.
+      await runJobs(decision.jobs.filter((job) => job.kind === "review"));
     });
   };
 

@@ -5,6 +5,7 @@
  */
 import { VALIDATION_CHECK_NAME } from "../report/check-run.js";
 import type { JobKind } from "../store/queue.js";
+import { buildGateJobsForEvent } from "./gate-jobs.js";
 
 /** The pull_request actions that (re)start a review; `edited` only when the base branch changed. */
 export const REVIEW_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review", "edited"] as const;
@@ -44,6 +45,11 @@ export function buildReviewJob(params: { installationId: number; owner: string; 
 }
 
 export function buildJobsForEvent(params: { name: string; payload: unknown }): EventDecision {
+  // Merge gate (issue 12): pull_request.closed and merge_group.checks_requested are the gate's.
+  return buildGateJobsForEvent(params) ?? buildReviewJobsForEvent(params);
+}
+
+function buildReviewJobsForEvent(params: { name: string; payload: unknown }): EventDecision {
   const payload = asRecord(params.payload);
   const action = typeof payload?.action === "string" ? payload.action : undefined;
   const event = action ? `${params.name}.${action}` : params.name;
