@@ -23,7 +23,6 @@ import { buildMergeObservations, decideMergeGate, decideMergeGroup, listGateReco
 import { PROMOTION_CHECK_NAME, renderPromotionCheck, type PromotionCheckOutput } from "../gate/render-promotion.js";
 import { decideMergedRollout, renderRolloutCommitStatus } from "../gate/rollout.js";
 import { QUEUE_LIMITS } from "../limits.js";
-import { buildReviewModel } from "../review/review.js";
 import {
   getGatedPullRequest,
   getGateOutput,
@@ -126,9 +125,8 @@ async function readPullRequestCanaries(params: { port: GatePort; number: number;
   const read = await fetchPullRequestFiles({ port: reader, pullRequest: { number: pull.number, headSha: pull.headSha, baseSha: pull.baseSha }, config: config.config });
   // The head moved on while reading: its own review queues the next read.
   if (read.status === "stale") return null;
-  const model = buildReviewModel(buildReviewInputFromFetched(read.fetched));
   const environments = config.config.environments;
-  return { headSha: pull.headSha, environments, canaries: buildChangedCanaries({ model, environments }) };
+  return { headSha: pull.headSha, environments, canaries: buildChangedCanaries({ input: buildReviewInputFromFetched(read.fetched), environments }) };
 }
 
 async function evaluatePullRequest(params: { deps: PromotionGateDependencies; port: GatePort; subject: GatedPullRequest }): Promise<GateJobResult> {
