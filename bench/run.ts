@@ -14,6 +14,7 @@ const SECTIONS: Array<[string, BenchSection]> = [
   ["review", benchReview],
   ["github requests", benchGithub],
   ["app: queue, worker threads, throughput", (print) => import("./app.js").then((m) => m.benchApp(print))],
+  ["merge gate: event ingestion", (print) => import("./gate.js").then((m) => m.benchGate(print))],
 ];
 
 if (!(globalThis as { gc?: unknown }).gc) {

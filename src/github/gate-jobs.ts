@@ -105,6 +105,26 @@ export async function ingestAndNotify(params: { store: Queryable; records: Promo
   return { ...result, queued: waiting.length };
 }
 
+/**
+ * Runs ingestions of one Canary one after the other within this process. Writers of one record
+ * otherwise race on its version and retry; sixteen events of one Canary in flight (a replayed
+ * backlog) could exhaust ingestObservation's attempts and answer 500. Other processes still race,
+ * rarely, and the version check keeps that correct.
+ */
+export function createKeyedSerializer(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, fn) => {
+    const previous = tails.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.catch(() => {});
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return next;
+  };
+}
+
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

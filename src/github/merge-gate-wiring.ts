@@ -11,7 +11,7 @@ import { createClusterWatcher, type CanaryWatcher } from "../cluster/watcher.js"
 import { createStorePromotionStore } from "../store/promotion-store.js";
 import type { JobHandler } from "../store/runner.js";
 import type { Store } from "../store/store.js";
-import { buildGateJob, enqueueGateJobs, ingestAndNotify } from "./gate-jobs.js";
+import { buildGateJob, createKeyedSerializer, enqueueGateJobs, ingestAndNotify } from "./gate-jobs.js";
 import { createOctokitGatePort } from "./gate-port.js";
 import type { AppIdentity } from "./octokit-port.js";
 import type { Log } from "./port.js";
@@ -42,10 +42,12 @@ export async function startMergeGate(params: {
   // A broken CLUSTERS_FILE refuses to start (ClustersConfigError lists every problem).
   const clusters = params.clustersFile ? await loadClustersFile(params.clustersFile) : [];
   const records = createStorePromotionStore(store);
+  const serialize = createKeyedSerializer();
+  const recordKey = (key: { cluster: string; namespace: string; name: string }) => `${key.cluster}/${key.namespace}/${key.name}`;
   const flaggerEvents = createFlaggerEventsHandler({
     clusters,
     ingest: async (event) => {
-      const result = await ingestAndNotify({ store, records, observation: { kind: "event", event }, wake });
+      const result = await serialize(recordKey(event), () => ingestAndNotify({ store, records, observation: { kind: "event", event }, wake }));
       return { changed: result.changed, newEvent: result.newEvent };
     },
     now,
@@ -55,7 +57,7 @@ export async function startMergeGate(params: {
     const watcher = createClusterWatcher({
       cluster,
       emit: async (status) => {
-        await ingestAndNotify({ store, records, observation: { kind: "status", status }, wake });
+        await serialize(recordKey(status), () => ingestAndNotify({ store, records, observation: { kind: "status", status }, wake }));
       },
       log,
     });
