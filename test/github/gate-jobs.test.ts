@@ -1,6 +1,6 @@
 /** Which gate jobs events and record changes ask for: one waiting job per pull request per burst. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildGateJobsForEvent, ingestAndNotify } from "../../src/github/gate-jobs.js";
+import { buildGateJobsForEvent, createKeyedSerializer, ingestAndNotify } from "../../src/github/gate-jobs.js";
 import { buildJobsForEvent } from "../../src/github/events.js";
 import { replaceWaitingKeys } from "../../src/store/gate-store.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
@@ -41,6 +41,24 @@ describe("gate jobs for events", () => {
     });
     expect(buildGateJobsForEvent(loadEvent("pull_request.opened"))).toBeNull();
     expect(buildJobsForEvent({ name: "merge_group", payload: { ...group.payload, installation: undefined } })).toMatchObject({ action: "reject" });
+  });
+});
+
+describe("createKeyedSerializer", () => {
+  it("runs one key's work one after the other, other keys alongside, and goes on after a failure", async () => {
+    const serialize = createKeyedSerializer();
+    const log: string[] = [];
+    const step = (name: string, fail = false) => async () => {
+      log.push(`start ${name}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      log.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    const results = await Promise.allSettled([serialize("a", step("a1", true)), serialize("a", step("a2")), serialize("b", step("b1"))]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    expect(log.indexOf("end a1")).toBeLessThan(log.indexOf("start a2"));
+    expect(log.indexOf("start b1")).toBeLessThan(log.indexOf("end a1"));
   });
 });
 
