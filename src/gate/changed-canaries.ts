@@ -9,7 +9,7 @@
  * Canary in staging and in production stays two Canaries (the review model alone keys them by
  * namespace and name); the namespace is the manifest's (`default` when unset), the images are the
  * target workload's pod template images, and a new revision is a changed pod template or a changed
- * ConfigMap/Secret the Canary tracks (Flagger's checksum covers both, flagger-scheduler.md §4.3).
+ * ConfigMap/Secret the Canary tracks (Flagger's checksum covers both, docs/flagger-scheduler.md §4.3).
  */
 import { buildPathMatcher } from "../config/glob.js";
 import type { EnvironmentConfig } from "../config/schema.js";

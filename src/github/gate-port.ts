@@ -4,14 +4,21 @@
  * required check blocks) and is updated in place, and the `canary/rollout` commit status on a
  * merge commit. The Octokit implementation wraps errors like octokit-port.ts (STYLE.md §7).
  */
+import { CONFIG_PATH } from "../config/index.js";
 import type { PromotionCheckOutput } from "../gate/render-promotion.js";
+import { CONFIG_LIMITS } from "../limits.js";
 import { createOctokitPort, translateError, type AppIdentity, type Octokit } from "./octokit-port.js";
-import { GitHubRequestError, GitHubRetryableError, type GitHubPort, type RepositoryRef } from "./port.js";
+import { GitHubRequestError, GitHubRetryableError, type FileText, type GitHubPort, type RepositoryRef } from "./port.js";
 
 export interface GatePort {
   readonly repository: RepositoryRef;
   /** The reads the gate shares with the review (config, pull request, files). */
   readonly reader: GitHubPort;
+  /**
+   * `.github/canary-bot.yml` on the default branch, without knowing its name (the contents API's
+   * default ref): one request tells whether the repository uses the gate at all. Null when absent.
+   */
+  getDefaultBranchConfigText(): Promise<FileText | null>;
   /** Our latest check run with this name on the commit. */
   findCheckRun(params: { headSha: string; name: string }): Promise<{ id: number } | null>;
   createPromotionCheckRun(params: { headSha: string; output: PromotionCheckOutput }): Promise<{ id: number }>;
@@ -31,6 +38,18 @@ export function createOctokitGatePort(params: { octokit: Octokit; repository: Re
   return {
     repository,
     reader,
+    async getDefaultBranchConfigText() {
+      let data;
+      try {
+        data = (await octokit.rest.repos.getContent({ owner, repo, path: CONFIG_PATH })).data;
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return null;
+        throw translateError(error, `${owner}/${repo}:${CONFIG_PATH}`);
+      }
+      if (Array.isArray(data) || data.type !== "file") return null;
+      if (data.size > CONFIG_LIMITS.bytes || !("content" in data) || data.encoding !== "base64") return { kind: "too-large", size: data.size };
+      return { kind: "text", text: Buffer.from(data.content, "base64").toString("utf8") };
+    },
     findCheckRun: async ({ headSha, name }) => {
       const run = await reader.findCheckRun({ headSha, name });
       return run ? { id: run.id } : null;

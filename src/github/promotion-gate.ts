@@ -17,6 +17,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PromotionStore } from "../cluster/ports.js";
+import { parseRepositoryConfig } from "../config/parse.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import { buildChangedCanaries } from "../gate/changed-canaries.js";
 import { buildMergeObservations, decideMergeGate, decideMergeGroup, listGateRecordKeys, type ChangedCanary } from "../gate/merge-gate.js";
@@ -43,7 +44,6 @@ import type { Queryable } from "../store/store.js";
 import { ingestAndNotify, type GateJobPayload } from "./gate-jobs.js";
 import type { GatePort } from "./gate-port.js";
 import { GitHubRequestError, GitHubRetryableError, type Log, type RepositoryRef } from "./port.js";
-import { getRepositoryConfig } from "./repository-config.js";
 import { buildReviewInputFromFetched, fetchPullRequestFiles } from "./review-input.js";
 
 export interface PromotionGateDependencies {
@@ -117,11 +117,14 @@ export async function runPromotionGateJob(params: { deps: PromotionGateDependenc
 /** The pull request's Canaries at its current head; null when there is nothing to gate (gone, no environments, invalid config). */
 async function readPullRequestCanaries(params: { port: GatePort; number: number; log: Log }): Promise<{ headSha: string; environments: EnvironmentConfig[]; canaries: ChangedCanary[] } | null> {
   const reader = params.port.reader;
-  const pull = await reader.getPullRequest({ pullNumber: params.number });
-  if (!pull) return null;
-  const config = await getRepositoryConfig({ port: reader, defaultBranch: pull.defaultBranch });
+  // The config first: a repository without environments does not use the gate, and costs one request.
+  const file = await params.port.getDefaultBranchConfigText();
+  if (file === null || file.kind !== "text") return null;
+  const config = parseRepositoryConfig(file.text);
   // An invalid config is reported by the canary/validation check; no environments: the gate is not in use.
   if (!config.ok || config.config.environments.length === 0) return null;
+  const pull = await reader.getPullRequest({ pullNumber: params.number });
+  if (!pull) return null;
   const read = await fetchPullRequestFiles({ port: reader, pullRequest: { number: pull.number, headSha: pull.headSha, baseSha: pull.baseSha }, config: config.config });
   // The head moved on while reading: its own review queues the next read.
   if (read.status === "stale") return null;
