@@ -3,13 +3,28 @@
  * loopback HTTP (token check, parse, the record's read-apply-write with its version check, the event
  * log, and a gate-evaluate job per waiting PR), on PGlite in memory and, with DATABASE_URL, on
  * PostgreSQL. 50 Canaries, 20 events per run, 100 pull requests waiting on them, 16 requests in flight.
+ * And the time from a `Succeeded` event to the updates of the check runs of the PRs waiting on it,
+ * through the whole App (main.ts: server, queue, runner, GitHub port) against the GitHub-like server.
  */
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Probot } from "probot";
+import { ingestObservation } from "../src/cluster/ingest.js";
+import type { ChangedCanary } from "../src/gate/merge-gate.js";
+import { listGateRecordKeys } from "../src/gate/merge-gate.js";
+import { createMetrics } from "../src/github/metrics.js";
+import { createCanaryBotOctokit } from "../src/github/octokit.js";
+import type { Log } from "../src/github/port.js";
+import { startCanaryBot } from "../src/main.js";
+import { getQueueStats } from "../src/store/queue.js";
+import { startGitHubServer } from "../test/support/github-server.js";
 import { createFlaggerEventsHandler } from "../src/cluster/events-route.js";
 import { createKeyedSerializer, ingestAndNotify } from "../src/github/gate-jobs.js";
-import { replaceWaitingKeys } from "../src/store/gate-store.js";
+import { replaceWaitingKeys, upsertGatedPullRequest } from "../src/store/gate-store.js";
 import { openStore, type Store } from "../src/store/index.js";
 import { createStorePromotionStore } from "../src/store/promotion-store.js";
 
@@ -87,6 +102,73 @@ async function measure(store: Store): Promise<{ events: number; seconds: number;
   return { events: events.length, seconds, jobs };
 }
 
+async function waitIdle(store: Store): Promise<void> {
+  for (;;) {
+    const stats = await getQueueStats(store);
+    if (Object.keys(stats.queued).length === 0 && Object.keys(stats.running).length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Milliseconds from posting a Succeeded event to the last check update of the two PRs waiting on its Canary. */
+async function measureLatency(store: Store): Promise<number[]> {
+  const environments = [
+    { name: "staging", paths: ["staging/**"], cluster: "staging" },
+    { name: "production", paths: ["production/**"], cluster: "production", promotedIn: "staging" },
+  ];
+  const github = await startGitHubServer({ checkOpenApi: false });
+  const repository = github.addRepository({ owner: "bench", repo: "latency", installationId: 77 });
+  const dir = mkdtempSync(join(tmpdir(), "canary-bot-bench-gate-"));
+  writeFileSync(join(dir, "clusters.yaml"), `clusters:\n  - name: staging\n    eventToken: ${TOKEN}\n`);
+  const records = createStorePromotionStore(store);
+  const heads = new Map<number, string[]>();
+  for (let k = 0; k < CANARIES; k++) {
+    const key = { cluster: "staging", namespace: "bench", name: `app-${k}` };
+    await ingestObservation(records, { kind: "merge", key, merge: { pullRequest: 5000 + k, sha: String(k).padStart(40, "0"), mergedAt: Date.UTC(2026, 0, 1) + 90 * 60_000, images: [`registry/app-${k}:9`] } });
+    for (const n of [k + 1, k + 1 + CANARIES]) {
+      const canaries: ChangedCanary[] = [{ environment: "production", namespace: "bench", name: `app-${k}`, change: "changed", newRevision: true, images: [`registry/app-${k}:9`] }];
+      const headSha = n.toString(16).padStart(40, "b");
+      heads.set(k, [...(heads.get(k) ?? []), headSha]);
+      await upsertGatedPullRequest(store, { owner: "bench", repo: "latency", number: n, installationId: 77, headSha, state: "open", environments, canaries });
+      await replaceWaitingKeys(store, { owner: "bench", repo: "latency", number: n, installationId: 77, keys: listGateRecordKeys({ environments, canaries }) });
+    }
+  }
+  const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
+  const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  const probot = new Probot({ appId: github.appId, privateKey, secret: "bench", baseUrl: github.baseUrl, Octokit: createCanaryBotOctokit({ throttle: false, retries: 0 }), logLevel: "fatal" });
+  const bot = await startCanaryBot({
+    probot,
+    metrics: createMetrics({ defaultMetrics: false }),
+    log: silent,
+    config: { port: 0, host: "127.0.0.1", webhookPath: "/api/github/webhooks", webhookSecret: "bench", store, reviewThreads: 0, jobConcurrency: 8, clustersFile: join(dir, "clusters.yaml"), queue: { pollMs: 50 } },
+  });
+  const url = `http://127.0.0.1:${bot.address.port}/flagger/events/staging?token=${TOKEN}`;
+  const post = (event: Payload) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) });
+  // Round 2 of every Canary up to its last event: each PR's check is pending.
+  const events = buildEvents(2);
+  const last = new Map<string, Payload>();
+  for (const event of events) if (event.phase === "Succeeded") last.set(event.name, event);
+  for (const event of events) if (event.phase !== "Succeeded") await post(event);
+  await waitIdle(store);
+  const latencies: number[] = [];
+  const updatesOf = (sha: string) => {
+    const ids = new Set(repository.checkRuns.filter((r) => r.head_sha === sha).map((r) => `/check-runs/${r.id}`));
+    return github.requests.filter((r) => r.method === "PATCH" && [...ids].some((id) => r.path.endsWith(id))).length;
+  };
+  for (let k = 0; k < CANARIES; k++) {
+    const shas = heads.get(k)!;
+    const before = shas.map(updatesOf);
+    const start = process.hrtime.bigint();
+    await post(last.get(`app-${k}`)!);
+    while (shas.some((sha, i) => updatesOf(sha) === before[i])) await new Promise((resolve) => setImmediate(resolve));
+    latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  await bot.stop();
+  await github.close();
+  rmSync(dir, { recursive: true, force: true });
+  return latencies.sort((a, b) => a - b);
+}
+
 export async function benchGate(print: (line: string) => void): Promise<void> {
   const backends: Array<{ name: string; open: () => Promise<Store> }> = [{ name: "PGlite (memory)", open: () => openStore({ dataDir: "memory://" }) }];
   const url = process.env.DATABASE_URL;
@@ -102,6 +184,14 @@ export async function benchGate(print: (line: string) => void): Promise<void> {
       );
     } finally {
       await store.close();
+    }
+    const latencyStore = await backend.open();
+    try {
+      const latencies = await measureLatency(latencyStore);
+      const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!.toFixed(0);
+      print(`Succeeded event → both waiting PRs' check runs updated, ${backend.name}: median ${at(0.5)} ms, p95 ${at(0.95)} ms over ${latencies.length} Canaries (whole App, GitHub-like server on loopback)`);
+    } finally {
+      await latencyStore.close();
     }
   }
 }
