@@ -169,11 +169,19 @@ async function followRollout(params: { deps: PromotionGateDependencies; port: Ga
 async function answerMergeGroup(params: { deps: PromotionGateDependencies; port: GatePort; headSha: string; pullRequests: number[] }): Promise<void> {
   const { deps, port } = params;
   const { owner, repo } = port.repository;
-  const pullRequests = await Promise.all(
-    params.pullRequests.map(async (number) => ({ number, decision: (await getGatedPullRequest(deps.store, { owner, repo, number }))?.decision ?? null })),
-  );
+  const subjects = await Promise.all(params.pullRequests.map(async (number) => ({ number, subject: await getGatedPullRequest(deps.store, { owner, repo, number }) })));
+  // A repository without environments does not use the gate: its merge groups get no check from us.
+  if (subjects.every((s) => s.subject === null) && !(await usesGate(port))) return;
+  const pullRequests = subjects.map(({ number, subject }) => ({ number, decision: subject?.decision ?? null }));
   const decision = decideMergeGroup({ pullRequests, now: deps.now() });
   await ensurePromotionCheck({ deps, port, headSha: params.headSha, pullNumber: null, output: renderPromotionCheck(decision) });
+}
+
+async function usesGate(port: GatePort): Promise<boolean> {
+  const file = await port.getDefaultBranchConfigText();
+  if (file === null || file.kind !== "text") return false;
+  const config = parseRepositoryConfig(file.text);
+  return config.ok && config.config.environments.length > 0;
 }
 
 /** One canary/promotion check run per head SHA: the stored one, else ours on GitHub, else a new one. */

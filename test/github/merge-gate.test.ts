@@ -216,5 +216,20 @@ describe("the merge gate, end to end", () => {
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check.output.summary).toContain(`${NEW_IMAGE} failed its analysis in staging`);
     expectRollout(["pending", "failure"]);
+
+    // A merge group in a repository that does not use the gate (no environments) gets no check.
+    const plain = github.addRepository({ owner: "acme", repo: "plain", installationId: 11, files: {} });
+    const group = {
+      action: "checks_requested",
+      merge_group: { head_sha: "9".repeat(40), head_ref: `refs/heads/gh-readonly-queue/main/pr-5-${"8".repeat(40)}`, base_sha: "7".repeat(40), base_ref: "refs/heads/main" },
+      repository: { name: "plain", full_name: "acme/plain", owner: { login: "acme" } },
+      installation: { id: 11, node_id: "x" },
+    };
+    expect((await app!.deliver({ name: "merge_group", payload: group })).status).toBe(202);
+    await waitForQueueIdle(app!.bot.store);
+    expect(plain.checkRuns).toEqual([]);
+    expect(github.requests.filter((r) => r.path.startsWith("/repos/acme/plain/")).map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+      "GET /repos/acme/plain/contents/.github%2Fcanary-bot.yml 404",
+    ]);
   });
 });
