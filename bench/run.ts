@@ -24,6 +24,7 @@ const SECTIONS: Record<string, [string, BenchSection]> = {
   build: ["review with the kustomize build (200 Canaries, two overlays)", benchBuild],
   app: ["app: queue, worker threads, throughput", (print) => import("./app.js").then((m) => m.benchApp(print))],
   gates: ["Flagger gate endpoint against a bare node:http server", (print) => import("./gates.js").then((m) => m.benchGates(print))],
+  gate: ["merge gate: event ingestion over HTTP (PGlite and PostgreSQL)", (print) => import("./gate.js").then((m) => m.benchGate(print))],
 };
 
 const asked = [...process.argv.slice(2), ...(process.env.BENCH_SECTIONS ?? "").split(",")].filter((name) => name !== "");

@@ -12,6 +12,8 @@ import { createFlaggerGatesHandler, GATE_WRITE_BEHIND, type GatesRouteLog } from
 import { createCommandJobHandler } from "./github/commands-job.js";
 import { createOctokitCommandsPort } from "./github/commands-port.js";
 import type { PromotionStore } from "./cluster/ports.js";
+import { startMergeGate, type MergeGate } from "./github/merge-gate-wiring.js";
+import { createStorePromotionStore } from "./store/promotion-store.js";
 import { createOctokitPort, type AppIdentity } from "./github/octokit-port.js";
 import { acceptDelivery, enqueuePlannedJobs } from "./github/ingest.js";
 import type { Metrics } from "./github/metrics.js";
@@ -45,9 +47,14 @@ export interface CanaryBotConfig {
   /** Queue timings (tests shorten them). */
   queue?: { pollMs?: number; leaseMs?: number; retry?: { baseMs: number; capMs: number } };
   // --- issue 13: Flagger gates and slash commands ---
-  /** The clusters (CLUSTERS_FILE, loadClustersFile) and the promotion records: serve /flagger/gates/…. */
+  /** Overrides the clusters and promotion records the gate route reads (default: the merge gate's, from CLUSTERS_FILE and the store). */
   gates?: { clusters: ReadonlyArray<{ name: string; eventToken: string }>; promotions: Pick<PromotionStore, "getPromotionRecord"> };
   // --- end issue 13 ---
+  // --- merge gate (issue 12) ---
+  /** CLUSTERS_FILE: the clusters whose Flagger events (and Kubernetes API, with a kubeconfig) feed the gate. */
+  clustersFile?: string;
+  /** The gate's clock (tests fix it). */
+  now?: () => number;
 }
 
 export interface RunningCanaryBot {
@@ -56,6 +63,7 @@ export interface RunningCanaryBot {
   runner: JobRunner;
   server: CanaryBotServer;
   pool: ReviewPool | undefined;
+  gate: MergeGate;
   stop(): Promise<void>;
 }
 
@@ -76,10 +84,21 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
   });
+  // --- merge gate (issue 12): clusters, watchers, the gate-evaluate handler, the events route ---
+  const gate = await startMergeGate({
+    store,
+    probot,
+    log,
+    wake: () => runner?.wake(),
+    ...(config.clustersFile ? { clustersFile: config.clustersFile } : {}),
+    ...(config.now ? { now: config.now } : {}),
+    ...(config.identity ? { identity: config.identity } : {}),
+  });
+  const promotionRecords = createStorePromotionStore(store);
   // --- issue 13: slash commands ---
   const command = createCommandJobHandler({
     store,
-    promotions: config.gates?.promotions ?? null,
+    promotions: config.gates?.promotions ?? promotionRecords,
     getPorts: async ({ installationId, repository }) => {
       const octokit = await probot.auth(installationId);
       return { reader: createOctokitPort({ octokit, repository, ...(config.identity ? { identity: config.identity } : {}) }), commands: createOctokitCommandsPort({ octokit, repository }) };
@@ -93,7 +112,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   // --- end issue 13 ---
   runner = createJobRunner({
     store,
-    handlers: { review, command },
+    handlers: { review: gate.wrapReview(review), "gate-evaluate": gate.handler, command },
     concurrency: config.jobConcurrency,
     ...(config.queue?.pollMs ? { pollMs: config.queue.pollMs } : {}),
     ...(config.queue?.leaseMs ? { leaseMs: config.queue.leaseMs } : {}),
@@ -109,11 +128,13 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   if (pool) metrics.sources.workerUtilization = () => pool.utilization();
 
   // --- issue 13: the gate route; reads cached only where this process is the store's one writer ---
-  const gates = config.gates
+  const gateClusters = config.gates?.clusters ?? gate.clusters;
+  const gates =
+    gateClusters.length > 0
     ? createFlaggerGatesHandler({
-        clusters: config.gates.clusters,
+        clusters: gateClusters,
         store,
-        promotions: config.gates.promotions,
+        promotions: config.gates?.promotions ?? promotionRecords,
         now: Date.now,
         log: log as unknown as GatesRouteLog,
         cacheReads: store.kind === "pglite",
@@ -129,12 +150,12 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     webhookPath: config.webhookPath,
     metrics,
     log,
-    // --- issue 13 ---
+    flaggerEvents: gate.flaggerEvents,
     ...(gates ? { flaggerGates: gates } : {}),
-    // --- end issue 13 ---
   });
   const address = await server.listen({ port: config.port, host: config.host });
   jobRunner.start();
+  gate.startWatchers();
   const prune = setInterval(() => void pruneDeliveries(store, { maxAgeMs: STORE_LIMITS.deliveryRetentionMs }).catch(() => {}), 3600_000);
   prune.unref();
   log.info({ host: address.host, port: address.port, webhookPath: config.webhookPath, store: store.kind, reviewThreads: pool?.threads ?? 0, jobConcurrency: config.jobConcurrency }, "canary-bot is listening");
@@ -146,12 +167,13 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     runner: jobRunner,
     server,
     pool,
+    gate,
     stop() {
       stopping ??= (async () => {
         clearInterval(prune);
         const graceMs = config.shutdownGraceMs ?? HTTP_LIMITS.shutdownGraceMs;
         // New deliveries are refused (health 503) while the jobs finish; both within the grace period.
-        await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs })]);
+        await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs }), gate.stop()]);
         await pool?.close();
         await gates?.flush(); // issue 13: the gate calls answered last
         if (!given) await store.close();

@@ -14,6 +14,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createFlaggerEventsHandler, FLAGGER_EVENTS_PATH, type NodeRequestHandler } from "./cluster/events-route.js";
 import type { Metrics } from "./github/metrics.js";
 import type { Log } from "./github/port.js";
 import { HTTP_LIMITS } from "./limits.js";
@@ -35,6 +36,11 @@ export interface ServerParams {
   metrics: Metrics;
   log: Log;
   limits?: { requestBodyBytes: number; webhookBodyBytes: number; webhookBytesInFlight: number };
+  /**
+   * POST /flagger/events/<cluster> (src/cluster/events-route.ts, wired in main.ts); without it no
+   * cluster is configured and every cluster is unknown (404).
+   */
+  flaggerEvents?: NodeRequestHandler;
   // --- issue 13: Flagger gates ---
   /** Serves /flagger/gates/<cluster>/<hook> (src/cluster/gates-route.ts); without it the route answers 404. */
   flaggerGates?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -77,6 +83,9 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
   let draining = false;
   // Bytes of webhook bodies being read now: unauthenticated until the whole body is in, so bounded.
   let inFlight = 0;
+  const flaggerEvents =
+    params.flaggerEvents ??
+    createFlaggerEventsHandler({ clusters: [], ingest: async () => ({ changed: false, newEvent: false }), now: Date.now, log: params.log, limits: { requestBodyBytes: limits.requestBodyBytes } });
 
   const routes: Route[] = [
     {
@@ -94,19 +103,13 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
         res.writeHead(200, { "content-type": params.metrics.registry.contentType }).end(text);
       },
     },
-    // The Flagger routes (DESIGN.md "Cluster status" and "Flagger gates") belong to later releases:
-    // their bodies are already read and checked like every route of ours, then answered 404.
-    {
-      method: "POST",
-      pattern: /^\/flagger\/events\/([a-z0-9-]{1,63})$/,
-      body: "json",
-      handle: ({ res }) => sendError(res, new HttpError(404, "not_implemented", "Flagger event webhooks are not served by this version of canary-bot")),
-    },
+    // Without clusters (CLUSTERS_FILE) the Flagger gates are not served (flaggerGates above takes
+    // the path when they are): bodies are still read and checked like every route of ours, then 404.
     {
       method: "POST",
       pattern: /^\/flagger\/gates\/([a-z0-9-]{1,63})\/(confirm-rollout|confirm-traffic-increase|confirm-promotion|rollback)$/,
       body: "json",
-      handle: ({ res }) => sendError(res, new HttpError(404, "not_implemented", "Flagger gates are not served by this version of canary-bot")),
+      handle: ({ res }) => sendError(res, new HttpError(404, "not_implemented", "Flagger gates are served only with clusters configured (CLUSTERS_FILE)")),
     },
   ];
 
@@ -114,6 +117,11 @@ export function createCanaryBotServer(params: ServerParams): CanaryBotServer {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (path === params.webhookPath) {
       await handleDelivery(req, res);
+      return;
+    }
+    // Flagger's events (issue 12): the handler checks the token before it reads the body.
+    if (FLAGGER_EVENTS_PATH.test(path)) {
+      await flaggerEvents(req, res);
       return;
     }
     // --- issue 13: Flagger gates (the handler reads its own body, with the cap, after the token) ---

@@ -12,6 +12,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadDotEnv, readServeEnvironment, runServe } from "../src/cli/serve.js";
+import { createFlaggerEventsHandler } from "../src/cluster/events-route.js";
+import type { FlaggerEvent } from "../src/gate/flagger-event.js";
 import { createCanaryBotServer, type CanaryBotServer } from "../src/server.js";
 import { createRecordingLogger, createTestBot, loadEvent, resetGitHubMock, verifyGitHubMock, type LogRecord, type TestBot } from "./support/github.js";
 
@@ -23,6 +25,8 @@ describe("the HTTP server", () => {
   let base: string;
   const logs: LogRecord[] = [];
   const accepted: Array<{ id: string; name: string; payload: unknown }> = [];
+  const ingested: FlaggerEvent[] = [];
+  const TOKEN = "production-token-0123456789abcdef";
 
   beforeEach(async () => {
     resetGitHubMock();
@@ -36,7 +40,20 @@ describe("the HTTP server", () => {
         return { status: 202, body: { status: "queued", jobs: 1 } };
       },
     };
-    server = createCanaryBotServer({ webhooks, webhookPath: WEBHOOK_PATH, metrics: bot.metrics, log: createRecordingLogger(logs), limits: { requestBodyBytes: 1024, webhookBodyBytes: 64 * 1024, webhookBytesInFlight: 96 * 1024 } });
+    ingested.length = 0;
+    logs.length = 0;
+    const log = createRecordingLogger(logs);
+    const flaggerEvents = createFlaggerEventsHandler({
+      clusters: [{ name: "production", eventToken: TOKEN }],
+      ingest: async (event) => {
+        ingested.push(event);
+        return { changed: true, newEvent: true };
+      },
+      now: () => 0,
+      log,
+      limits: { requestBodyBytes: 1024 },
+    });
+    server = createCanaryBotServer({ webhooks, webhookPath: WEBHOOK_PATH, metrics: bot.metrics, log, flaggerEvents, limits: { requestBodyBytes: 1024, webhookBodyBytes: 64 * 1024, webhookBytesInFlight: 96 * 1024 } });
     const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
     base = `http://127.0.0.1:${port}`;
   });
@@ -112,16 +129,24 @@ describe("the HTTP server", () => {
     });
   }
 
-  it("answers the Flagger routes, not served yet, with JSON: 413 over 1 MiB, 415, 400 for bad JSON, else 404", async () => {
+  it("serves Flagger's events with JSON answers (401 before the body, 413 over 1 MiB, 415, 400, 202) and the gates' place (404)", async () => {
     const post = (path: string, body: string, type = "application/json") => fetch(`${base}${path}`, { method: "POST", headers: { "content-type": type }, body });
-    const tooLarge = await post("/flagger/events/production", JSON.stringify({ pad: "x".repeat(2000) }));
+    const events = `/flagger/events/production?token=${TOKEN}`;
+    const tooLarge = await post(events, JSON.stringify({ pad: "x".repeat(2000) }));
     expect([tooLarge.status, await tooLarge.json()]).toEqual([413, { error: "payload_too_large", message: "the request body is larger than 1024 bytes" }]);
-    const wrongType = await post("/flagger/events/production", "{}", "text/plain");
+    const wrongType = await post(events, "{}", "text/plain");
     expect([wrongType.status, ((await wrongType.json()) as { error: string }).error]).toEqual([415, "unsupported_media_type"]);
     const badJson = await post("/flagger/gates/production/confirm-promotion", "{not json");
     expect([badJson.status, await badJson.json()]).toEqual([400, { error: "invalid_json", message: "the request body is not valid JSON" }]);
-    const event = await post("/flagger/events/production", JSON.stringify({ name: "podinfo", namespace: "test", phase: "Progressing" }));
-    expect([event.status, ((await event.json()) as { error: string }).error]).toEqual([404, "not_implemented"]);
+    const payload = JSON.stringify({ name: "podinfo", namespace: "test", phase: "Progressing", checksum: "c1", metadata: { eventMessage: "Advance podinfo.test canary weight 10", eventType: "Normal", timestamp: "1764417600000" } });
+    const noToken = await post("/flagger/events/production", payload);
+    expect([noToken.status, ((await noToken.json()) as { error: string }).error]).toEqual([401, "missing_token"]);
+    const unknown = await post(`/flagger/events/elsewhere?token=${TOKEN}`, payload);
+    expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([404, "unknown_cluster"]);
+    expect(ingested).toEqual([]);
+    const event = await post(events, payload);
+    expect([event.status, ((await event.json()) as { status: string }).status]).toEqual([202, "accepted"]);
+    expect(ingested.map((e) => [e.cluster, e.name, e.phase])).toEqual([["production", "podinfo", "Progressing"]]);
     const gate = await post("/flagger/gates/production/rollback", JSON.stringify({ name: "podinfo" }));
     expect([gate.status, ((await gate.json()) as { error: string }).error]).toEqual([404, "not_implemented"]);
   });
@@ -226,7 +251,7 @@ describe("canary-bot serve: the environment", () => {
       const serving = runServe([], { stdout: () => {}, stderr: (t) => (stderr += t) });
       const page = await poll(`http://localhost:${port}/probot`);
       const manifest = JSON.parse(decodeHtml(/name="manifest"[^>]*value='([^']*)'/.exec(page)?.[1] ?? "{}"));
-      expect(manifest).toMatchObject({ name: "canary-bot", public: false, default_events: ["pull_request", "check_run", "check_suite"], default_permissions: { checks: "write", contents: "read", pull_requests: "write", metadata: "read" } });
+      expect(manifest).toMatchObject({ name: "canary-bot", public: false, default_events: ["pull_request", "check_run", "check_suite", "merge_group"], default_permissions: { checks: "write", contents: "read", pull_requests: "write", metadata: "read", statuses: "write", merge_queues: "read" } });
       process.emit("SIGTERM", "SIGTERM");
       expect(await serving).toBe(0);
       expect(stderr).toContain("starting the GitHub App registration flow");

@@ -159,6 +159,8 @@ export async function runServe(args: readonly string[], io: CommandIO): Promise<
       shutdownGraceMs: environment.shutdownGraceMs,
       identity: { appId: environment.appId, ...(environment.botLogin ? { botLogin: environment.botLogin } : {}) },
       ...(process.env.CANARY_BOT_REVIEW_WORKER ? { reviewWorkerFile: process.env.CANARY_BOT_REVIEW_WORKER } : {}),
+      // Merge gate (issue 12): the clusters whose Flagger events and Kubernetes API feed it.
+      ...(process.env.CLUSTERS_FILE ? { clustersFile: process.env.CLUSTERS_FILE } : {}),
     },
   });
   if (process.env.WEBHOOK_PROXY_URL) log.info({ webhookProxyUrl: process.env.WEBHOOK_PROXY_URL }, "forward deliveries from the webhook proxy with: npx smee-client --url $WEBHOOK_PROXY_URL --target http://localhost:$PORT/api/github/webhooks");

@@ -71,9 +71,8 @@ export function createCanaryBotApp(options: CanaryBotAppOptions): CanaryBotApp {
         return;
       }
       metrics.deliveries.inc({ event: decision.event, outcome: "queued" });
-      // --- issue 13: command jobs need the store; they run on the durable queue only (src/main.ts) ---
+      // Gate and command jobs need the store (main.ts); this in-process app has none.
       await runJobs(decision.jobs.filter((job) => job.kind === "review"));
-      // --- end issue 13 ---
     });
   };
 

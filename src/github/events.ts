@@ -6,6 +6,7 @@
 import { VALIDATION_CHECK_NAME } from "../report/check-run.js";
 import type { JobKind } from "../store/queue.js";
 import { buildCommentJobs } from "./command-events.js";
+import { buildGateJobsForEvent } from "./gate-jobs.js";
 
 /** The pull_request actions that (re)start a review; `edited` only when the base branch changed. */
 export const REVIEW_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review", "edited"] as const;
@@ -45,9 +46,12 @@ export function buildReviewJob(params: { installationId: number; owner: string; 
 }
 
 export function buildJobsForEvent(params: { name: string; payload: unknown }): EventDecision {
-  // --- issue 13: slash commands ---
+  // Slash commands (issue 13) and the merge gate's pull_request.closed and merge_group events (issue 12).
   if (params.name === "issue_comment") return buildCommentJobs(params);
-  // --- end issue 13 ---
+  return buildGateJobsForEvent(params) ?? buildReviewJobsForEvent(params);
+}
+
+function buildReviewJobsForEvent(params: { name: string; payload: unknown }): EventDecision {
   const payload = asRecord(params.payload);
   const action = typeof payload?.action === "string" ? payload.action : undefined;
   const event = action ? `${params.name}.${action}` : params.name;

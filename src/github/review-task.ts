@@ -42,18 +42,21 @@ const UNREADABLE_CODES = new Set(["FILE_TOO_LARGE", "NOT_REVIEWED"]);
 
 /** The review of what was fetched: built with kustomize when the fetch read build inputs, else of the raw files. */
 export async function getReviewOfFetched(task: ReviewTask): Promise<{ review: PullRequestReview; input: ReviewInput; notes: string[] }> {
-  if (task.fetched.build) {
-    const built = await getBuiltReviewInput({
-      base: buildRevisionFiles(task.fetched.build, "base"),
-      head: buildRevisionFiles(task.fetched.build, "head"),
-      changedPaths: task.fetched.build.changedPaths,
-      config: task.fetched.build.config,
-    });
-    const notes = [...task.notes, ...built.notes];
-    return { review: reviewChanges({ ...built, blobUrl: task.blobUrl, notes }), input: built, notes };
-  }
-  const input = buildReviewInputFromFetched(task.fetched);
-  return { review: reviewChanges({ ...input, blobUrl: task.blobUrl, notes: task.notes }), input, notes: task.notes };
+  const { input, notes: buildNotes } = await getReviewInputOfFetched(task.fetched);
+  const notes = [...task.notes, ...buildNotes];
+  return { review: reviewChanges({ ...input, blobUrl: task.blobUrl, notes }), input, notes };
+}
+
+/** What was fetched as the review's input: built with kustomize when the fetch read build inputs, else the raw files. */
+export async function getReviewInputOfFetched(fetched: FetchedReviewFiles): Promise<{ input: ReviewInput; notes: string[] }> {
+  if (!fetched.build) return { input: buildReviewInputFromFetched(fetched), notes: [] };
+  const built = await getBuiltReviewInput({
+    base: buildRevisionFiles(fetched.build, "base"),
+    head: buildRevisionFiles(fetched.build, "head"),
+    changedPaths: fetched.build.changedPaths,
+    config: fetched.build.config,
+  });
+  return { input: built, notes: built.notes };
 }
 
 export async function runReviewTask(task: ReviewTask): Promise<ReviewTaskResult> {

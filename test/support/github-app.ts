@@ -35,6 +35,8 @@ export async function startTestApp(params: {
   shutdownGraceMs?: number;
   /** Probot's request throttling (off in tests, STYLE.md §9; the benchmark turns it on). */
   throttle?: boolean;
+  /** More of the App's configuration (the merge gate's clusters file and clock). */
+  config?: Partial<CanaryBotConfig>;
 }): Promise<TestApp> {
   const logs: LogRecord[] = [];
   const metrics = createMetrics({ defaultMetrics: false });
@@ -60,6 +62,7 @@ export async function startTestApp(params: {
     shutdownGraceMs: params.shutdownGraceMs ?? 5_000,
     // Quick polls and retries: the test waits for the queue to empty, not for the clock.
     queue: { pollMs: 25, leaseMs: 2_000, retry: { baseMs: 20, capMs: 200 } },
+    ...params.config,
   };
   const bot = await startCanaryBot({ probot, metrics, log: probot.log as unknown as Log, config });
   const url = `http://127.0.0.1:${bot.address.port}`;

@@ -48,6 +48,8 @@ export interface FakeRepository {
   commits: Map<string, Files>;
   pulls: Map<number, FakePull>;
   checkRuns: FakeCheckRun[];
+  /** Commit statuses, in the order they were created. */
+  statuses: Array<{ sha: string; state: string; context: string; description: string }>;
 }
 
 export interface ServedRequest {
@@ -102,7 +104,7 @@ export async function startGitHubServer(params: { appId?: number; checkOpenApi?:
     fault: undefined,
     latencyMs: 0,
     addRepository({ owner, repo, installationId, defaultBranch = "main", files = {} }) {
-      const repository: FakeRepository = { owner, repo, installationId, defaultBranch, commits: new Map(), pulls: new Map(), checkRuns: [] };
+      const repository: FakeRepository = { owner, repo, installationId, defaultBranch, commits: new Map(), pulls: new Map(), checkRuns: [], statuses: [] };
       repository.commits.set(defaultBranch, files);
       repositories.set(`${owner}/${repo}`, repository);
       return repository;
@@ -236,8 +238,18 @@ export async function startGitHubServer(params: { appId?: number; checkOpenApi?:
     if (method === "PATCH" && (m = /^\/check-runs\/(\d+)$/.exec(rest))) {
       const run = repository.checkRuns.find((r) => r.id === Number(m![1]));
       if (!run) return answer(404, { message: "Not Found" });
-      run.output.annotations_count += ((body as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length;
+      const b = body as { status?: string; conclusion?: string; output?: { title?: string; summary?: string; annotations?: unknown[] } };
+      run.output.annotations_count += (b.output?.annotations ?? []).length;
+      if (b.status) run.status = b.status;
+      if (b.conclusion) [run.status, run.conclusion] = ["completed", b.conclusion];
+      if (b.output?.title !== undefined) run.output.title = b.output.title;
+      if (b.output?.summary !== undefined) run.output.summary = b.output.summary;
       return answer(200, toCheckRun(run));
+    }
+    if (method === "POST" && (m = /^\/statuses\/([0-9a-f]{40})$/.exec(rest))) {
+      const b = body as { state: string; context: string; description: string };
+      repository.statuses.push({ sha: m[1]!, state: b.state, context: b.context, description: b.description });
+      return answer(201, { id: nextId++, state: b.state, context: b.context, description: b.description });
     }
     return answer(404, { message: `no route for ${method} ${path} in the GitHub-like server` });
 

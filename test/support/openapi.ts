@@ -56,6 +56,11 @@ function resolveSchema(spec: Spec, schema: unknown, close: boolean, depth = 0): 
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(record)) {
     if (key === "example" || key === "examples" || key === "description") continue;
+    // Under `properties` the keys are property names (a commit status has one called "description").
+    if (key === "properties" && value !== null && typeof value === "object" && !Array.isArray(value)) {
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, property]) => [name, resolveSchema(spec, property, close, depth + 1)]));
+      continue;
+    }
     // Members of allOf are combined; closing one would forbid the others' properties.
     out[key] = resolveSchema(spec, value, close && key !== "allOf", depth + 1);
   }

@@ -1,0 +1,95 @@
+/**
+ * The merge gate's process wiring (issue 12), called once from main.ts: the clusters of
+ * CLUSTERS_FILE, the Flagger events route with the store-backed ingest, a Kubernetes watcher per
+ * cluster with a kubeconfig, and the `gate-evaluate` job handler. Kept out of main.ts so that the
+ * store's and the gate's wiring can change apart.
+ */
+import type { Probot } from "probot";
+import { loadClustersFile, type ClusterConfig } from "../cluster/clusters-config.js";
+import { createFlaggerEventsHandler, type NodeRequestHandler } from "../cluster/events-route.js";
+import { createClusterWatcher, type CanaryWatcher } from "../cluster/watcher.js";
+import { createStorePromotionStore } from "../store/promotion-store.js";
+import type { JobHandler } from "../store/runner.js";
+import type { Store } from "../store/store.js";
+import { buildGateJob, createKeyedSerializer, enqueueGateJobs, ingestAndNotify } from "./gate-jobs.js";
+import { createOctokitGatePort } from "./gate-port.js";
+import type { AppIdentity } from "./octokit-port.js";
+import type { Log } from "./port.js";
+import { createPromotionGateJobHandler, withGateAfterReview, type PromotionGateDependencies } from "./promotion-gate.js";
+
+export interface MergeGate {
+  clusters: ClusterConfig[];
+  flaggerEvents: NodeRequestHandler;
+  handler: JobHandler;
+  /** The review handler, followed by the gate's read of the reviewed pull request. */
+  wrapReview(review: JobHandler): JobHandler;
+  startWatchers(): void;
+  stop(): Promise<void>;
+}
+
+export async function startMergeGate(params: {
+  store: Store;
+  probot: Probot;
+  log: Log;
+  wake: () => void;
+  clustersFile?: string;
+  now?: () => number;
+  identity?: AppIdentity;
+  onWrite?: PromotionGateDependencies["onWrite"];
+}): Promise<MergeGate> {
+  const { store, probot, log, wake } = params;
+  const now = params.now ?? Date.now;
+  // A broken CLUSTERS_FILE refuses to start (ClustersConfigError lists every problem).
+  const clusters = params.clustersFile ? await loadClustersFile(params.clustersFile) : [];
+  const records = createStorePromotionStore(store);
+  const serialize = createKeyedSerializer();
+  const recordKey = (key: { cluster: string; namespace: string; name: string }) => `${key.cluster}/${key.namespace}/${key.name}`;
+  const flaggerEvents = createFlaggerEventsHandler({
+    clusters,
+    ingest: async (event) => {
+      const result = await serialize(recordKey(event), () => ingestAndNotify({ store, records, observation: { kind: "event", event }, wake }));
+      return { changed: result.changed, newEvent: result.newEvent };
+    },
+    now,
+    log,
+  });
+  const watchers = clusters.flatMap((cluster): CanaryWatcher[] => {
+    const watcher = createClusterWatcher({
+      cluster,
+      emit: async (status) => {
+        await serialize(recordKey(status), () => ingestAndNotify({ store, records, observation: { kind: "status", status }, wake }));
+      },
+      log,
+    });
+    return watcher ? [watcher] : [];
+  });
+  const handler = createPromotionGateJobHandler({
+    store,
+    records,
+    getPort: async ({ installationId, repository }) => createOctokitGatePort({ octokit: await probot.auth(installationId), repository, ...(params.identity ? { identity: params.identity } : {}) }),
+    now,
+    log,
+    wake,
+    ...(params.onWrite ? { onWrite: params.onWrite } : {}),
+  });
+  log.info({ clusters: clusters.map((c) => c.name), watched: watchers.length }, "merge gate ready");
+  return {
+    clusters,
+    flaggerEvents,
+    handler,
+    wrapReview: (review) =>
+      withGateAfterReview({
+        review,
+        enqueue: async (job) => {
+          await enqueueGateJobs(store, [buildGateJob(job)]);
+          wake();
+        },
+      }),
+    startWatchers() {
+      for (const watcher of watchers) watcher.start();
+    },
+    async stop() {
+      await Promise.all(watchers.map((w) => w.stop()));
+    },
+  };
+}
