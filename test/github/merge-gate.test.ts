@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { getPullRequestCanaries } from "../../src/store/approvals.js";
 import { buildPGliteDir } from "../../src/store/store.js";
 import { eventPayload, MINUTE, T0, type PayloadParams } from "../gate/helpers.js";
 import { startGitHubServer, type FakePull, type FakeRepository, type Files, type GitHubServer } from "../support/github-server.js";
@@ -143,6 +144,11 @@ describe("the merge gate, end to end", () => {
     const productionPull = await open(2, PRODUCTION_HEAD);
     expect(promotionCheck(productionPull.headSha)).toMatchObject({ status: "in_progress", conclusion: null, output: { title: "Waiting for 1 Canary" } });
     expect(promotionCheck(productionPull.headSha).output.summary).toContain("cluster staging has reported nothing for this Canary yet");
+    // The gate's read also records what a `/canary` command on the PR may approve (issue 13).
+    const approvable = await getPullRequestCanaries(app!.bot.store, { repository: "acme/gitops", pullRequest: 2 });
+    expect(approvable?.headSha).toBe(productionPull.headSha);
+    expect(approvable?.canaries.map((c) => [c.canary.environment, c.canary.cluster, c.canary.namespace, c.canary.name])).toEqual([["production", "production", "test", "podinfo"]]);
+    expect(approvable?.canaries[0]?.revision).toMatch(/podinfo:/);
 
     const mergeSha = "a".repeat(40);
     await merge(stagingPull, mergeSha, T0 - 10 * MINUTE);
