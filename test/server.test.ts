@@ -251,7 +251,7 @@ describe("canary-bot serve: the environment", () => {
       const serving = runServe([], { stdout: () => {}, stderr: (t) => (stderr += t) });
       const page = await poll(`http://localhost:${port}/probot`);
       const manifest = JSON.parse(decodeHtml(/name="manifest"[^>]*value='([^']*)'/.exec(page)?.[1] ?? "{}"));
-      expect(manifest).toMatchObject({ name: "canary-bot", public: false, default_events: ["pull_request", "check_run", "check_suite", "merge_group"], default_permissions: { checks: "write", contents: "read", pull_requests: "write", metadata: "read", statuses: "write", merge_queues: "read" } });
+      expect(manifest).toMatchObject({ name: "canary-bot", public: false, default_events: ["pull_request", "check_run", "check_suite", "merge_group", "issue_comment"], default_permissions: { checks: "write", contents: "read", pull_requests: "write", metadata: "read", statuses: "write", merge_queues: "read", issues: "write", members: "read" } });
       process.emit("SIGTERM", "SIGTERM");
       expect(await serving).toBe(0);
       expect(stderr).toContain("starting the GitHub App registration flow");
