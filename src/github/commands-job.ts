@@ -13,6 +13,7 @@ import { describeCanary, type CanaryRun, type CommandRecord } from "../commands/
 import type { PromotionStore } from "../cluster/ports.js";
 import { decideComment, listApproverTeams, readCommentEventFacts, type ChangedCanary } from "../gate/authorize.js";
 import { findCurrentRun } from "../gate/current-run.js";
+import type { RecordedGateDecision } from "../gate/merge-gate.js";
 import { invalidateApprovalsOnPush } from "../gate/gate-call.js";
 import { QUEUE_LIMITS } from "../limits.js";
 import {
@@ -23,12 +24,14 @@ import {
   markApprovalsInvalidated,
   upsertPullRequestHead,
 } from "../store/approvals.js";
+import { appendGateCommand } from "../store/gate-store.js";
 import type { Job } from "../store/queue.js";
 import type { JobContext, JobOutcome } from "../store/runner.js";
 import type { Queryable, Store } from "../store/store.js";
 import type { CommandJobPayload, PushFacts } from "./command-events.js";
 import type { CommandsGitHubPort } from "./commands-port.js";
 import { buildReviewJob, type PlannedJob } from "./events.js";
+import { buildGateJob } from "./gate-jobs.js";
 import { GitHubRequestError, GitHubRetryableError, type GitHubReader, type Log, type RepositoryRef } from "./port.js";
 import { getRepositoryConfig } from "./repository-config.js";
 
@@ -96,6 +99,11 @@ export function createCommandJobHandler(deps: CommandJobDependencies) {
       const firstTime = added.length > 0 || decision.records.length === 0;
       const reply = renderCommandReply({ records: added, errors: firstTime ? decision.errors.map((error) => ({ actor: login, error })) : [] });
       if (reply) await commands.createIssueComment({ issueNumber: pull.number, body: reply });
+      // hold / unhold / skip-gate decide the merge gate (issue 12): one decision per command line,
+      // whatever the number of Canaries it named, then the pull request's gate is evaluated again.
+      const gateCommands = buildGateCommands({ records: added });
+      for (const decision of gateCommands) await appendGateCommand(deps.store, { owner: payload.owner, repo: payload.repo, number: pull.number, decision });
+      if (gateCommands.length > 0) await deps.enqueue([buildGateJob({ installationId: job.installationId, payload: { owner: payload.owner, repo: payload.repo, number: pull.number } })]);
       if (added.some((r) => r.verb === "refresh" && r.outcome === "accepted")) {
         await deps.enqueue([buildReviewJob({ installationId: job.installationId, owner: payload.owner, repo: payload.repo, number: pull.number, rerun: true })]);
       }
@@ -161,4 +169,16 @@ export async function recordPush(db: Queryable, push: PushFacts): Promise<number
   const voided = invalidateApprovalsOnPush({ records, repository: push.repository, pullRequest: push.pullRequest, headSha: push.headSha, at: push.pushedAt });
   await markApprovalsInvalidated(db, voided);
   return voided.length;
+}
+
+/** The merge gate's record of accepted hold, unhold and skip-gate commands: one per comment line. */
+export function buildGateCommands(params: { records: readonly CommandRecord[] }): RecordedGateDecision[] {
+  const seen = new Set<string>();
+  return params.records.flatMap((r): RecordedGateDecision[] => {
+    if (r.outcome !== "accepted" || (r.verb !== "hold" && r.verb !== "unhold" && r.verb !== "skip-gate")) return [];
+    const line = `${r.commentId}/${r.line}`;
+    if (seen.has(line)) return [];
+    seen.add(line);
+    return [{ kind: r.verb, actor: r.actor, reason: r.reason ?? "", at: Date.parse(r.at), headSha: r.headSha }];
+  });
 }
