@@ -109,6 +109,13 @@ export const GITHUB_LIMITS = {
    * long"); changesets/action and Renovate keep about 60,000 to leave room for edits.
    */
   commentChars: 60_000,
+  /** What GitHub accepts for a comment body at all ("Body is too long" beyond). */
+  commentBodyChars: 65_536,
+  /**
+   * Each section drawn from the store after the review (Promotion, Approvals): a few dozen table
+   * rows; the review's own budget leaves 5,536 characters for them before GitHub's limit.
+   */
+  storedSectionChars: 2_500,
   /** Check run output.summary and output.text: 65,535 characters each (GitHub REST checks API). */
   checkOutputChars: 65_535,
   /** Annotations per checks create/update request (GitHub REST checks API). */

@@ -20,6 +20,7 @@ import type { Metrics } from "./github/metrics.js";
 import type { Log } from "./github/port.js";
 import { createReviewJobHandler } from "./github/review-job.js";
 import { createReviewPool, type ReviewPool } from "./github/review-pool.js";
+import { getStoredCommentSections } from "./github/stored-sections.js";
 import { runReviewInProcess } from "./github/review-task.js";
 import { HTTP_LIMITS, STORE_LIMITS } from "./limits.js";
 import { createCanaryBotServer, type CanaryBotServer } from "./server.js";
@@ -83,6 +84,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     },
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
+    getStoredSections: (pull) => getStoredCommentSections(store, pull),
   });
   // --- merge gate (issue 12): clusters, watchers, the gate-evaluate handler, the events route ---
   const gate = await startMergeGate({

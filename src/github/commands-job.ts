@@ -107,6 +107,8 @@ export function createCommandJobHandler(deps: CommandJobDependencies) {
       if (added.some((r) => r.verb === "refresh" && r.outcome === "accepted")) {
         await deps.enqueue([buildReviewJob({ installationId: job.installationId, owner: payload.owner, repo: payload.repo, number: pull.number, rerun: true })]);
       }
+      // The sticky comment's "Approvals" section is drawn by the next review (stored-sections.ts):
+      // a push, or `/canary refresh`. The reaction and the reply answer the command at once.
       return { outcome: "done" };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -22,6 +22,8 @@ export interface ReviewJobDependencies {
   enqueue(jobs: PlannedJob[]): Promise<void>;
   log: Log;
   onReviewed?(params: { outcome: ReviewOutcome | "closed" | "failed"; seconds: number }): void;
+  /** The merge gate's and the slash commands' sections of the comment, from the store (main.ts). */
+  getStoredSections?(params: { owner: string; repo: string; number: number; headSha: string }): Promise<string[]>;
 }
 
 export function createReviewJobHandler(deps: ReviewJobDependencies) {
@@ -55,6 +57,7 @@ export function createReviewJobHandler(deps: ReviewJobDependencies) {
         rerun: payload.rerun === true,
         log: deps.log,
         execute: deps.execute,
+        ...(deps.getStoredSections ? { getStoredSections: (pr: { number: number; headSha: string }) => deps.getStoredSections!({ ...repository, ...pr }) } : {}),
       });
       deps.onReviewed?.({ outcome: result.outcome, seconds: seconds() });
       // The head moved while reading: review the new one now (this job reads it again).

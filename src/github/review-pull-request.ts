@@ -46,6 +46,12 @@ export async function reviewPullRequest(params: {
   log: Log;
   /** Where the CPU-bound review runs (a worker thread in the App); on this thread by default. */
   execute?: ReviewExecutor;
+  /**
+   * Sections drawn from the store, appended to the comment: the merge gate's "Promotion" and the
+   * slash commands' "Approvals" (main.ts). Read after the review, so the comment shows them as of
+   * its own write; a command or a gate decision queues a new review to redraw them.
+   */
+  getStoredSections?(params: { number: number; headSha: string }): Promise<string[]>;
 }): Promise<ReviewResult> {
   const { port, pullRequest, log } = params;
   const execute = params.execute ?? runReviewInProcess;
@@ -100,7 +106,9 @@ export async function reviewPullRequest(params: {
   }
   const check = await ensureValidationCheck({ port, headSha: pullRequest.headSha, output, rerun: params.rerun });
   if (review.touchesCanaries) {
-    comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body: review.comment, createIfMissing: true });
+    const stored = (await params.getStoredSections?.({ number: pullRequest.number, headSha: pullRequest.headSha })) ?? [];
+    const body = appendStoredSections(review.comment, stored);
+    comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body, createIfMissing: true });
   }
   log.info({ ...meta, canaries: review.canaries, conclusion: output.conclusion, comment, check }, "reviewed pull request");
   return { outcome: review.touchesCanaries || unreadableOnly || partialOnly ? "reviewed" : "no-canaries", comment, check };
@@ -179,4 +187,18 @@ export function buildConfigErrorOutput(params: { errors: readonly ConfigError[];
     limit: GITHUB_LIMITS.checkOutputChars,
   });
   return { conclusion: "failure", title: `Invalid ${CONFIG_PATH}`, summary, text: "", annotations: [] };
+}
+
+/**
+ * The review's comment with the stored sections after it, each cut to what GitHub still accepts:
+ * the review keeps GITHUB_LIMITS.commentChars (60,000) and a comment may hold 65,536 characters.
+ */
+export function appendStoredSections(comment: string, sections: readonly string[]): string {
+  let body = comment;
+  for (const section of sections.filter((s) => s.trim() !== "")) {
+    const room = GITHUB_LIMITS.commentBodyChars - body.length - 2;
+    if (room <= 200) break;
+    body += `\n\n${truncateMarkdown({ text: section, limit: Math.min(room, GITHUB_LIMITS.storedSectionChars) })}`;
+  }
+  return body;
 }
