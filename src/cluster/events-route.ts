@@ -10,8 +10,9 @@
  * reason; 413 over the size cap, streamed (never buffers more than the cap); 415 a non-JSON
  * content type; 405 other methods. Never throws: a failing `ingest` is a 500 and a log line.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Answer, digestToken, discardBody, readCappedBody, sendJson } from "./http.js";
 import { parseFlaggerEvent, type FlaggerEvent } from "../gate/flagger-event.js";
 import { HTTP_LIMITS } from "../limits.js";
 
@@ -39,21 +40,11 @@ export interface FlaggerEventsHandlerParams {
 
 export type NodeRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-class Answer extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function createFlaggerEventsHandler(params: FlaggerEventsHandlerParams): NodeRequestHandler {
   const limit = params.limits?.requestBodyBytes ?? HTTP_LIMITS.requestBodyBytes;
   // Digests make both sides of the comparison the same length, which timingSafeEqual needs,
   // and do not reveal the token's length.
-  const tokens = new Map(params.clusters.map((c) => [c.name, digest(c.eventToken)] as const));
+  const tokens = new Map(params.clusters.map((c) => [c.name, digestToken(c.eventToken)] as const));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -73,10 +64,10 @@ export function createFlaggerEventsHandler(params: FlaggerEventsHandlerParams): 
     if (!expected) throw new Answer(404, "unknown_cluster", `no cluster named "${cluster}" is configured (CLUSTERS_FILE)`);
     const token = url.searchParams.get("token");
     if (!token) throw new Answer(401, "missing_token", "add ?token=<the cluster's eventToken> to the webhook URL");
-    if (!timingSafeEqual(digest(token), expected)) throw new Answer(401, "wrong_token", "the token is not this cluster's eventToken");
+    if (!timingSafeEqual(digestToken(token), expected)) throw new Answer(401, "wrong_token", "the token is not this cluster's eventToken");
     const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/json") throw new Answer(415, "unsupported_media_type", "send the body as application/json");
-    const body = await readCapped(req, limit);
+    const body = await readCappedBody(req, limit);
     let json: unknown;
     try {
       json = JSON.parse(body.toString("utf8"));
@@ -109,62 +100,4 @@ export function createFlaggerEventsHandler(params: FlaggerEventsHandlerParams): 
       sendJson(res, answer.status, { error: answer.code, message: answer.message });
     }
   };
-}
-
-function discardBody(req: IncomingMessage, budget: number): void {
-  let seen = 0;
-  req.on("data", (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > budget) req.destroy();
-  });
-  req.resume();
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/**
- * Reads at most `limit` bytes; a declared or actual larger body is a 413 without reading on. The
- * stream is paused, not destroyed: destroying the request would reset the socket before the 413
- * could be sent (a `for await` loop left by a throw destroys it).
- */
-function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  const tooLarge = () => new Answer(413, "payload_too_large", `the request body is larger than ${limit} bytes`);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(`${JSON.stringify(body)}\n`);
 }

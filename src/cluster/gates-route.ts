@@ -17,8 +17,9 @@
  * until a write changes them (cacheReads): a gate call then costs no store round trip on the way
  * to its answer (npm run bench, "flagger gates").
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Answer, digestToken, discardBody, readCappedBody, sendJson } from "./http.js";
 import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateDecision } from "../gate/gate-call.js";
 import { findCurrentRun } from "../gate/current-run.js";
 import { HTTP_LIMITS } from "../limits.js";
@@ -75,20 +76,10 @@ export const GATE_WRITE_BEHIND = { flushMs: 10, maxBatch: 100 } as const;
 /** Canaries × hooks remembered at most; beyond it the cache starts over. */
 const CACHE_ENTRIES = 10_000;
 
-class Answer extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): FlaggerGatesHandler {
   const limit = params.limits?.requestBodyBytes ?? HTTP_LIMITS.requestBodyBytes;
   // Digests make both sides the same length (timingSafeEqual needs it) and hide the token's length.
-  const tokens = new Map(params.clusters.map((c) => [c.name, digest(c.eventToken)] as const));
+  const tokens = new Map(params.clusters.map((c) => [c.name, digestToken(c.eventToken)] as const));
   const knownClusters = params.clusters.map((c) => c.name);
   const { store } = params;
   const cache = new Map<string, CachedApprovals>();
@@ -188,10 +179,10 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     }
     const token = url.searchParams.get("token");
     if (!token) throw new Answer(401, "missing_token", "add ?token=<the cluster's eventToken> to the webhook URL");
-    if (!expected || !timingSafeEqual(digest(token), expected)) throw new Answer(401, "wrong_token", "the token is not this cluster's eventToken");
+    if (!expected || !timingSafeEqual(digestToken(token), expected)) throw new Answer(401, "wrong_token", "the token is not this cluster's eventToken");
     const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
     if (type !== "application/json") throw new Answer(415, "unsupported_media_type", "send the body as application/json");
-    const raw = await readCapped(req, limit);
+    const raw = await readCappedBody(req, limit);
     let body: unknown = null;
     let validJson = true;
     try {
@@ -237,62 +228,4 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     }
   };
   return Object.assign(handler, { flush });
-}
-
-function discardBody(req: IncomingMessage, budget: number): void {
-  if (req.readableEnded) return;
-  let seen = 0;
-  req.on("data", (chunk: Buffer) => {
-    seen += chunk.length;
-    if (seen > budget) req.destroy();
-  });
-  req.resume();
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
-}
-
-/**
- * Reads at most `limit` bytes; a declared or actual larger body is a 413 without reading on. The
- * stream is paused, not destroyed, so that the 413 can still be sent (as in events-route.ts).
- */
-function readCapped(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  const tooLarge = () => new Answer(413, "payload_too_large", `the request body is larger than ${limit} bytes`);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-  });
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" }).end(`${JSON.stringify(body)}\n`);
 }
