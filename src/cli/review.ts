@@ -104,7 +104,8 @@ async function readConfigAt(repo: string, revision: string): Promise<RepositoryC
   const entry = (await listTree(repo, revision)).find((e) => e.path === CONFIG_PATH);
   if (!entry) return buildDefaultConfig();
   const [blob] = await readBlobs(repo, [entry], INPUT_LIMITS.manifestBytes);
-  const result = parseRepositoryConfig(Buffer.from(blob!.content).toString("utf8"));
+  const content = blob!.content;
+  const result = parseRepositoryConfig(typeof content === "string" ? content : Buffer.from(content).toString("utf8"));
   if (!result.ok) throw new UsageError(`${CONFIG_PATH} at ${revision.slice(0, 12)} is not a valid canary-bot config:\n${renderConfigErrors(result.errors)}`);
   return result.config;
 }
@@ -130,24 +131,8 @@ async function readRevisionFiles(repo: string, revision: string): Promise<Revisi
   const files = new Map<string, string | Uint8Array>();
   for (const blob of blobs) {
     // A blob over the read limit is passed as an over-size marker the parser turns into FILE_TOO_LARGE.
-    files.set(blob.path, blob.size > INPUT_LIMITS.manifestBytes ? new Uint8Array(blob.size) : decodeUtf8(blob.content));
+    files.set(blob.path, blob.size > INPUT_LIMITS.manifestBytes ? new Uint8Array(blob.size) : blob.content);
   }
   return files;
 }
 
-const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-/**
- * A blob as text when it is UTF-8, as the parser would decode it: its documents keep slices of
- * this text as their source, so the bytes git gave (a second copy of both revisions, 45 MiB at
- * 10,000 Canaries, outside V8's heap) are freed before parsing starts instead of after the build.
- * The BOM is kept, so that a build writes the file back byte for byte (the parser drops it).
- * Anything else stays bytes, for the parser's FILE_NOT_TEXT finding.
- */
-function decodeUtf8(content: Uint8Array): string | Uint8Array {
-  try {
-    return UTF8.decode(content);
-  } catch {
-    return content;
-  }
-}
