@@ -458,8 +458,8 @@ function shiftLines(local: LineCounter, start: SourcePosition): LineCounter {
  * The value as compact plain data. The YAML reader builds quoted and folded scalars character by
  * character, as chains of V8 concatenations about 25 times the size of their text (`charCodeAt`
  * flattens each in place), and grows sequences by `push`, leaving most arrays with room for 17
- * items; every document of both revisions stays alive through a review, so this is a third of
- * its memory. Nesting and alias expansions are bounded before this runs (measureDepth).
+ * items; every document of both revisions stays alive through a review, where this was a fifth
+ * of its memory. Nesting and alias expansions are bounded before this runs (measureDepth).
  */
 function compactValue(value: unknown): unknown {
   if (typeof value === "string") {

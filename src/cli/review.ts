@@ -111,8 +111,9 @@ async function readConfigAt(repo: string, revision: string): Promise<RepositoryC
 }
 
 /**
- * Both revisions read and built. The files read (both revisions' contents, 45 MiB at 10,000
- * Canaries) are released when this returns: the review needs only what the build made of them.
+ * Both revisions read and built. What was read is released when this returns (held by the
+ * caller, it lived until the comment was printed): the review keeps only what the build made of
+ * it, the documents, with their own text for placing findings.
  */
 async function readBuiltReviewInput(params: { repo: string; base: string; head: string; config: RepositoryConfig }): Promise<BuiltReviewInput> {
   const { repo, base, head } = params;
