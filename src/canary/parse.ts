@@ -392,10 +392,11 @@ function readDocument(params: {
     return { ...base, kind: "other", value: undefined };
   }
 
+  value = compactValue(value);
   const identity = identify(value);
   // The syntax tree is dropped here: it is several times the size of the text, and most documents
   // never get a finding. A document that does is read again, alone, to place it.
-  return { ...base, ...identity, value, locate: buildLazyLocate({ doc, text: params.text, lineCounter }) };
+  return { ...base, ...identity, value, locate: buildLazyLocate({ source, start: positionOfOffset(lineCounter, doc.range[0]) }) };
 }
 
 type Locate = ManifestDocument["locate"];
@@ -425,22 +426,58 @@ function buildLocate(params: { doc: Document.Parsed; text: string; lineCounter: 
 }
 
 /**
- * A `locate` that holds no syntax tree: it parses the document's own source again when called
- * (positions shifted back into the file), and keeps that tree only weakly, for the next finding.
+ * A `locate` that holds no syntax tree and nothing of the file but the document's own source: it
+ * parses that source again when called (positions shifted back to where it starts in the file),
+ * and keeps the tree only weakly, for the next finding. The file's LineCounter is not kept: its
+ * line table, held by every document of a review's two revisions, was a tenth of their memory.
  */
-function buildLazyLocate(params: { doc: Document.Parsed; text: string; lineCounter: LineCounter }): Locate {
-  const { text, lineCounter } = params;
-  const [start, , end] = params.doc.range;
-  const shifted = { linePos: (offset: number) => lineCounter.linePos(offset + start) } as LineCounter;
-  let cached: WeakRef<Document.Parsed> | undefined;
+function buildLazyLocate(params: { source: string; start: SourcePosition }): Locate {
+  const { source, start } = params;
+  let cached: WeakRef<{ document: Document.Parsed; lineCounter: LineCounter }> | undefined;
   return (path, at) => {
-    let document = cached?.deref();
-    if (!document) {
-      document = parseDocument(text.slice(start, end), YAML_OPTIONS) as Document.Parsed;
-      cached = new WeakRef(document);
+    let parsed = cached?.deref();
+    if (!parsed) {
+      const local = new LineCounter();
+      parsed = { document: parseDocument(source, { ...YAML_OPTIONS, lineCounter: local }) as Document.Parsed, lineCounter: shiftLines(local, start) };
+      cached = new WeakRef(parsed);
     }
-    return locatePath({ document, lineCounter: shifted, path, at });
+    return locatePath({ document: parsed.document, lineCounter: parsed.lineCounter, path, at });
   };
+}
+
+/** Line and column in the file of an offset in a text that starts at `start` in it. */
+function shiftLines(local: LineCounter, start: SourcePosition): LineCounter {
+  const linePos = (offset: number) => {
+    const { line, col } = local.linePos(offset);
+    return line === 1 ? { line: start.line, col: start.column + col - 1 } : { line: start.line + line - 1, col };
+  };
+  return { linePos } as LineCounter;
+}
+
+/**
+ * The value as compact plain data. The YAML reader builds quoted and folded scalars character by
+ * character, as chains of V8 concatenations about 25 times the size of their text (`charCodeAt`
+ * flattens each in place), and grows sequences by `push`, leaving most arrays with room for 17
+ * items; every document of both revisions stays alive through a review, where this was a fifth
+ * of its memory. Nesting and alias expansions are bounded before this runs (measureDepth).
+ */
+function compactValue(value: unknown): unknown {
+  if (typeof value === "string") {
+    value.charCodeAt(0);
+    return value;
+  }
+  if (Array.isArray(value)) return value.map(compactValue);
+  if (isRecord(value)) {
+    for (const key of Object.keys(value)) {
+      const item = value[key];
+      const compact = compactValue(item);
+      if (compact === item) continue;
+      // A `__proto__` key is an own property (yaml defines it so); assigning it would set the prototype.
+      if (key === "__proto__") Object.defineProperty(value, key, { value: compact, writable: true, enumerable: true, configurable: true });
+      else value[key] = compact;
+    }
+  }
+  return value;
 }
 
 function identify(value: unknown): Pick<ManifestDocument, "kind" | "apiVersion" | "kindName" | "name" | "namespace"> {

@@ -266,7 +266,9 @@ export function arr<T>(item: Schema<T>, options: { maxItems?: number } = {}): Sc
         const read = item.read(element, ctx, [...path, index]);
         if (read !== undefined) out.push(read);
       });
-      return out;
+      // An exact-size copy: `push` leaves room for 17 items, and a review keeps every Canary's
+      // model of both revisions alive.
+      return out.slice();
     },
   };
 }

@@ -8,7 +8,7 @@
  * (src/build): the same function the App calls, `getBuiltReviewInput`.
  */
 import { parseArgs } from "node:util";
-import { getBuiltReviewInput } from "../build/review-input.js";
+import { getBuiltReviewInput, type BuiltReviewInput } from "../build/review-input.js";
 import type { RevisionFiles } from "../build/build-revision.js";
 import { selectBuildInputs } from "../build/roots.js";
 import { buildDefaultConfig, CONFIG_PATH, parseRepositoryConfig, renderConfigErrors, type RepositoryConfig } from "../config/index.js";
@@ -59,9 +59,7 @@ export async function runReview(args: readonly string[], io: CommandIO): Promise
   const base = await findMergeBase(repo, await resolveRevision(repo, values.base), head);
   const config = values.config ? await loadRepositoryConfig(values.config) : await readConfigAt(repo, base);
   if (values["mesh-provider"]) config.controller.meshProvider = values["mesh-provider"];
-  const changed = await listChangedPaths(repo, base, head);
-  const [baseFiles, headFiles] = await Promise.all([readRevisionFiles(repo, base), readRevisionFiles(repo, head)]);
-  const input = await getBuiltReviewInput({ base: baseFiles, head: headFiles, changedPaths: changed, config });
+  const input = await readBuiltReviewInput({ repo, base, head, config });
   const review = reviewChanges({ ...input, notes: input.notes });
   if (values.format === "json") {
     io.stdout(`${JSON.stringify(renderReviewJson({ base, head, changedPaths: input.changedPaths, review, notes: input.notes, mode: input.mode }), null, 2)}\n`);
@@ -106,9 +104,22 @@ async function readConfigAt(repo: string, revision: string): Promise<RepositoryC
   const entry = (await listTree(repo, revision)).find((e) => e.path === CONFIG_PATH);
   if (!entry) return buildDefaultConfig();
   const [blob] = await readBlobs(repo, [entry], INPUT_LIMITS.manifestBytes);
-  const result = parseRepositoryConfig(Buffer.from(blob!.content).toString("utf8"));
+  const content = blob!.content;
+  const result = parseRepositoryConfig(typeof content === "string" ? content : Buffer.from(content).toString("utf8"));
   if (!result.ok) throw new UsageError(`${CONFIG_PATH} at ${revision.slice(0, 12)} is not a valid canary-bot config:\n${renderConfigErrors(result.errors)}`);
   return result.config;
+}
+
+/**
+ * Both revisions read and built. What was read is released when this returns (held by the
+ * caller, it lived until the comment was printed): the review keeps only what the build made of
+ * it, the documents, with their own text for placing findings.
+ */
+async function readBuiltReviewInput(params: { repo: string; base: string; head: string; config: RepositoryConfig }): Promise<BuiltReviewInput> {
+  const { repo, base, head } = params;
+  const changed = await listChangedPaths(repo, base, head);
+  const [baseFiles, headFiles] = await Promise.all([readRevisionFiles(repo, base), readRevisionFiles(repo, head)]);
+  return getBuiltReviewInput({ base: baseFiles, head: headFiles, changedPaths: changed, config: params.config });
 }
 
 /** The files the build needs (selectBuildInputs: what the App reads from GitHub too). */
@@ -125,3 +136,4 @@ async function readRevisionFiles(repo: string, revision: string): Promise<Revisi
   }
   return files;
 }
+

@@ -278,6 +278,13 @@ describe("positions without syntax trees (documents are read again to place a fi
     expect(deployment.locate(["kind"])).toEqual({ line: 7, column: 7 });
     expect(file.documents[0]!.locate(["metadata", "name"])).toEqual({ line: 4, column: 18 });
   });
+
+  it("locates a document that starts on its `---` line, on that line and below", () => {
+    const text = "a: 1\n--- {apiVersion: v1, kind: ConfigMap,\n  metadata: {name: b, labels: [x, y]}}\n";
+    const document = parse(text).documents[1]!;
+    expect(document.locate(["kind"])).toEqual({ line: 2, column: 28 });
+    expect(document.locate(["metadata", "labels", 1])).toEqual({ line: 3, column: 35 });
+  });
 });
 
 describe("YAML that go-yaml accepts and the strict reader refuses", () => {

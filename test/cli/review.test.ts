@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,5 +59,35 @@ describe("canary-bot review over the podinfo GitOps fixture", () => {
     const unknown = await cli(["review", "--repo", repo, "--base", "no-such-ref"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no-such-ref is not a commit");
+  });
+});
+
+describe("canary-bot review reads blobs as the parser would", () => {
+  const canary = (maxWeight: number) =>
+    `apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  provider: kubernetes\n  targetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  service:\n    port: 80\n  analysis:\n    interval: 1m\n    threshold: 5\n    iterations: ${maxWeight}\n`;
+  let repo: string;
+  beforeAll(() => {
+    repo = mkdtempSync(join(tmpdir(), "review-blobs-"));
+    const git = (...args: string[]) => execFileSync("git", ["-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { stdio: "ignore" });
+    execFileSync("git", ["init", "-q", repo]);
+    mkdirSync(join(repo, "apps"));
+    writeFileSync(join(repo, "apps/canary.yaml"), canary(5));
+    git("add", "-A");
+    git("commit", "-qm", "base");
+    git("tag", "base");
+    // A byte order mark before the head's Canary, and a file that is not UTF-8 text.
+    writeFileSync(join(repo, "apps/canary.yaml"), `\uFEFF${canary(10)}`);
+    writeFileSync(join(repo, "apps/binary.yaml"), Buffer.from([0x6b, 0x69, 0x6e, 0x64, 0x3a, 0x20, 0xff, 0xfe, 0x0a]));
+    git("add", "-A");
+    git("commit", "-qm", "head");
+  });
+  afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+  it("a Canary after a byte order mark is read, and a file that is not UTF-8 is FILE_NOT_TEXT", async () => {
+    const { stdout } = await cli(["review", "--repo", repo, "--base", "base", "--format", "json"]);
+    const json = JSON.parse(stdout);
+    expect(json.canaries.map((c: { name: string; line: number; change: string }) => [c.name, c.line, c.change])).toEqual([["web", 1, "changed"]]);
+    expect(json.comment).toContain("FILE_NOT_TEXT");
+    expect(json.comment).toContain("apps/binary.yaml");
   });
 });
