@@ -15,7 +15,6 @@ import { decideComment, listApproverTeams, readCommentEventFacts, type ChangedCa
 import { findCurrentRun } from "../gate/current-run.js";
 import type { RecordedGateDecision } from "../gate/merge-gate.js";
 import { invalidateApprovalsOnPush } from "../gate/gate-call.js";
-import { QUEUE_LIMITS } from "../limits.js";
 import {
   getPullRequestCanaries,
   getPullRequestHead,
@@ -32,7 +31,8 @@ import type { CommandJobPayload, PushFacts } from "./command-events.js";
 import type { CommandsGitHubPort } from "./commands-port.js";
 import { buildReviewJob, type PlannedJob } from "./events.js";
 import { buildGateJob } from "./gate-jobs.js";
-import { GitHubRequestError, GitHubRetryableError, type GitHubReader, type Log, type RepositoryRef } from "./port.js";
+import type { GitHubReader, Log, RepositoryRef } from "./port.js";
+import { decideJobRetry } from "./job-retry.js";
 import { getRepositoryConfig } from "./repository-config.js";
 
 /** Marks canary-bot's replies to commands (one per comment that needed an answer). */
@@ -111,12 +111,9 @@ export function createCommandJobHandler(deps: CommandJobDependencies) {
       // a push, or `/canary refresh`. The reaction and the reply answer the command at once.
       return { outcome: "done" };
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const willRetry = context.nextRetry !== null && !(error instanceof GitHubRequestError);
-      const asked = error instanceof GitHubRetryableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
-      const delayMs = Math.min(QUEUE_LIMITS.retry.capMs, Math.max(asked, context.nextRetry?.delayMs ?? 0));
-      deps.log.warn({ ...meta, err: error, retryInMs: willRetry ? delayMs : null }, willRetry ? "command failed; retrying later" : "command failed; giving up");
-      return willRetry ? { outcome: "retry", reason, delayMs } : { outcome: "failed", reason };
+      const retry = decideJobRetry(error, context);
+      deps.log.warn({ ...meta, err: error, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "command failed; retrying later" : "command failed; giving up");
+      return retry.outcome;
     }
   };
 }

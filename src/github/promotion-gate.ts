@@ -25,7 +25,6 @@ import { buildRevision } from "../gate/current-run.js";
 import { buildMergeObservations, decideMergeGate, decideMergeGroup, listGateRecordKeys, type ChangedCanary } from "../gate/merge-gate.js";
 import { PROMOTION_CHECK_NAME, renderPromotionCheck, type PromotionCheckOutput } from "../gate/render-promotion.js";
 import { decideMergedRollout, renderRolloutCommitStatus } from "../gate/rollout.js";
-import { QUEUE_LIMITS } from "../limits.js";
 import {
   getGatedPullRequest,
   getGateOutput,
@@ -46,8 +45,9 @@ import type { JobContext, JobHandler, JobOutcome } from "../store/runner.js";
 import type { Queryable } from "../store/store.js";
 import { ingestAndNotify, type GateJobPayload } from "./gate-jobs.js";
 import type { GatePort } from "./gate-port.js";
-import { GitHubRequestError, GitHubRetryableError, type Log, type RepositoryRef } from "./port.js";
+import type { Log, RepositoryRef } from "./port.js";
 import { fetchPullRequestFiles } from "./review-input.js";
+import { decideJobRetry } from "./job-retry.js";
 import { getReviewInputOfFetched } from "./review-task.js";
 
 export interface PromotionGateDependencies {
@@ -73,12 +73,9 @@ export function createPromotionGateJobHandler(deps: PromotionGateDependencies): 
       await runPromotionGateJob({ deps, installationId: job.installationId, payload });
       return { outcome: "done" };
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const willRetry = context.nextRetry !== null && !(error instanceof GitHubRequestError);
-      const asked = error instanceof GitHubRetryableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
-      const delayMs = Math.min(QUEUE_LIMITS.retry.capMs, Math.max(asked, context.nextRetry?.delayMs ?? 0));
-      deps.log.warn({ ...meta, err: error, retryInMs: willRetry ? delayMs : null }, willRetry ? "merge gate evaluation failed; retrying later" : "merge gate evaluation failed; giving up");
-      return willRetry ? { outcome: "retry", reason, delayMs } : { outcome: "failed", reason };
+      const retry = decideJobRetry(error, context);
+      deps.log.warn({ ...meta, err: error, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "merge gate evaluation failed; retrying later" : "merge gate evaluation failed; giving up");
+      return retry.outcome;
     }
   };
 }

@@ -4,14 +4,14 @@
  * the job that runs last reads v3. A head that moves while the job reads makes it run again at
  * once (never dropped). When GitHub keeps failing, the check run and the sticky comment say so.
  */
-import { QUEUE_LIMITS } from "../limits.js";
 import type { Job } from "../store/queue.js";
 import type { JobContext, JobOutcome } from "../store/runner.js";
 import { buildReviewJob, type PlannedJob, type ReviewJobPayload } from "./events.js";
-import { GitHubRequestError, GitHubRetryableError, type GitHubPort, type Log, type RepositoryRef } from "./port.js";
+import type { GitHubPort, Log, RepositoryRef } from "./port.js";
 import { buildFailureOutput, ensureCommentMarkedOutdated, type ReviewFailure } from "./review-failure.js";
 import { reviewPullRequest, type ReviewOutcome } from "./review-pull-request.js";
 import type { ReviewExecutor } from "./review-task.js";
+import { decideJobRetry } from "./job-retry.js";
 import { ensureValidationCheck } from "./validation-check.js";
 
 export interface ReviewJobDependencies {
@@ -63,16 +63,12 @@ export function createReviewJobHandler(deps: ReviewJobDependencies) {
       // The head moved while reading: review the new one now (this job reads it again).
       return result.outcome === "stale" ? { outcome: "again" } : { outcome: "done" };
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const willRetry = context.nextRetry !== null && !(error instanceof GitHubRequestError);
-      const asked = error instanceof GitHubRetryableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
-      // Honour what GitHub asked (retry-after, the rate limit's reset), within the back-off's cap.
-      const delayMs = Math.min(QUEUE_LIMITS.retry.capMs, Math.max(asked, context.nextRetry?.delayMs ?? 0));
-      const failure: ReviewFailure = { reason, nextAttemptAt: willRetry ? new Date(Date.now() + delayMs) : null, attempts: job.attempts + 1 };
-      deps.log.warn({ ...meta, err: error, sha: headSha ?? null, retryInMs: willRetry ? delayMs : null }, willRetry ? "pull request review failed; retrying later" : "pull request review failed; giving up");
+      const retry = decideJobRetry(error, context);
+      const failure: ReviewFailure = { reason: retry.reason, nextAttemptAt: retry.willRetry ? new Date(Date.now() + retry.delayMs) : null, attempts: job.attempts + 1 };
+      deps.log.warn({ ...meta, err: error, sha: headSha ?? null, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "pull request review failed; retrying later" : "pull request review failed; giving up");
       deps.onReviewed?.({ outcome: "failed", seconds: seconds() });
       if (port && headSha && payload.number !== undefined) await reportFailure({ port, headSha, number: payload.number, failure, log: deps.log, meta });
-      return willRetry ? { outcome: "retry", reason, delayMs } : { outcome: "failed", reason };
+      return retry.outcome;
     }
   };
 }
