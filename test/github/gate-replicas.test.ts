@@ -10,18 +10,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestObservation } from "../../src/cluster/ingest.js";
 import { listGateRecordKeys, type ChangedCanary } from "../../src/gate/merge-gate.js";
 import { replaceWaitingKeys, upsertGatedPullRequest } from "../../src/store/gate-store.js";
-import { getQueueStats, openStore, type Store } from "../../src/store/index.js";
+import { getQueueStats, type Store } from "../../src/store/index.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { eventPayload, MINUTE, T0, type PayloadParams } from "../gate/helpers.js";
 import { waitForQueueIdle } from "../support/github-app.js";
 import { startBotProcess, type BotProcess } from "../support/github-process.js";
 import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { newSchemaName, TEST_DATABASE_URL } from "../support/store.js";
+import { openSharedSchema, TEST_DATABASE_URL } from "../support/store.js";
 
 const TOKEN = "staging-token-0123456789abcdef0123";
 const CANARIES = 50;
@@ -51,13 +50,7 @@ describe.skipIf(!TEST_DATABASE_URL)("the merge gate on two processes and one Pos
   const processes: BotProcess[] = [];
   beforeAll(async () => {
     github = await startGitHubServer();
-    const schema = newSchemaName();
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
-    databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    store = await openStore({ databaseUrl: TEST_DATABASE_URL!, schema, poolSize: 2 });
+    ({ store, databaseUrl } = await openSharedSchema());
     dir = mkdtempSync(join(tmpdir(), "canary-bot-gate-replicas-"));
   });
   afterAll(async () => {

@@ -5,13 +5,12 @@
  * Skipped, saying so, without TEST_DATABASE_URL (.ci/run always sets it).
  */
 import { readFileSync } from "node:fs";
-import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { getQueueStats, openStore, type Store } from "../../src/store/index.js";
+import { getQueueStats, type Store } from "../../src/store/index.js";
 import { pullRequestDelivery, until, waitForQueueIdle } from "../support/github-app.js";
 import { startBotProcess, type BotProcess } from "../support/github-process.js";
 import { startGitHubServer, type FakePull, type FakeRepository, type Files, type GitHubServer } from "../support/github-server.js";
-import { newSchemaName, TEST_DATABASE_URL } from "../support/store.js";
+import { openSharedSchema, TEST_DATABASE_URL } from "../support/store.js";
 import { BASE, HEAD } from "./helpers.js";
 
 if (!TEST_DATABASE_URL) process.stderr.write("TEST_DATABASE_URL is not set: the two-replica and restart tests are SKIPPED (.ci/run sets it)\n");
@@ -25,13 +24,7 @@ describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", ()
   const processes: BotProcess[] = [];
   beforeAll(async () => {
     github = await startGitHubServer();
-    const schema = newSchemaName();
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
-    databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-    store = await openStore({ databaseUrl: TEST_DATABASE_URL!, schema, poolSize: 2 });
+    ({ store, databaseUrl } = await openSharedSchema());
   });
   afterEach(async () => {
     await Promise.all(processes.splice(0).map((p) => (p.child.exitCode === null ? p.terminate() : p.exited)));

@@ -4,6 +4,7 @@
  * own schema, so test files and tests do not see each other's rows.
  */
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { openStore, type Store } from "../../src/store/index.js";
 
 export interface StoreBackend {
@@ -29,4 +30,19 @@ export function storeBackends(): StoreBackend[] {
 
 export function newSchemaName(): string {
   return `t_${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * A new schema on the test PostgreSQL, shared by server processes (their DATABASE_URL selects it
+ * through `search_path`) and the test's own migrated store, which reads what they wrote.
+ */
+export async function openSharedSchema(): Promise<{ store: Store; databaseUrl: string }> {
+  if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
+  const schema = newSchemaName();
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  await client.query(`CREATE SCHEMA ${schema}`);
+  await client.end();
+  const databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return { store: await openStore({ databaseUrl: TEST_DATABASE_URL, schema, poolSize: 2 }), databaseUrl };
 }
