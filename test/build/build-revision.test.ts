@@ -2,28 +2,16 @@
  * Builds with the real kustomize engine (kubectl kustomize or kustomize on this machine): these
  * tests need one, as the product does; without one, the raw fallback is tested instead.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runRevisionBuild, type RevisionFiles } from "../../src/build/build-revision.js";
 import { findKustomizeEngine, type KustomizeEngine } from "../../src/build/kustomize.js";
 import type { RevisionScope } from "../../src/build/types.js";
 import { buildDefaultConfig, parseRepositoryConfig, type RepositoryConfig } from "../../src/config/index.js";
+import { readFixtureCommit } from "../github/helpers.js";
 
-const FIXTURES = join(import.meta.dirname, "../../fixtures");
 
-function readFolder(folder: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(folder, path), readFileSync(path, "utf8"));
-    }
-  };
-  walk(folder);
-  return files;
-}
+/** A commit folder of a GitOps fixture as the build takes it: path → content. */
+const readCommitFiles = (fixture: string, name: string) => new Map(Object.entries(readFixtureCommit(fixture, name)));
 
 function config(text: string): RepositoryConfig {
   const result = parseRepositoryConfig(text);
@@ -44,7 +32,7 @@ beforeAll(async () => {
 const build = (files: RevisionFiles, cfg: RepositoryConfig = buildDefaultConfig()) => runRevisionBuild({ files, config: cfg, engine });
 
 describe("building a revision with kustomize", () => {
-  const environments = readFolder(join(FIXTURES, "gitops-environments/commits/1-initial"));
+  const environments = readCommitFiles("gitops-environments", "1-initial");
 
   it("renders each Flux Kustomization into its cluster: overlay namespaces, patches and substituted variables", async () => {
     const built = await build(environments);
@@ -199,7 +187,7 @@ describe("building a revision with kustomize", () => {
 
 describe("without a kustomize binary", () => {
   it("reads every manifest as it is and says so once", async () => {
-    const files = readFolder(join(FIXTURES, "gitops-environments/commits/1-initial"));
+    const files = readCommitFiles("gitops-environments", "1-initial");
     const built = await runRevisionBuild({ files, config: buildDefaultConfig(), engine: undefined });
     expect(built.mode).toBe("raw");
     expect(built.notes).toEqual([expect.stringMatching(/^No kustomize binary was found/)]);

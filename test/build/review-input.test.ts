@@ -1,29 +1,18 @@
 /** The function the App calls: files of both revisions in, the review input out (real kustomize). */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { getBuiltReviewInput, isBuildInput } from "../../src/build/review-input.js";
 import { buildDefaultConfig } from "../../src/config/index.js";
 import { reviewChanges } from "../../src/review/index.js";
+import { readFixtureCommit } from "../github/helpers.js";
 
-const COMMITS = join(import.meta.dirname, "../../fixtures/gitops-environments/commits");
 
-function readFolder(folder: string): Map<string, string> {
-  const files = new Map<string, string>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(folder, path), readFileSync(path, "utf8"));
-    }
-  };
-  walk(folder);
-  return files;
-}
+/** A commit of the two-environment fixture as the build takes it: path → content. */
+const readCommitFiles = (name: string) => new Map(Object.entries(readFixtureCommit("gitops-environments", name)));
 
 describe("getBuiltReviewInput", () => {
-  const base = readFolder(join(COMMITS, "1-initial"));
-  const head = readFolder(join(COMMITS, "2-staging-image"));
+  const base = readCommitFiles("1-initial");
+  const head = readCommitFiles("2-staging-image");
 
   it("builds both revisions and gives the review a model per environment", async () => {
     const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml", "README.md"], config: buildDefaultConfig() });
@@ -101,8 +90,8 @@ describe("a root whose inputs did not change is built once for both revisions", 
     writeFileSync(script, `#!/bin/sh\necho "$@" >> ${log}\nshift\nexec ${real.command} ${real.args.join(" ")} "$@"\n`);
     chmodSync(script, 0o755);
     try {
-      const base = readFolder(join(COMMITS, "1-initial"));
-      const head = readFolder(join(COMMITS, "2-staging-image"));
+      const base = readCommitFiles("1-initial");
+      const head = readCommitFiles("2-staging-image");
       const input = await getBuiltReviewInput({ base, head, changedPaths: ["apps/staging/kustomization.yaml"], config: buildDefaultConfig(), engine: { command: script, args: ["build"], label: "counting kustomize" } });
       expect(read(log, "utf8").trim().split("\n")).toHaveLength(3);
       // Both revisions still have both clusters.
