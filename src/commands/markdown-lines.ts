@@ -259,7 +259,9 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
     if (columns >= 4) {
       kind = quoteOpen ? "lazy-quote" : continuesParagraph(out[out.length - 1]?.kind) ? "continuation" : "indented";
       // ``` in an indented line may be a fence in a nested list item: treat it as one (hides more).
-      if (reading.listAware) fence = findFenceOpen(content, inList || columns, false, inList);
+      // Outside any list item it is an indented code block's text, never a fence (CommonMark §4.4):
+      // reading it as one would let a later ``` "close" it and show the lines after as text.
+      if (reading.listAware && listIndent !== null) fence = findFenceOpen(content, inList, false, inList);
     } else if (content.startsWith(">")) {
       kind = "quote";
       const inner = stripListMarkers(content.replace(/^(?:>[ \t]?)+/, ""));
