@@ -116,6 +116,11 @@ export const GITHUB_LIMITS = {
    * rows; the review's own budget leaves 5,536 characters for them before GitHub's limit.
    */
   storedSectionChars: 2_500,
+  /**
+   * Gate prompts shown above the review ("podinfo in staging is waiting for promotion …"), each one
+   * line of about 150 characters; more are counted, and the Approvals section lists every gate.
+   */
+  gatePromptsShown: 5,
   /** Check run output.summary and output.text: 65,535 characters each (GitHub REST checks API). */
   checkOutputChars: 65_535,
   /** Annotations per checks create/update request (GitHub REST checks API). */

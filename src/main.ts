@@ -10,6 +10,7 @@
 import type { Probot } from "probot";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND, type GatesRouteLog } from "./cluster/gates-route.js";
 import { createCommandJobHandler } from "./github/commands-job.js";
+import { createCommentJobHandler } from "./github/comment-job.js";
 import { createOctokitCommandsPort } from "./github/commands-port.js";
 import type { PromotionStore } from "./cluster/ports.js";
 import { startMergeGate, type MergeGate } from "./github/merge-gate-wiring.js";
@@ -20,7 +21,7 @@ import type { Metrics } from "./github/metrics.js";
 import type { Log } from "./github/port.js";
 import { createReviewJobHandler } from "./github/review-job.js";
 import { createReviewPool, type ReviewPool } from "./github/review-pool.js";
-import { getStoredCommentSections } from "./github/stored-sections.js";
+import { createStoredCommentPort } from "./github/stored-sections.js";
 import { runReviewInProcess } from "./github/review-task.js";
 import { HTTP_LIMITS, STORE_LIMITS } from "./limits.js";
 import { createCanaryBotServer, type CanaryBotServer } from "./server.js";
@@ -84,7 +85,13 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     },
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
-    getStoredSections: (pull) => getStoredCommentSections(store, pull),
+    storedComment: (pull) => createStoredCommentPort(store, pull),
+  });
+  // The sticky comment redrawn from the store when the gate, a rollout or a command changed it.
+  const comment = createCommentJobHandler({
+    store,
+    getPort: async ({ installationId, repository }) => createOctokitPort({ octokit: await probot.auth(installationId), repository, ...(config.identity ? { identity: config.identity } : {}) }),
+    log,
   });
   // --- merge gate (issue 12): clusters, watchers, the gate-evaluate handler, the events route ---
   const gate = await startMergeGate({
@@ -114,7 +121,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   // --- end issue 13 ---
   runner = createJobRunner({
     store,
-    handlers: { review: gate.wrapReview(review), "gate-evaluate": gate.handler, command },
+    handlers: { review: gate.wrapReview(review), "gate-evaluate": gate.handler, command, comment },
     concurrency: config.jobConcurrency,
     ...(config.queue?.pollMs ? { pollMs: config.queue.pollMs } : {}),
     ...(config.queue?.leaseMs ? { leaseMs: config.queue.leaseMs } : {}),

@@ -5,7 +5,7 @@
  */
 import { escapeText } from "../markdown/escape.js";
 import type { CommandError } from "./parse.js";
-import { sameCanary, type CanaryIdentity, type CommandRecord, type GateCallRecord } from "./records.js";
+import { sameCanary, type CanaryIdentity, type CanaryRun, type CommandRecord, type GateCallRecord } from "./records.js";
 import { COMMAND_VERBS, VERBS, verbOfHook, type CommandVerb, type GateHook } from "./verbs.js";
 
 /** Reactions GitHub accepts on a comment (REST reactions/create-for-issue-comment). */
@@ -65,18 +65,31 @@ const WAITING_CODES: ReadonlySet<string> = new Set(["NOT_APPROVED", "APPROVAL_FO
 
 /**
  * The prompts for the pull request's Canaries whose current gate call is waiting for a command:
- * the latest call per Canary and hook answered 403 for want of an approval.
+ * the latest call per Canary and hook answered 403 for want of an approval. With `runs`, only a
+ * call of the Canary's current run counts, and only while that run goes on (a finished run waits
+ * for nobody); with `approvals`, a valid approval already given for that run and hook silences the
+ * prompt (the gate opens at Flagger's next call).
  */
-export function buildGatePrompts(params: { canaries: readonly CanaryIdentity[]; gateCalls: readonly GateCallRecord[] }): string[] {
+export function buildGatePrompts(params: {
+  canaries: readonly CanaryIdentity[];
+  gateCalls: readonly GateCallRecord[];
+  runs?: readonly CanaryRun[];
+  approvals?: readonly CommandRecord[];
+}): string[] {
   const prompts: string[] = [];
   for (const canary of params.canaries) {
+    const run = params.runs ? params.runs.find((r) => sameCanary(r, canary)) : undefined;
+    if (params.runs && (!run || run.endedAt !== null)) continue;
     for (const hook of ["confirm-rollout", "confirm-traffic-increase", "confirm-promotion"] as const) {
       const latest = params.gateCalls
         .filter((c) => c.hook === hook && c.namespace !== null && c.name !== null && sameCanary({ cluster: c.cluster, namespace: c.namespace, name: c.name }, canary))
+        .filter((c) => run === undefined || c.runId === run.id)
         .reduce<GateCallRecord | null>((last, c) => (last === null || Date.parse(c.at) >= Date.parse(last.at) ? c : last), null);
-      if (latest && latest.status === 403 && WAITING_CODES.has(latest.code)) {
-        prompts.push(renderGatePrompt({ canary, hook, qualify: params.canaries.length > 1 }));
-      }
+      if (!latest || latest.status !== 403 || !WAITING_CODES.has(latest.code)) continue;
+      const approved = (params.approvals ?? []).some(
+        (r) => r.outcome === "accepted" && r.hook === hook && r.invalidatedAt === null && r.consumedAt === null && r.canary !== null && sameCanary(r.canary, canary) && (run === undefined || r.runId === run.id),
+      );
+      if (!approved) prompts.push(renderGatePrompt({ canary, hook, qualify: params.canaries.length > 1 }));
     }
   }
   return prompts;

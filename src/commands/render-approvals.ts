@@ -34,9 +34,22 @@ function commandOf(record: CommandRecord): string {
   return `\`/canary ${record.verb}\`${reason}`;
 }
 
-export function renderApprovalsSection(params: { records: readonly CommandRecord[]; gateCalls?: readonly GateCallRecord[] }): string {
+/** One gate of one Canary: how many calls Flagger made and the latest. */
+export interface GateCallSummary {
+  calls: number;
+  last: GateCallRecord;
+}
+
+/**
+ * `gateCalls` are the calls themselves; `gateCallSummaries` the store's count and latest call per
+ * gate (what the App passes: Flagger polls a closed gate every tick, so the calls are many).
+ */
+export function renderApprovalsSection(params: { records: readonly CommandRecord[]; gateCalls?: readonly GateCallRecord[]; gateCallSummaries?: readonly GateCallSummary[] }): string {
   const records = [...params.records].sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.key < b.key ? -1 : 1));
-  if (records.length === 0 && (params.gateCalls ?? []).length === 0) return "";
+  const summary = params.gateCallSummaries
+    ? [...params.gateCallSummaries].sort((a, b) => Date.parse(b.last.at) - Date.parse(a.last.at))
+    : summarizeGateCalls(params.gateCalls ?? []);
+  if (records.length === 0 && summary.length === 0) return "";
   const lines = ["### Approvals", ""];
   if (records.length === 0) {
     lines.push("No command yet.");
@@ -51,7 +64,6 @@ export function renderApprovalsSection(params: { records: readonly CommandRecord
     if (records.length > APPROVAL_ROWS) lines.push("", `${records.length - APPROVAL_ROWS} older commands are not ` +
       `shown.`);
   }
-  const summary = summarizeGateCalls(params.gateCalls ?? []);
   if (summary.length > 0) {
     lines.push("", "Flagger's gate calls (latest answer per gate):", "", "| Canary | Cluster | Gate | Calls | Last " +
       "call | Answer |", "|---|---|---|---:|---|---|");
@@ -67,8 +79,8 @@ export function renderApprovalsSection(params: { records: readonly CommandRecord
 }
 
 /** Flagger polls a closed gate every tick: one row per gate, with the count and the latest answer. */
-function summarizeGateCalls(calls: readonly GateCallRecord[]): Array<{ calls: number; last: GateCallRecord }> {
-  const groups = new Map<string, { calls: number; last: GateCallRecord }>();
+function summarizeGateCalls(calls: readonly GateCallRecord[]): GateCallSummary[] {
+  const groups = new Map<string, GateCallSummary>();
   for (const call of calls) {
     const key = [call.cluster, call.namespace, call.name, call.hook].join("\u0000");
     const group = groups.get(key);

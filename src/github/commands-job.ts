@@ -30,6 +30,7 @@ import type { Queryable, Store } from "../store/store.js";
 import type { CommandJobPayload, PushFacts } from "./command-events.js";
 import type { CommandsGitHubPort } from "./commands-port.js";
 import { buildReviewJob, type PlannedJob } from "./events.js";
+import { buildCommentJob } from "./comment-job.js";
 import { buildGateJob } from "./gate-jobs.js";
 import type { GitHubReader, Log, RepositoryRef } from "./port.js";
 import { decideJobRetry } from "./job-retry.js";
@@ -107,8 +108,8 @@ export function createCommandJobHandler(deps: CommandJobDependencies) {
       if (added.some((r) => r.verb === "refresh" && r.outcome === "accepted")) {
         await deps.enqueue([buildReviewJob({ installationId: job.installationId, owner: payload.owner, repo: payload.repo, number: pull.number, rerun: true })]);
       }
-      // The sticky comment's "Approvals" section is drawn by the next review (stored-sections.ts):
-      // a push, or `/canary refresh`. The reaction and the reply answer the command at once.
+      // The sticky comment's "Approvals" section (and its prompts) show the new records at once.
+      if (added.length > 0) await deps.enqueue([buildCommentJob({ installationId: job.installationId, owner: payload.owner, repo: payload.repo, number: pull.number })]);
       return { outcome: "done" };
     } catch (error) {
       const retry = decideJobRetry(error, context);

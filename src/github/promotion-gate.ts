@@ -32,6 +32,7 @@ import {
   markPullRequestClosed,
   markPullRequestMerged,
   recordGateDecision,
+  recordRolloutReport,
   replaceWaitingKeys,
   upsertGatedPullRequest,
   upsertGateOutput,
@@ -43,6 +44,7 @@ import { getPromotionRecords } from "../store/promotion-store.js";
 import type { Job } from "../store/queue.js";
 import type { JobContext, JobHandler, JobOutcome } from "../store/runner.js";
 import type { Queryable } from "../store/store.js";
+import { enqueueCommentJobs } from "./comment-job.js";
 import { ingestAndNotify, type GateJobPayload } from "./gate-jobs.js";
 import type { GatePort } from "./gate-port.js";
 import type { Log, RepositoryRef } from "./port.js";
@@ -156,6 +158,8 @@ async function evaluatePullRequest(params: { deps: PromotionGateDependencies; po
   const decision = decideMergeGate({ environments: subject.environments, headSha: subject.headSha, canaries: subject.canaries, records, decisions: commands, now: deps.now() });
   await recordGateDecision(deps.store, { ...subject, decision });
   const written = await ensurePromotionCheck({ deps, port, headSha: subject.headSha, pullNumber: subject.number, output: renderPromotionCheck(decision) });
+  // The comment's Promotion section follows the check: redrawn when the check changed.
+  if (written !== "unchanged") await queueCommentRedraw(deps, subject);
   deps.log.info({ repo: `${subject.owner}/${subject.repo}`, pr: subject.number, sha: subject.headSha, verdict: decision.verdict, check: written }, "merge gate evaluated");
   return written === "unchanged" ? "unchanged" : "evaluated";
 }
@@ -178,6 +182,9 @@ async function followRollout(params: { deps: PromotionGateDependencies; port: Ga
   await port.createCommitStatus({ sha: subject.mergeSha, ...status });
   await upsertGateOutput(deps.store, { ...where, pullNumber: subject.number, checkRunId: null, digest });
   deps.onWrite?.({ kind: "status", owner: subject.owner, repo: subject.repo, sha: subject.mergeSha });
+  // The merged pull request's "Rollout" section says what the status says, with a row per Canary.
+  await recordRolloutReport(deps.store, { ...subject, rollout: report });
+  await queueCommentRedraw(deps, subject);
   return "evaluated";
 }
 
@@ -221,6 +228,11 @@ async function ensurePromotionCheck(params: { deps: PromotionGateDependencies; p
   await upsertGateOutput(deps.store, { ...where, pullNumber: params.pullNumber, checkRunId, digest });
   deps.onWrite?.({ kind: written === "created" ? "check-created" : "check-updated", owner, repo, sha: headSha });
   return written;
+}
+
+async function queueCommentRedraw(deps: PromotionGateDependencies, subject: GatedPullRequest): Promise<void> {
+  await enqueueCommentJobs(deps.store, [{ installationId: subject.installationId, owner: subject.owner, repo: subject.repo, number: subject.number }]);
+  deps.wake?.();
 }
 
 function digestOf(value: unknown): string {

@@ -12,6 +12,7 @@ import { buildFailureOutput, ensureCommentMarkedOutdated, type ReviewFailure } f
 import { reviewPullRequest, type ReviewOutcome } from "./review-pull-request.js";
 import type { ReviewExecutor } from "./review-task.js";
 import { decideJobRetry } from "./job-retry.js";
+import type { StoredCommentPort } from "./stored-sections.js";
 import { ensureValidationCheck } from "./validation-check.js";
 
 export interface ReviewJobDependencies {
@@ -22,8 +23,8 @@ export interface ReviewJobDependencies {
   enqueue(jobs: PlannedJob[]): Promise<void>;
   log: Log;
   onReviewed?(params: { outcome: ReviewOutcome | "closed" | "failed"; seconds: number }): void;
-  /** The merge gate's and the slash commands' sections of the comment, from the store (main.ts). */
-  getStoredSections?(params: { owner: string; repo: string; number: number; headSha: string }): Promise<string[]>;
+  /** The comment's stored parts: the review's text saved, the gate's and commands' sections drawn (main.ts). */
+  storedComment?(params: { installationId: number; owner: string; repo: string }): StoredCommentPort;
 }
 
 export function createReviewJobHandler(deps: ReviewJobDependencies) {
@@ -57,7 +58,7 @@ export function createReviewJobHandler(deps: ReviewJobDependencies) {
         rerun: payload.rerun === true,
         log: deps.log,
         execute: deps.execute,
-        ...(deps.getStoredSections ? { getStoredSections: (pr: { number: number; headSha: string }) => deps.getStoredSections!({ ...repository, ...pr }) } : {}),
+        ...(deps.storedComment ? { storedComment: deps.storedComment({ installationId: job.installationId, ...repository }) } : {}),
       });
       deps.onReviewed?.({ outcome: result.outcome, seconds: seconds() });
       // The head moved while reading: review the new one now (this job reads it again).

@@ -14,6 +14,7 @@ import { getRepositoryConfig } from "./repository-config.js";
 import { fetchPullRequestFiles, type PullRequestTarget } from "./review-input.js";
 import { runReviewInProcess, type ReviewExecutor, type UnreadableFile } from "./review-task.js";
 import { ensureStickyComment, type CommentWrite } from "./sticky-comment.js";
+import type { StoredCommentPort } from "./stored-sections.js";
 import { ensureValidationCheck, type CheckWrite } from "./validation-check.js";
 
 export interface ReviewedPullRequest extends PullRequestTarget {
@@ -47,11 +48,11 @@ export async function reviewPullRequest(params: {
   /** Where the CPU-bound review runs (a worker thread in the App); on this thread by default. */
   execute?: ReviewExecutor;
   /**
-   * Sections drawn from the store, appended to the comment: the merge gate's "Promotion" and the
-   * slash commands' "Approvals" (main.ts). Read after the review, so the comment shows them as of
-   * its own write; a command or a gate decision queues a new review to redraw them.
+   * The comment's stored parts (main.ts, stored-sections.ts): the review's text is saved, and the
+   * merge gate's, the rollout's and the slash commands' sections are drawn with it, so that the
+   * `comment` job can redraw them later without reading the repository.
    */
-  getStoredSections?(params: { number: number; headSha: string }): Promise<string[]>;
+  storedComment?: StoredCommentPort;
 }): Promise<ReviewResult> {
   const { port, pullRequest, log } = params;
   const execute = params.execute ?? runReviewInProcess;
@@ -96,6 +97,7 @@ export async function reviewPullRequest(params: {
     } else if (existing) {
       comment = "unchanged";
     }
+    await params.storedComment?.forget({ number: pullRequest.number });
     if (configProblems.length === 0) return { outcome: "no-canaries", comment, check: "none" };
   }
 
@@ -106,9 +108,10 @@ export async function reviewPullRequest(params: {
   }
   const check = await ensureValidationCheck({ port, headSha: pullRequest.headSha, output, rerun: params.rerun });
   if (review.touchesCanaries) {
-    const stored = (await params.getStoredSections?.({ number: pullRequest.number, headSha: pullRequest.headSha })) ?? [];
-    const body = appendStoredSections(review.comment, stored);
+    const target = { number: pullRequest.number, headSha: pullRequest.headSha };
+    const body = params.storedComment ? await params.storedComment.compose({ ...target, reviewBody: review.comment }) : review.comment;
     comment = await ensureStickyComment({ port, issueNumber: pullRequest.number, body, createIfMissing: true });
+    await params.storedComment?.written({ ...target, body });
   }
   log.info({ ...meta, canaries: review.canaries, conclusion: output.conclusion, comment, check }, "reviewed pull request");
   return { outcome: review.touchesCanaries || unreadableOnly || partialOnly ? "reviewed" : "no-canaries", comment, check };

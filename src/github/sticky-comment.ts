@@ -11,7 +11,7 @@ export type CommentWrite = "created" | "updated" | "unchanged" | "none";
  * Makes the pull request's sticky comment read `body`. With `createIfMissing: false` an existing
  * comment is updated but none is created (a pull request that stopped touching Canaries).
  */
-export async function ensureStickyComment(params: { port: GitHubPort; issueNumber: number; body: string; createIfMissing: boolean }): Promise<CommentWrite> {
+export async function ensureStickyComment(params: { port: Pick<GitHubPort, "findBotComment" | "updateIssueComment" | "createIssueComment">; issueNumber: number; body: string; createIfMissing: boolean }): Promise<CommentWrite> {
   const { port, issueNumber, body } = params;
   const existing = await port.findBotComment({ issueNumber, marker: REVIEW_MARKER });
   if (existing) {

@@ -9,6 +9,7 @@
 import type { EnvironmentConfig } from "../config/schema.js";
 import type { CanaryKey } from "../gate/flagger-event.js";
 import type { ChangedCanary, GateDecision, RecordedGateDecision } from "../gate/merge-gate.js";
+import type { RolloutReport } from "../gate/rollout.js";
 import type { Queryable } from "./store.js";
 
 export interface PullRequestRef {
@@ -26,6 +27,8 @@ export interface GatedPullRequest extends PullRequestRef {
   decision: GateDecision | null;
   mergeSha: string | null;
   mergedAt: number | null;
+  /** After the merge: the rollout as last reported (the comment's "Rollout" section). */
+  rollout: RolloutReport | null;
 }
 
 interface GatedRow {
@@ -40,6 +43,7 @@ interface GatedRow {
   decision: unknown;
   merge_sha: string | null;
   merged_at: Date | string | null;
+  rollout: unknown;
 }
 
 const json = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
@@ -64,11 +68,12 @@ export async function getGatedPullRequest(db: Queryable, ref: PullRequestRef): P
     decision: row.decision === null ? null : json(row.decision),
     mergeSha: row.merge_sha,
     mergedAt: row.merged_at === null ? null : new Date(row.merged_at).getTime(),
+    rollout: row.rollout === null || row.rollout === undefined ? null : json(row.rollout),
   };
 }
 
 /** Records the pull request's Canaries at a head (read from the repository); keeps its decision only for the same head. */
-export async function upsertGatedPullRequest(db: Queryable, pr: Omit<GatedPullRequest, "decision" | "mergeSha" | "mergedAt">): Promise<void> {
+export async function upsertGatedPullRequest(db: Queryable, pr: Omit<GatedPullRequest, "decision" | "mergeSha" | "mergedAt" | "rollout">): Promise<void> {
   await db.query(
     `INSERT INTO gate_pull_requests (installation_id, owner, repo, pull_number, head_sha, state, environments, canaries)
      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb)
@@ -86,6 +91,15 @@ export async function recordGateDecision(db: Queryable, params: PullRequestRef &
     params.number,
     params.headSha,
     JSON.stringify(params.decision),
+  ]);
+}
+
+export async function recordRolloutReport(db: Queryable, params: PullRequestRef & { rollout: RolloutReport }): Promise<void> {
+  await db.query("UPDATE gate_pull_requests SET rollout = $4::jsonb, updated_at = now() WHERE owner = $1 AND repo = $2 AND pull_number = $3", [
+    params.owner,
+    params.repo,
+    params.number,
+    JSON.stringify(params.rollout),
   ]);
 }
 

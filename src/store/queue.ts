@@ -1,7 +1,7 @@
 /**
  * A durable job queue on the store: `SELECT … FOR UPDATE SKIP LOCKED` (pg-boss and graphile-worker
  * need Node 22 or do not run on PGlite). Jobs have a kind (`review`; the gate adds `gate-evaluate`,
- * the slash commands `command`) and a key: at most one job per kind and key waits (a newer
+ * the slash commands `command`, the sticky comment's redraw `comment`) and a key: at most one job per kind and key waits (a newer
  * enqueue merges its payload into the waiting one) and at most one runs, across every process
  * sharing the database — that is what reviews a pull request by one replica at a time.
  *
@@ -10,7 +10,14 @@
  */
 import type { Queryable } from "./store.js";
 
-export type JobKind = "review" | "gate-evaluate" | "command";
+export type JobKind = "review" | "gate-evaluate" | "command" | "comment";
+
+/**
+ * Kinds that never run at the same time for one key, besides jobs of the same kind: the review and
+ * the comment job both write a pull request's sticky comment (same key), and one composing from an
+ * older stored text while the other writes a newer one would leave the older text on GitHub.
+ */
+export const EXCLUSIVE_KINDS: readonly JobKind[] = ["review", "comment"];
 
 export interface Job<P = Record<string, unknown>> {
   id: number;
@@ -92,7 +99,8 @@ export async function requeueExpiredJobs(db: Queryable): Promise<number> {
 }
 
 /**
- * Claims the next due job of these kinds whose key has no running job. Among installations, the
+ * Claims the next due job of these kinds whose key has no running job (of its kind, or of an
+ * exclusive kind when it is one: EXCLUSIVE_KINDS). Among installations, the
  * one with the fewest running jobs goes first, so that one installation's burst does not hold
  * the others back.
  */
@@ -103,13 +111,14 @@ export async function claimJob(db: Queryable, params: { workerId: string; kinds:
      WHERE id = (
        SELECT j.id FROM jobs j
        WHERE j.state = 'queued' AND j.run_at <= now() AND j.kind = ANY($3::text[])
-         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.kind = j.kind AND r.key = j.key)
+         AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.state = 'running' AND r.key = j.key
+                           AND (r.kind = j.kind OR (r.kind = ANY($4::text[]) AND j.kind = ANY($4::text[]))))
        ORDER BY (SELECT count(*) FROM jobs r WHERE r.state = 'running' AND r.installation_id = j.installation_id), j.run_at, j.id
        LIMIT 1
        FOR UPDATE SKIP LOCKED
      )
      RETURNING id, kind, key, installation_id, payload, attempts - 1 AS attempts, max_attempts, created_at`,
-    [params.workerId, params.leaseMs, params.kinds],
+    [params.workerId, params.leaseMs, params.kinds, EXCLUSIVE_KINDS],
   );
   return rows[0] ? toJob(rows[0]) : null;
 }

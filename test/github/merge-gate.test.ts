@@ -14,6 +14,7 @@ import { getPullRequestCanaries } from "../../src/store/approvals.js";
 import { buildPGliteDir } from "../../src/store/store.js";
 import { eventPayload, MINUTE, T0, type PayloadParams } from "../gate/helpers.js";
 import { startGitHubServer, type FakePull, type FakeRepository, type Files, type GitHubServer } from "../support/github-server.js";
+import { REVIEW_MARKER } from "../../src/report/comment.js";
 import { pullRequestDelivery, startTestApp, waitForQueueIdle, type TestApp } from "../support/github-app.js";
 import { readCommit } from "./helpers.js";
 
@@ -80,6 +81,12 @@ describe("the merge gate, end to end", () => {
     expect(runs).toHaveLength(1);
     return runs[0]!;
   };
+  /** The pull request's one sticky comment, as GitHub holds it now. */
+  const stickyComment = (pull: FakePull) => {
+    const ours = pull.comments.filter((c) => c.body.includes(REVIEW_MARKER));
+    expect(ours).toHaveLength(1);
+    return ours[0]!.body;
+  };
   /** The gate's writes to GitHub: canary/promotion check runs created or updated, commit statuses. */
   const gateWrites = () => {
     const ours = new Set(repository.checkRuns.filter((r) => r.name === "canary/promotion").map((r) => String(r.id)));
@@ -144,6 +151,9 @@ describe("the merge gate, end to end", () => {
     const productionPull = await open(2, PRODUCTION_HEAD);
     expect(promotionCheck(productionPull.headSha)).toMatchObject({ status: "in_progress", conclusion: null, output: { title: "Waiting for 1 Canary" } });
     expect(promotionCheck(productionPull.headSha).output.summary).toContain("cluster staging has reported nothing for this Canary yet");
+    // The comment's Promotion section follows the check (drawn from the store, not a second review).
+    expect(stickyComment(productionPull)).toMatch(/#### Promotion ⏳[\s\S]*cluster staging has reported nothing for this Canary yet/);
+    expect(stickyComment(stagingPull)).toContain("#### Promotion ✅");
     // The gate's read also records what a `/canary` command on the PR may approve (issue 13).
     const approvable = await getPullRequestCanaries(app!.bot.store, { repository: "acme/gitops", pullRequest: 2 });
     expect(approvable?.headSha).toBe(productionPull.headSha);
@@ -153,6 +163,7 @@ describe("the merge gate, end to end", () => {
     const mergeSha = "a".repeat(40);
     await merge(stagingPull, mergeSha, T0 - 10 * MINUTE);
     expect(repository.statuses.map((s) => [s.sha, s.context, s.state])).toEqual([[mergeSha, "canary/rollout", "pending"]]);
+    expect(stickyComment(stagingPull)).toContain("#### Rollout ⏳");
 
     // Without the token, or with another cluster's: 401, and nothing changes.
     const events = stagingRun("succeeded").map(eventPayload);
@@ -168,6 +179,8 @@ describe("the merge gate, end to end", () => {
     await waitForQueueIdle(app!.bot.store);
     expect(promotionCheck(productionPull.headSha)).toMatchObject({ status: "in_progress" });
     expect(promotionCheck(productionPull.headSha).output.summary).toContain(`${NEW_IMAGE} is being analysed in staging: Progressing, canary weight 20%`);
+    expect(stickyComment(productionPull)).toContain(`${NEW_IMAGE} is being analysed in staging: Progressing, canary weight 20%`);
+    expect(stickyComment(stagingPull)).toMatch(/#### Rollout ⏳[\s\S]*being analysed/);
     const before = await app!.bot.store.query("SELECT cluster, namespace, name, record, version FROM promotion_records ORDER BY cluster, name");
     await app!.stop();
     await start();
@@ -182,6 +195,10 @@ describe("the merge gate, end to end", () => {
     expect(check).toMatchObject({ status: "completed", conclusion: "success", output: { title: "Promoted where required" } });
     expect(check.output.summary).toContain(`production/test/podinfo: ${NEW_IMAGE} promoted in staging (the run attributed to #\u20601, the revision merged last)`);
     expectRollout(["pending", "success"]);
+    expect(stickyComment(productionPull)).toMatch(/#### Promotion ✅[\s\S]*promoted in staging/);
+    expect(stickyComment(stagingPull)).toMatch(/#### Rollout ✅/);
+    const commentWrites = () => github.requests.filter((r) => r.method === "PATCH" && r.path.includes("/issues/comments/")).length;
+    const settledComments = commentWrites();
 
     // Every event replayed in another order: 202, nothing changes, nothing is written.
     const settled = gateWrites().length;
@@ -193,6 +210,7 @@ describe("the merge gate, end to end", () => {
     await waitForQueueIdle(app!.bot.store);
     expect(await app!.bot.store.query("SELECT record, version FROM promotion_records ORDER BY cluster, name")).toEqual(records);
     expect(gateWrites().length).toBe(settled);
+    expect(commentWrites()).toBe(settledComments);
     expect(await app!.bot.store.query("SELECT count(*)::int AS n FROM flagger_events")).toEqual([{ n: events.length }]);
 
     // The merge queue: answered at once from the PR's decision.
@@ -222,6 +240,8 @@ describe("the merge gate, end to end", () => {
     expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
     expect(check.output.summary).toContain(`${NEW_IMAGE} failed its analysis in staging`);
     expectRollout(["pending", "failure"]);
+    expect(stickyComment(productionPull)).toMatch(/#### Promotion ❌[\s\S]*failed its analysis in staging/);
+    expect(stickyComment(stagingPull)).toMatch(/#### Rollout ❌/);
 
     // A merge group in a repository that does not use the gate (no environments) gets no check.
     const plain = github.addRepository({ owner: "acme", repo: "plain", installationId: 11, files: {} });

@@ -64,6 +64,28 @@ describe.each(storeBackends())("queue on $name", (backend) => {
     expect((await claim(store, "w2"))?.payload).toEqual({ n: 2 });
   });
 
+  it("never runs a review and a comment redraw of one pull request at once, in either order", async () => {
+    const comment = (key: string) => ({ kind: "comment" as const, key, installationId: 1, payload: {}, maxAttempts: 3 });
+    const claimAny = (workerId: string) => claimJob(store, { workerId, kinds: ["review", "comment", "gate-evaluate"], leaseMs: 30_000 });
+    await enqueueJob(store, review("pr#1"));
+    const running = (await claimAny("w1"))!;
+    await enqueueJob(store, comment("pr#1"));
+    await enqueueJob(store, comment("pr#2"));
+    // A gate job of the same key is not a comment writer: it runs beside the review.
+    await enqueueJob(store, { kind: "gate-evaluate", key: "pr#1", installationId: 1, payload: {}, maxAttempts: 3 });
+    const beside = [(await claimAny("w2"))!, (await claimAny("w2"))!].map((j) => `${j.kind}:${j.key}`).sort();
+    expect(beside).toEqual(["comment:pr#2", "gate-evaluate:pr#1"]);
+    expect(await claimAny("w2")).toBeNull();
+    await completeJob(store, { id: running.id, workerId: "w1" });
+    const redraw = (await claimAny("w2"))!;
+    expect([redraw.kind, redraw.key]).toEqual(["comment", "pr#1"]);
+    // And the other way round: a review waits for the running redraw.
+    await enqueueJob(store, review("pr#1"));
+    expect(await claimAny("w3")).toBeNull();
+    await completeJob(store, { id: redraw.id, workerId: "w2" });
+    expect((await claimAny("w3"))?.kind).toBe("review");
+  });
+
   it("gives the installation with fewer running jobs the next turn", async () => {
     for (let i = 0; i < 5; i += 1) await enqueueJob(store, review(`a#${i}`, {}, 100));
     await enqueueJob(store, review("b#1", {}, 200));
