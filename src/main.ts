@@ -86,6 +86,8 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
     log,
     onReviewed: ({ outcome, seconds }) => metrics.reviewDuration.observe({ outcome }, seconds),
     storedComment: (pull) => createStoredCommentPort(store, pull),
+    // The merge gate (created below) judges what the review found; jobs run only after start-up.
+    afterReview: (reviewed) => gate.afterReview(reviewed),
   });
   // The sticky comment redrawn from the store when the gate, a rollout or a command changed it.
   const comment = createCommentJobHandler({
@@ -121,7 +123,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   // --- end issue 13 ---
   runner = createJobRunner({
     store,
-    handlers: { review: gate.wrapReview(review), "gate-evaluate": gate.handler, command, comment },
+    handlers: { review, "gate-evaluate": gate.handler, command, comment },
     concurrency: config.jobConcurrency,
     ...(config.queue?.pollMs ? { pollMs: config.queue.pollMs } : {}),
     ...(config.queue?.leaseMs ? { leaseMs: config.queue.leaseMs } : {}),

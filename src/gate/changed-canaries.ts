@@ -12,12 +12,13 @@
  */
 import { buildPathMatcher } from "../config/glob.js";
 import type { EnvironmentConfig } from "../config/schema.js";
-import { buildReviewModel, type CanaryChange, type ReviewInput } from "../review/review.js";
+import { buildReviewModel, type CanaryChange, type ReviewInput, type ReviewModel } from "../review/review.js";
 import type { ChangedCanary } from "./merge-gate.js";
 
-export function buildChangedCanaries(params: { input: ReviewInput; environments: readonly EnvironmentConfig[] }): ChangedCanary[] {
+export function buildChangedCanaries(params: { input: ReviewInput; environments: readonly EnvironmentConfig[]; model?: ReviewModel }): ChangedCanary[] {
   const { input } = params;
-  if (input.scopes) return buildReviewModel(input).canaries.flatMap((canary) => toChangedCanary(canary, canary.environment));
+  // A built input knows each Canary's environment: the review's own model says it all (no second build).
+  if (input.scopes) return (params.model ?? buildReviewModel(input)).canaries.flatMap((canary) => toChangedCanary(canary, canary.environment));
   const matchers = params.environments.map((e) => ({ name: e.name, matches: buildPathMatcher({ include: e.paths, exclude: [] }) }));
   const environmentOf = (path: string) => matchers.find((m) => m.matches(path))?.name ?? null;
   const parts = [...params.environments.map((e) => e.name), null];

@@ -12,14 +12,17 @@ import { listWaitingPullRequests } from "../store/gate-store.js";
 import { enqueueJob } from "../store/queue.js";
 import type { Queryable } from "../store/store.js";
 import type { EventDecision, PlannedJob } from "./events.js";
+import type { ReviewedForGate } from "./review-pull-request.js";
 
 export interface GateJobPayload {
   owner: string;
   repo: string;
   /** The pull request; absent for a merge group. */
   number?: number;
-  /** Read the pull request's Canaries from the repository (its head changed, or it was reviewed). */
+  /** Read the pull request's Canaries from the repository (a merged pull request the gate never saw). */
   read?: true;
+  /** What the review of the pull request's head found for the gate (no second read of the repository). */
+  reviewed?: ReviewedForGate;
   /** The pull request was merged: record the merged revision and follow its rollout. */
   merged?: { sha: string; at: number };
   /** The pull request was closed without merging: stop waiting. */
@@ -40,7 +43,7 @@ export function buildGateJob(params: { installationId: number; payload: GateJobP
 
 /**
  * `pull_request.closed` and `merge_group.checks_requested` become gate jobs; null for every other
- * event (the review's events reach the gate through the review job, see withGateAfterReview).
+ * event (the review's events reach the gate through the review job: buildGateJobAfterReview).
  */
 export function buildGateJobsForEvent(params: { name: string; payload: unknown }): EventDecision | null {
   const payload = asRecord(params.payload);
@@ -81,6 +84,12 @@ export function buildGateJobsForEvent(params: { name: string; payload: unknown }
 export function parseMergeGroupPullRequests(headRef: string): number[] {
   const match = /\/pr-(\d+)-[0-9a-f]+$/.exec(headRef);
   return match ? [Number(match[1])] : [];
+}
+
+/** After a review of a pull request in a repository with environments: the gate records what it found and judges it. */
+export function buildGateJobAfterReview(params: { installationId: number; owner: string; repo: string; number: number; gate: ReviewedForGate | null }): PlannedJob | null {
+  if (params.gate === null) return null;
+  return buildGateJob({ installationId: params.installationId, payload: { owner: params.owner, repo: params.repo, number: params.number, reviewed: params.gate } });
 }
 
 export async function enqueueGateJobs(db: Queryable, jobs: readonly PlannedJob[]): Promise<void> {

@@ -11,18 +11,19 @@ import { createClusterWatcher, type CanaryWatcher } from "../cluster/watcher.js"
 import { createStorePromotionStore } from "../store/promotion-store.js";
 import type { JobHandler } from "../store/runner.js";
 import type { Store } from "../store/store.js";
-import { buildGateJob, createKeyedSerializer, enqueueGateJobs, ingestAndNotify } from "./gate-jobs.js";
+import { buildGateJobAfterReview, createKeyedSerializer, enqueueGateJobs, ingestAndNotify } from "./gate-jobs.js";
 import { createOctokitGatePort } from "./gate-port.js";
 import type { AppIdentity } from "./octokit-port.js";
 import type { Log } from "./port.js";
-import { createPromotionGateJobHandler, withGateAfterReview, type PromotionGateDependencies } from "./promotion-gate.js";
+import { createPromotionGateJobHandler, type PromotionGateDependencies } from "./promotion-gate.js";
+import type { ReviewedForGate } from "./review-pull-request.js";
 
 export interface MergeGate {
   clusters: ClusterConfig[];
   flaggerEvents: NodeRequestHandler;
   handler: JobHandler;
-  /** The review handler, followed by the gate's read of the reviewed pull request. */
-  wrapReview(review: JobHandler): JobHandler;
+  /** After a review: queues the gate's judgement of what the review found (ReviewJobDependencies.afterReview). */
+  afterReview(params: { installationId: number; owner: string; repo: string; number: number; gate: ReviewedForGate | null }): Promise<void>;
   startWatchers(): void;
   stop(): Promise<void>;
 }
@@ -77,14 +78,12 @@ export async function startMergeGate(params: {
     clusters,
     flaggerEvents,
     handler,
-    wrapReview: (review) =>
-      withGateAfterReview({
-        review,
-        enqueue: async (job) => {
-          await enqueueGateJobs(store, [buildGateJob(job)]);
-          wake();
-        },
-      }),
+    async afterReview(reviewed) {
+      const job = buildGateJobAfterReview(reviewed);
+      if (!job) return;
+      await enqueueGateJobs(store, [job]);
+      wake();
+    },
     startWatchers() {
       for (const watcher of watchers) watcher.start();
     },

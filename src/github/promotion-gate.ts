@@ -98,8 +98,9 @@ export async function runPromotionGateJob(params: { deps: PromotionGateDependenc
     return "closed";
   }
   let subject = await getGatedPullRequest(deps.store, ref);
-  if (payload.read || (payload.merged && !subject)) {
-    const read = await readPullRequestCanaries({ port, number: payload.number, log: deps.log });
+  if (payload.reviewed || payload.read || (payload.merged && !subject)) {
+    // The review's findings for the gate; a read of the repository only for a PR no review reported.
+    const read = payload.reviewed ?? (await readPullRequestCanaries({ port, number: payload.number, log: deps.log }));
     if (read === null) return "no-gate";
     await upsertGatedPullRequest(deps.store, { ...ref, installationId, headSha: read.headSha, state: subject?.state === "merged" ? "merged" : "open", environments: read.environments, canaries: read.canaries });
     // What slash commands may approve (issue 13): the same Canaries, bound to this head and revision.
@@ -237,19 +238,4 @@ async function queueCommentRedraw(deps: PromotionGateDependencies, subject: Gate
 
 function digestOf(value: unknown): string {
   return createHash("sha256").update(JSON.stringify(value)).digest("hex");
-}
-
-/**
- * After a pull request's review, its gate reads the Canaries of the reviewed head: the review's
- * handler, followed by queuing a gate read (a review that failed or found the PR closed queues nothing).
- */
-export function withGateAfterReview(params: { review: JobHandler; enqueue: (job: { installationId: number; payload: GateJobPayload }) => Promise<void> }): JobHandler {
-  return async (job, context) => {
-    const outcome = await params.review(job, context);
-    const payload = job.payload as { owner?: string; repo?: string; number?: number };
-    if (outcome.outcome === "done" && typeof payload.number === "number" && payload.owner && payload.repo) {
-      await params.enqueue({ installationId: job.installationId, payload: { owner: payload.owner, repo: payload.repo, number: payload.number, read: true } });
-    }
-    return outcome;
-  };
 }

@@ -9,7 +9,7 @@ import type { JobContext, JobOutcome } from "../store/runner.js";
 import { buildReviewJob, type PlannedJob, type ReviewJobPayload } from "./events.js";
 import type { GitHubPort, Log, RepositoryRef } from "./port.js";
 import { buildFailureOutput, ensureCommentMarkedOutdated, type ReviewFailure } from "./review-failure.js";
-import { reviewPullRequest, type ReviewOutcome } from "./review-pull-request.js";
+import { reviewPullRequest, type ReviewedForGate, type ReviewOutcome } from "./review-pull-request.js";
 import type { ReviewExecutor } from "./review-task.js";
 import { decideJobRetry } from "./job-retry.js";
 import type { StoredCommentPort } from "./stored-sections.js";
@@ -23,6 +23,11 @@ export interface ReviewJobDependencies {
   enqueue(jobs: PlannedJob[]): Promise<void>;
   log: Log;
   onReviewed?(params: { outcome: ReviewOutcome | "closed" | "failed"; seconds: number }): void;
+  /**
+   * After a review of an open pull request's head (the merge gate's wiring): what the review found
+   * for the gate — the changed Canaries per environment, or null when the gate is not in use.
+   */
+  afterReview?(params: { installationId: number; owner: string; repo: string; number: number; gate: ReviewedForGate | null }): Promise<void>;
   /** The comment's stored parts: the review's text saved, the gate's and commands' sections drawn (main.ts). */
   storedComment?(params: { installationId: number; owner: string; repo: string }): StoredCommentPort;
 }
@@ -61,6 +66,7 @@ export function createReviewJobHandler(deps: ReviewJobDependencies) {
         ...(deps.storedComment ? { storedComment: deps.storedComment({ installationId: job.installationId, ...repository }) } : {}),
       });
       deps.onReviewed?.({ outcome: result.outcome, seconds: seconds() });
+      if (result.outcome !== "stale") await deps.afterReview?.({ installationId: job.installationId, ...repository, number: current.number, gate: result.gate ?? null });
       // The head moved while reading: review the new one now (this job reads it again).
       return result.outcome === "stale" ? { outcome: "again" } : { outcome: "done" };
     } catch (error) {

@@ -8,6 +8,8 @@ import type { CheckRunOutput } from "../report/check-run.js";
 import { REVIEW_MARKER, renderNoCanaryComment } from "../report/comment.js";
 import { codeBlock } from "../report/markdown.js";
 import { CONFIG_PATH, parseRepositoryConfig, renderConfigErrors, type ConfigError } from "../config/index.js";
+import type { EnvironmentConfig } from "../config/schema.js";
+import type { ChangedCanary } from "../gate/merge-gate.js";
 import { CONFIG_LIMITS, GITHUB_LIMITS } from "../limits.js";
 import type { GitHubPort, Log } from "./port.js";
 import { getRepositoryConfig } from "./repository-config.js";
@@ -38,6 +40,17 @@ export interface ReviewResult {
   outcome: ReviewOutcome;
   comment: CommentWrite;
   check: CheckWrite | "none";
+  /**
+   * When the repository's config has environments (the merge gate is in use): the Canaries this
+   * review of `headSha` found changed, per environment, for the gate to record and judge.
+   */
+  gate?: ReviewedForGate;
+}
+
+export interface ReviewedForGate {
+  headSha: string;
+  environments: EnvironmentConfig[];
+  canaries: ChangedCanary[];
 }
 
 export async function reviewPullRequest(params: {
@@ -74,7 +87,9 @@ export async function reviewPullRequest(params: {
   // A pull request that changes the config gets it checked before it reaches the default branch.
   const configProblems = read.configChanged ? await findConfigProblems({ port, headSha: pullRequest.headSha }) : [];
   const notes = configProblems.length > 0 ? [...read.notes, `This pull request's ${CONFIG_PATH} is invalid; the canary/validation check lists the problems.`] : read.notes;
-  const review = await execute({ fetched: read.fetched, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes });
+  const environments = config.config.environments;
+  const review = await execute({ fetched: read.fetched, blobUrl: `${pullRequest.repositoryUrl}/blob/${pullRequest.headSha}`, notes, ...(environments.length > 0 ? { environments } : {}) });
+  const gate: ReviewedForGate | undefined = review.gateCanaries ? { headSha: pullRequest.headSha, environments, canaries: review.gateCanaries } : undefined;
   let comment: CommentWrite = "none";
   // A changed manifest that could not be read may hold Canaries: never "no Canary changes" then.
   const unreadableOnly = !review.touchesCanaries && review.unreadable.length > 0;
@@ -98,7 +113,7 @@ export async function reviewPullRequest(params: {
       comment = "unchanged";
     }
     await params.storedComment?.forget({ number: pullRequest.number });
-    if (configProblems.length === 0) return { outcome: "no-canaries", comment, check: "none" };
+    if (configProblems.length === 0) return { outcome: "no-canaries", comment, check: "none", ...(gate ? { gate } : {}) };
   }
 
   let output = review.touchesCanaries ? review.check : unreadableOnly ? buildUnreadableOutput(review.unreadable, notes) : partialOnly ? buildPartialOutput(notes) : buildNoCanaryOutput();
@@ -114,7 +129,7 @@ export async function reviewPullRequest(params: {
     await params.storedComment?.written({ ...target, body });
   }
   log.info({ ...meta, canaries: review.canaries, conclusion: output.conclusion, comment, check }, "reviewed pull request");
-  return { outcome: review.touchesCanaries || unreadableOnly || partialOnly ? "reviewed" : "no-canaries", comment, check };
+  return { outcome: review.touchesCanaries || unreadableOnly || partialOnly ? "reviewed" : "no-canaries", comment, check, ...(gate ? { gate } : {}) };
 }
 
 /** The problems of the pull request's own version of the config (empty when it is valid or gone). */

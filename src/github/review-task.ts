@@ -7,6 +7,9 @@
  */
 import { getBuiltReviewInput } from "../build/review-input.js";
 import type { RevisionFiles } from "../build/build-revision.js";
+import type { EnvironmentConfig } from "../config/schema.js";
+import { buildChangedCanaries } from "../gate/changed-canaries.js";
+import type { ChangedCanary } from "../gate/merge-gate.js";
 import type { CheckRunOutput } from "../report/check-run.js";
 import { reviewChanges, type PullRequestReview, type ReviewInput } from "../review/index.js";
 import { buildReviewInputFromFetched, type FetchedBuild, type FetchedContent, type FetchedReviewFiles } from "./review-input.js";
@@ -16,6 +19,12 @@ export interface ReviewTask {
   /** `https://github.com/owner/repo/blob/<head>`, for line links. */
   blobUrl: string;
   notes: string[];
+  /**
+   * The default branch's environments when the repository uses the merge gate: the review then
+   * also says which Canaries the pull request changes per environment (`gateCanaries`), from the
+   * same input, so the gate never reads the pull request again.
+   */
+  environments?: EnvironmentConfig[];
 }
 
 export interface UnreadableFile {
@@ -34,6 +43,8 @@ export interface ReviewTaskResult {
    * Canaries, so a review without Canaries must not say "no Canary changes" while they exist.
    */
   unreadable: UnreadableFile[];
+  /** With `environments`: the changed Canaries as the merge gate judges them. */
+  gateCanaries?: ChangedCanary[];
 }
 
 export type ReviewExecutor = (task: ReviewTask) => Promise<ReviewTaskResult>;
@@ -65,7 +76,9 @@ export async function runReviewTask(task: ReviewTask): Promise<ReviewTaskResult>
   const unreadable = input.head
     .filter((file) => changed.has(file.path))
     .flatMap((file) => file.findings.filter((f) => UNREADABLE_CODES.has(f.code)).slice(0, 1).map((f) => ({ path: file.path, code: f.code, message: f.message })));
-  return { touchesCanaries: review.touchesCanaries, comment: review.comment, check: review.check, canaries: review.model.canaries.length, unreadable };
+  const result: ReviewTaskResult = { touchesCanaries: review.touchesCanaries, comment: review.comment, check: review.check, canaries: review.model.canaries.length, unreadable };
+  if (task.environments && task.environments.length > 0) result.gateCanaries = buildChangedCanaries({ input, environments: task.environments, model: review.model });
+  return result;
 }
 
 /** One revision's files as the build takes them: text, or markers the parser reports (binary, too large). */

@@ -151,6 +151,9 @@ describe("the merge gate, end to end", () => {
     const productionPull = await open(2, PRODUCTION_HEAD);
     expect(promotionCheck(productionPull.headSha)).toMatchObject({ status: "in_progress", conclusion: null, output: { title: "Waiting for 1 Canary" } });
     expect(promotionCheck(productionPull.headSha).output.summary).toContain("cluster staging has reported nothing for this Canary yet");
+    // The gate judged what the review read: the pull request's files were compared and read once.
+    const reads = github.requests.filter((r) => r.method === "GET" && (r.path.includes(`...${productionPull.headSha}`) || r.path.startsWith("/repos/acme/gitops/pulls/2")));
+    expect(reads.map((r) => r.path.split("?")[0]!.replace(/[0-9a-f]{40}/g, "SHA"))).toEqual(["/repos/acme/gitops/pulls/2", "/repos/acme/gitops/compare/SHA...SHA"]);
     // The comment's Promotion section follows the check (drawn from the store, not a second review).
     expect(stickyComment(productionPull)).toMatch(/#### Promotion ⏳[\s\S]*cluster staging has reported nothing for this Canary yet/);
     expect(stickyComment(stagingPull)).toContain("#### Promotion ✅");
