@@ -95,6 +95,26 @@ export function buildGatePrompts(params: {
   return prompts;
 }
 
+/**
+ * The Canaries whose gate prompt may change with these new calls: those with a gate whose answer
+ * (status, code, run) differs from the call before it, the stored `previous` (the latest call of
+ * each gate before these) included. Flagger polls a closed gate every tick with the same answer;
+ * only a change is worth redrawing a comment for.
+ */
+export function listCanariesWithChangedGates(params: { previous: readonly GateCallRecord[]; calls: readonly GateCallRecord[] }): Array<{ cluster: string; namespace: string; name: string }> {
+  const gateOf = (c: GateCallRecord) => [c.cluster, c.namespace, c.name, c.hook].join("\u0000");
+  const answerOf = (c: GateCallRecord) => [c.status, c.code, c.runId ?? ""].join("\u0000");
+  const last = new Map(params.previous.map((c) => [gateOf(c), answerOf(c)] as const));
+  const changed = new Map<string, { cluster: string; namespace: string; name: string }>();
+  for (const call of params.calls) {
+    if (call.namespace === null || call.name === null) continue;
+    const gate = gateOf(call);
+    if (last.get(gate) !== answerOf(call)) changed.set([call.cluster, call.namespace, call.name].join("\u0000"), { cluster: call.cluster, namespace: call.namespace, name: call.name });
+    last.set(gate, answerOf(call));
+  }
+  return [...changed.values()];
+}
+
 /** The answer to `/canary help [verb]`. */
 export function renderHelp(topic: CommandVerb | null = null): string {
   const verbs = topic ? [topic] : COMMAND_VERBS;

@@ -9,7 +9,9 @@
  * (EXCLUSIVE_KINDS): a review that saves a newer text cannot be overwritten by an older one.
  */
 import { QUEUE_LIMITS } from "../limits.js";
-import { getReviewComment, recordCommentWritten } from "../store/comments.js";
+import { listCanariesWithChangedGates } from "../commands/feedback.js";
+import type { GateCallRecord } from "../commands/records.js";
+import { getReviewComment, listLatestGateCalls, listOpenPullRequestsOfCanaries, recordCommentWritten } from "../store/comments.js";
 import type { PullRequestRef } from "../store/gate-store.js";
 import { enqueueJob, type Job } from "../store/queue.js";
 import type { JobContext, JobOutcome } from "../store/runner.js";
@@ -34,6 +36,23 @@ export function buildCommentJob(params: { installationId: number } & PullRequest
 /** Queues the redraw of these pull requests' comments (one waiting job per pull request). */
 export async function enqueueCommentJobs(db: Queryable, pulls: ReadonlyArray<{ installationId: number } & PullRequestRef>): Promise<void> {
   for (const pull of pulls) await enqueueJob(db, { ...buildCommentJob(pull), maxAttempts: QUEUE_LIMITS.reviewAttempts });
+}
+
+/**
+ * Before a batch of Flagger's gate calls is stored: the comments of the open pull requests whose
+ * Canaries' gates changed answer (a run starts waiting at a gate, a gate opened, a new run) are
+ * queued for a redraw, so the prompt appears and goes at once. Returns the number of pull requests.
+ */
+export async function queueCommentRedrawsForGateCalls(db: Queryable, calls: readonly GateCallRecord[]): Promise<number> {
+  const gates = new Map<string, { cluster: string; namespace: string; name: string; hook: string }>();
+  for (const c of calls) if (c.namespace !== null && c.name !== null) gates.set([c.cluster, c.namespace, c.name, c.hook].join("\u0000"), { cluster: c.cluster, namespace: c.namespace, name: c.name, hook: c.hook });
+  if (gates.size === 0) return 0;
+  const previous = await listLatestGateCalls(db, [...gates.values()]);
+  const changed = listCanariesWithChangedGates({ previous, calls });
+  if (changed.length === 0) return 0;
+  const pulls = await listOpenPullRequestsOfCanaries(db, changed);
+  await enqueueCommentJobs(db, pulls);
+  return pulls.length;
 }
 
 export type CommentJobResult = "written" | "unchanged" | "no-review" | "no-comment";

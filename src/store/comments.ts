@@ -4,6 +4,7 @@
  * text; the `comment` job (src/github/comment-job.ts) redraws the comment from it and the other
  * stored sections when a gate decision, a rollout or a command changes them.
  */
+import type { GateCallRecord } from "../commands/records.js";
 import type { GateCallSummary } from "../commands/render-approvals.js";
 import type { PullRequestRef } from "./gate-store.js";
 import type { Queryable } from "./store.js";
@@ -66,23 +67,7 @@ export async function listGateCallSummaries(db: Queryable, canaries: ReadonlyArr
      ORDER BY g.cluster, g.namespace, g.name, g.hook, g.at DESC, g.id DESC`,
     [canaries.map((c) => c.cluster), canaries.map((c) => c.namespace), canaries.map((c) => c.name)],
   );
-  return rows.map((row) => ({
-    calls: Number(row.calls),
-    last: {
-      at: new Date(row.at).toISOString(),
-      cluster: row.cluster,
-      hook: row.hook,
-      namespace: row.namespace,
-      name: row.name,
-      phase: row.phase,
-      checksum: row.checksum,
-      runId: row.run_id,
-      status: row.status as 200 | 403,
-      code: row.code,
-      reason: row.reason,
-      approvalKey: row.approval_key,
-    },
-  }));
+  return rows.map((row) => ({ calls: Number(row.calls), last: toGateCallRecord(row) }));
 }
 
 interface GateCallSummaryRow {
@@ -99,4 +84,50 @@ interface GateCallSummaryRow {
   reason: string;
   approval_key: string | null;
   calls: string | number;
+}
+
+/** The latest stored call of each of these gates (cluster, namespace, name, hook); gates never called are left out. */
+export async function listLatestGateCalls(db: Queryable, gates: ReadonlyArray<{ cluster: string; namespace: string; name: string; hook: string }>): Promise<GateCallRecord[]> {
+  if (gates.length === 0) return [];
+  const rows = await db.query<Omit<GateCallSummaryRow, "calls">>(
+    `SELECT l.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(cluster, namespace, name, hook)
+     CROSS JOIN LATERAL (
+       SELECT g.at, g.cluster, g.hook, g.namespace, g.name, g.phase, g.checksum, g.run_id, g.status, g.code, g.reason, g.approval_key FROM gate_calls g
+       WHERE g.cluster = k.cluster AND g.namespace = k.namespace AND g.name = k.name AND g.hook = k.hook
+       ORDER BY g.at DESC, g.id DESC LIMIT 1
+     ) l`,
+    [gates.map((g) => g.cluster), gates.map((g) => g.namespace), gates.map((g) => g.name), gates.map((g) => g.hook)],
+  );
+  return rows.map(toGateCallRecord);
+}
+
+/** The open pull requests whose recorded Canaries include one of these (their comments show its gates). */
+export async function listOpenPullRequestsOfCanaries(db: Queryable, canaries: ReadonlyArray<{ cluster: string; namespace: string; name: string }>): Promise<Array<PullRequestRef & { installationId: number }>> {
+  if (canaries.length === 0) return [];
+  const rows = await db.query<{ installation_id: string | number; owner: string; repo: string; pull_number: number }>(
+    `SELECT DISTINCT g.installation_id, g.owner, g.repo, g.pull_number
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS k(cluster, namespace, name)
+     JOIN pull_request_canaries p ON p.canaries @> jsonb_build_array(jsonb_build_object('canary', jsonb_build_object('cluster', k.cluster, 'namespace', k.namespace, 'name', k.name)))
+     JOIN gate_pull_requests g ON p.repository = g.owner || '/' || g.repo AND p.pull_request = g.pull_number AND g.state = 'open'
+     ORDER BY g.owner, g.repo, g.pull_number`,
+    [canaries.map((c) => c.cluster), canaries.map((c) => c.namespace), canaries.map((c) => c.name)],
+  );
+  return rows.map((r) => ({ installationId: Number(r.installation_id), owner: r.owner, repo: r.repo, number: r.pull_number }));
+}
+
+function toGateCallRecord(row: Omit<GateCallSummaryRow, "calls">): GateCallRecord {
+  return {
+    at: new Date(row.at).toISOString(),
+    cluster: row.cluster,
+    hook: row.hook,
+    namespace: row.namespace,
+    name: row.name,
+    phase: row.phase,
+    checksum: row.checksum,
+    runId: row.run_id,
+    status: row.status as 200 | 403,
+    code: row.code,
+    reason: row.reason,
+    approvalKey: row.approval_key,
+  };
 }

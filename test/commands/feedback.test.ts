@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
-import { buildGatePrompts, buildReactions, renderCommandError, renderGatePrompt, renderHelp, renderRefusal } from "../../src/commands/feedback.js";
+import { buildGatePrompts, buildReactions, listCanariesWithChangedGates, renderCommandError, renderGatePrompt, renderHelp, renderRefusal } from "../../src/commands/feedback.js";
 import type { CanaryIdentity, CommandRecord, GateCallRecord } from "../../src/commands/records.js";
 import { APPROVAL_ROWS, renderApprovalsSection } from "../../src/commands/render-approvals.js";
 import { findMarkdownProblems } from "../support/gfm.js";
@@ -189,5 +189,45 @@ describe("buildGatePrompts", () => {
       "podinfo in staging is waiting for promotion: comment `/canary promote test/podinfo --env staging`",
     ]);
     expect(buildGatePrompts({ canaries: [podinfo], gateCalls: [...calls, call("confirm-promotion", "2026-11-29T10:01:00Z", 200, "APPROVED")] })).toEqual([]);
+  });
+});
+
+describe("listCanariesWithChangedGates", () => {
+  const call = (params: { at: string; status: 200 | 403; code: string; hook?: string; name?: string; runId?: string }): GateCallRecord => ({
+    at: params.at,
+    cluster: "staging",
+    hook: params.hook ?? "confirm-promotion",
+    namespace: "test",
+    name: params.name ?? "podinfo",
+    phase: "WaitingPromotion",
+    checksum: null,
+    runId: params.runId ?? "run-1",
+    status: params.status,
+    code: params.code,
+    reason: "",
+    approvalKey: null,
+  });
+  const names = (list: Array<{ name: string }>) => list.map((c) => c.name);
+
+  it("names a Canary whose gate answer changed, not one polled with the same answer", () => {
+    const waiting = call({ at: "2026-11-29T10:00:00Z", status: 403, code: "NOT_APPROVED" });
+    // Polled again and again with the same answer: nothing to redraw.
+    expect(listCanariesWithChangedGates({ previous: [waiting], calls: [waiting, { ...waiting, at: "2026-11-29T10:01:00Z" }] })).toEqual([]);
+    // The first call of a gate, a new answer, a new run: each is a change.
+    expect(names(listCanariesWithChangedGates({ previous: [], calls: [waiting] }))).toEqual(["podinfo"]);
+    expect(names(listCanariesWithChangedGates({ previous: [waiting], calls: [call({ at: "2026-11-29T10:02:00Z", status: 200, code: "APPROVED" })] }))).toEqual(["podinfo"]);
+    expect(names(listCanariesWithChangedGates({ previous: [waiting], calls: [{ ...waiting, runId: "run-2" }] }))).toEqual(["podinfo"]);
+    // A change inside the batch counts even when the batch ends where it started.
+    const opened = call({ at: "2026-11-29T10:02:00Z", status: 200, code: "APPROVED" });
+    expect(names(listCanariesWithChangedGates({ previous: [waiting], calls: [opened, { ...waiting, at: "2026-11-29T10:03:00Z" }] }))).toEqual(["podinfo"]);
+  });
+
+  it("keeps gates of one Canary apart, names each Canary once, and skips calls without a Canary", () => {
+    const promotion = call({ at: "2026-11-29T10:00:00Z", status: 403, code: "NOT_APPROVED" });
+    const rollout = call({ at: "2026-11-29T10:00:00Z", status: 403, code: "NOT_APPROVED", hook: "confirm-rollout" });
+    expect(listCanariesWithChangedGates({ previous: [promotion], calls: [promotion, rollout, { ...rollout, at: "2026-11-29T10:01:00Z", status: 200, code: "APPROVED" }] })).toEqual([
+      { cluster: "staging", namespace: "test", name: "podinfo" },
+    ]);
+    expect(listCanariesWithChangedGates({ previous: [], calls: [{ ...promotion, namespace: null, name: null }] })).toEqual([]);
   });
 });

@@ -2,16 +2,17 @@
  * The comment as drawn from the store: the merge gate's Promotion (only for the head the review
  * saw), the merged PR's Rollout, the prompt when a run waits at a gate, and the Approvals audit trail.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { GateCallRecord } from "../../src/commands/records.js";
 import type { GateDecision } from "../../src/gate/merge-gate.js";
 import type { RolloutReport } from "../../src/gate/rollout.js";
+import { queueCommentRedrawsForGateCalls } from "../../src/github/comment-job.js";
 import { appendStoredSections } from "../../src/github/review-pull-request.js";
 import { composeStickyComment, getStoredCommentSections } from "../../src/github/stored-sections.js";
 import { GITHUB_LIMITS } from "../../src/limits.js";
 import { REVIEW_MARKER } from "../../src/report/comment.js";
 import { ensurePullRequestCanaries, insertCommandRecords, insertGateCalls } from "../../src/store/approvals.js";
-import { markPullRequestMerged, recordGateDecision, recordRolloutReport, upsertGatedPullRequest } from "../../src/store/gate-store.js";
+import { markPullRequestClosed, markPullRequestMerged, recordGateDecision, recordRolloutReport, upsertGatedPullRequest } from "../../src/store/gate-store.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { openStore, type Store } from "../../src/store/store.js";
 import { CANARY, commandRecord, promotionWithRun, REVISION } from "../support/approvals.js";
@@ -49,10 +50,14 @@ const nonEmpty = (sections: string[]) => sections.filter((s) => s !== "");
 
 describe("stored comment sections", () => {
   let store: Store;
-  beforeEach(async () => {
+  // One PGlite per file (it takes seconds to start on a busy machine); each test starts from empty tables.
+  beforeAll(async () => {
     store = await openStore({ dataDir: "memory://" });
   });
-  afterEach(async () => {
+  beforeEach(async () => {
+    await store.query("TRUNCATE gate_pull_requests, pull_request_canaries, command_records, gate_calls, promotion_records, jobs, pull_request_comments RESTART IDENTITY");
+  });
+  afterAll(async () => {
     await store.close();
   });
 
@@ -126,6 +131,24 @@ describe("stored comment sections", () => {
     it("does not ask on a pull request whose head the review has not seen yet", async () => {
       await insertGateCalls(store, [gateCall({})]);
       expect((await getStoredCommentSections(store, { ...PR, headSha: "e".repeat(40) })).prompts).toEqual([]);
+    });
+
+    it("queues a redraw of the open pull requests' comments when a gate's answer changes, not at every poll", async () => {
+      const queued = async () => (await store.query<{ key: string }>("SELECT key FROM jobs WHERE kind = 'comment' ORDER BY key")).map((r) => r.key);
+      const store1 = async (calls: GateCallRecord[]) => {
+        const n = await queueCommentRedrawsForGateCalls(store, calls);
+        await insertGateCalls(store, calls);
+        return n;
+      };
+      expect(await store1([gateCall({})])).toBe(1);
+      expect(await queued()).toEqual(["1/acme/gitops#7"]);
+      await store.query("DELETE FROM jobs");
+      expect(await store1([gateCall({ at: "2026-11-29T12:07:00.000Z" }), gateCall({ at: "2026-11-29T12:08:00.000Z" })])).toBe(0);
+      expect(await store1([gateCall({ at: "2026-11-29T12:09:00.000Z", name: "frontend" })])).toBe(0);
+      expect(await store1([gateCall({ at: "2026-11-29T12:10:00.000Z", status: 200, code: "APPROVED" })])).toBe(1);
+      expect(await queued()).toEqual(["1/acme/gitops#7"]);
+      await markPullRequestClosed(store, PR);
+      expect(await store1([gateCall({ at: "2026-11-29T12:11:00.000Z" })])).toBe(0);
     });
 
     it("summarises Flagger's calls per gate with their count and latest answer", async () => {
