@@ -1,0 +1,156 @@
+import fc from "fast-check";
+import { marked } from "marked";
+import { describe, expect, it } from "vitest";
+import { parseCommands } from "../../src/commands/parse.js";
+fc.configureGlobal({ seed: Number(process.env.HUNT_SEED) });
+
+/** A command line whose reason is a unique marker, so it can be found in rendered HTML. */
+const commandLine = (id: number) => `/canary skip-gate m${id}x`;
+
+const word = fc.constantFrom("ok", "LGTM", "the", "`code`", "**bold**", "see", "a|b", "1.", "x_y", "<b>", "&amp;", "#1", "-", "~");
+const textLine = fc.array(word, { maxLength: 5 }).map((words) => ["ok", ...words].join(" "));
+
+/** Lines of a block body: text and commands. */
+const bodyLines = fc.array(fc.oneof(textLine, fc.nat({ max: 1_000_000 }).map(commandLine)), { minLength: 1, maxLength: 4 });
+
+/** Constructs that hide whatever they contain. Each is a list of lines. */
+const hidingBlock = fc.oneof(
+  fc.record({ char: fc.constantFrom("`", "~"), length: fc.integer({ min: 3, max: 7 }), indent: fc.integer({ min: 0, max: 3 }), info: fc.constantFrom("", "yaml", " text"), lines: bodyLines, closed: fc.boolean(), extra: fc.integer({ min: 0, max: 2 }) }).map(
+    ({ char, length, indent, info, lines, closed, extra }) => {
+      const pad = " ".repeat(indent);
+      const open = `${pad}${char.repeat(length)}${info}`;
+      return closed ? [open, ...lines, `${pad}${char.repeat(length + extra)}`] : [open, ...lines];
+    },
+  ),
+  bodyLines.map((lines) => lines.map((l) => `> ${l}`)),
+  bodyLines.map((lines) => lines.map((l) => `>${l}`)),
+  fc.tuple(textLine, bodyLines).map(([first, lines]) => [`> ${first}`, ...lines]), // lazy continuation
+  bodyLines.map((lines) => ["<!--", ...lines, "-->"]),
+  bodyLines.map((lines) => [`<!-- ${lines[0]}`, ...lines.slice(1), "-->"]),
+  bodyLines.map((lines) => lines.map((l) => `    ${l}`)),
+  bodyLines.map((lines) => lines.map((l) => `\t${l}`)),
+  fc.tuple(fc.integer({ min: 1, max: 3 }), bodyLines).map(([n, lines]) => {
+    const ticks = "`".repeat(n);
+    return [`see ${ticks}`, ...lines.map((l) => l.replace(/`/g, "")), `end ${ticks}`];
+  }),
+  bodyLines.map((lines) => [`- \`\`\``, ...lines.map((l) => `  ${l}`), "  ```"]),
+  bodyLines.map((lines) => ["<pre>", ...lines, "</pre>"]),
+);
+
+/** Hiding blocks with every fence closed (a fence left open would be closed by the next block's opener). */
+const closedHidingBlock = hidingBlock.map((b) => {
+  const open = /^ {0,3}(`{3,}|~{3,})/.exec(b[0]!)?.[1];
+  const last = b[b.length - 1]!.trim();
+  const isClosed = open !== undefined && b.length > 1 && last[0] === open[0] && /^(`+|~+)$/.test(last) && last.length >= open.length;
+  return open !== undefined && !isClosed ? [...b, open] : b;
+});
+
+const plainBlock = fc.oneof(textLine.map((l) => [l]), fc.nat({ max: 1_000_000 }).map((id) => [commandLine(id)]));
+
+/** Blocks separated by a paragraph, which also ends a list (an indented fence after a list item is in the item). */
+const SEPARATOR = "\n\nok\n\n";
+const document = (block: fc.Arbitrary<string[]>, separator = "\n\n") =>
+  fc.array(block, { minLength: 1, maxLength: 8 }).map((blocks) => blocks.map((b) => b.join("\n")).join(separator));
+
+/** What marked (GFM) renders as ordinary text: without code, quotes and comments. */
+function visibleHtml(markdown: string): string {
+  const html = marked.parse(markdown, { gfm: true, breaks: true, async: false }) as string;
+  return html
+    .replace(/<pre><code[^>]*>[\s\S]*?<\/code><\/pre>/g, "")
+    .replace(/<code>[\s\S]*?<\/code>/g, "")
+    .replace(/<blockquote>[\s\S]*?<\/blockquote>/g, "")
+    .replace(/<!--[\s\S]*?-->/g, "");
+}
+
+describe("parseCommands properties", () => {
+  it("recognises no command inside any fence, quote, code span, indented code or HTML comment", () => {
+    fc.assert(
+      // Any number of closed blocks, then possibly one left open to the end.
+      fc.property(document(closedHidingBlock, SEPARATOR), fc.option(hidingBlock), (closed, last) => {
+        const body = last ? `${closed}${SEPARATOR}${last.join("\n")}` : closed;
+        expect(parseCommands(body).commands).toEqual([]);
+      }),
+      { numRuns: Number(process.env.HUNT_RUNS), interruptAfterTimeLimit: 240_000 },
+    );
+  });
+
+  it("recognises every command standing on its own line between blocks", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(plainBlock, closedHidingBlock), { minLength: 1, maxLength: 8 }), (blocks) => {
+        const body = blocks.map((b) => b.join("\n")).join(SEPARATOR);
+        const expected = blocks.filter((b) => b.length === 1 && b[0]!.startsWith("/canary")).map((b) => b[0]!.slice("/canary skip-gate ".length));
+        const found = parseCommands(body).commands.map((c) => c.reason);
+        for (const marker of expected) expect(found).toContain(marker);
+      }),
+      { numRuns: Number(process.env.HUNT_RUNS), interruptAfterTimeLimit: 240_000 },
+    );
+  });
+
+  it("only recognises commands that a CommonMark renderer (marked) shows as ordinary text", () => {
+    fc.assert(
+      fc.property(document(fc.oneof(plainBlock, hidingBlock)), (body) => {
+        const visible = visibleHtml(body);
+        for (const command of parseCommands(body).commands) {
+          expect(visible).toContain(`/canary skip-gate ${command.reason}`);
+        }
+      }),
+      { numRuns: Number(process.env.HUNT_RUNS), interruptAfterTimeLimit: 240_000 },
+    );
+  });
+
+  it("agrees with marked when blocks touch without blank lines (lazy lines, interruptions, spans across blocks)", () => {
+    fc.assert(
+      fc.property(document(fc.oneof(plainBlock, hidingBlock, plainBlock), "\n"), (body) => {
+        const visible = visibleHtml(body);
+        for (const command of parseCommands(body).commands) {
+          expect(visible).toContain(`/canary skip-gate ${command.reason}`);
+        }
+      }),
+      { numRuns: Number(process.env.HUNT_RUNS), interruptAfterTimeLimit: 240_000 },
+    );
+  });
+
+  it("agrees with marked on line soup: containers, fences, spans, comments and HTML mixed without structure", () => {
+    const prefix = fc.constantFrom("", "", "", " ", "  ", "   ", "    ", "\t", "> ", ">", "- ", "* ", "1. ", "  - ", "> - ");
+    const content = fc.oneof(
+      fc.nat({ max: 1_000_000 }).map(commandLine),
+      fc.constantFrom("```", "````", "~~~", "``` js", "`", "``", "a `b", "c` d", "<!--", "-->", "x <!-- y", "<div>", "</div>", "<span>", "<pre>", "</pre>", "# h", "---", "===", "ok", "", "| a | b |", "\\`", "<details>"),
+    );
+    const soup = fc.array(fc.tuple(prefix, content).map(([p, c]) => p + c), { maxLength: 14 }).map((lines) => lines.join("\n"));
+    fc.assert(
+      fc.property(soup, (body) => {
+        const visible = visibleHtml(body);
+        for (const command of parseCommands(body).commands) expect(visible).toContain(`/canary skip-gate ${command.reason}`);
+      }),
+      // Found by CI: an indented ``` outside a list item is code text, not a fence a later ``` closes.
+      { numRuns: Number(process.env.HUNT_RUNS), interruptAfterTimeLimit: 240_000 },
+    );
+  });
+
+  it("never throws and reports lines within the body, on arbitrary text", () => {
+    const alphabet = fc.constantFrom("/canary ", "promote", "skip-gate", "--env", " ", "\n", "\r\n", "`", "```", "~~~", ">", "<!--", "-->", "<pre>", "\t", "    ", "\u2215", "\u200B", "a", "-", "\\");
+    const markdownish = fc.array(alphabet, { maxLength: 200 }).map((parts) => parts.join(""));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 400 }), markdownish), (body) => {
+        const { commands, errors } = parseCommands(body);
+        const lines = body.split(/\r\n|\r|\n/).length;
+        for (const item of [...commands, ...errors]) {
+          expect(item.line).toBeGreaterThanOrEqual(1);
+          expect(item.line).toBeLessThanOrEqual(lines);
+        }
+      }),
+      { numRuns: Number(process.env.HUNT_RUNS), interruptAfterTimeLimit: 240_000 },
+    );
+  });
+
+  it.each([
+    ["backtick runs of every length", Array.from({ length: 6000 }, (_, i) => "`".repeat((i % 50) + 1) + "a").join("\n")],
+    ["list items opening fences", "- ```\n".repeat(13_000)],
+    ["a quote of many lines", "> a\n".repeat(16_000)],
+    ["containers, spans and comments mixed", Array.from({ length: 8000 }, (_, i) => ["- a `b", "  <!--", "> ```", "    ~~~", "/canary refresh"][i % 5]).join("\n")],
+  ])("stays fast on a hostile comment of 65,536 characters: %s", (_, body) => {
+    const started = performance.now();
+    parseCommands(`${body.slice(0, 65_536 - 20)}\n/canary promote`);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+});
