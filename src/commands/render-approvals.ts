@@ -50,32 +50,38 @@ export function renderApprovalsSection(params: { records: readonly CommandRecord
     ? [...params.gateCallSummaries].sort((a, b) => Date.parse(b.last.at) - Date.parse(a.last.at))
     : summarizeGateCalls(params.gateCalls ?? []);
   if (records.length === 0 && summary.length === 0) return "";
-  const lines = ["### Approvals", ""];
+  // A sub-section of the review, like Promotion and Rollout; five columns fit GitHub's 780 px column.
+  const lines = ["#### Approvals", ""];
   if (records.length === 0) {
     lines.push("No command yet.");
   } else {
-    lines.push("| When | Who | Command | Canary | Head | Run | Outcome |", "|---|---|---|---|---|---|---|");
+    lines.push("| When | Who | Command | For | Outcome |", "|---|---|---|---|---|");
     for (const r of records.slice(0, APPROVAL_ROWS)) {
-      const canary = r.canary ? `${cell(`${r.canary.namespace}/${r.canary.name}`)} in ${cell(r.canary.environment)}` : "–";
-      lines.push(`| ${formatTime(r.at)} | ${cell(r.actor)} | ${commandOf(r)} | ${canary} | ` +
-        `\`${r.headSha.slice(0, 7).replace(/[^0-9a-f]/gi, "")}\` | ${r.runId ? cell(r.runId) : "–"} | ` +
-        `${outcomeOf(r)} |`);
+      const canary = r.canary ? `${cell(`${r.canary.namespace}/${r.canary.name}`)} in ${cell(r.canary.environment)}, ` : "";
+      const head = `head \`${r.headSha.slice(0, 7).replace(/[^0-9a-f]/gi, "")}\``;
+      const run = r.runId ? `, ${describeRun(r.runId)}` : "";
+      lines.push(`| ${formatTime(r.at)} | ${cell(r.actor)} | ${commandOf(r)} | ${canary}${head}${run} | ${outcomeOf(r)} |`);
     }
     if (records.length > APPROVAL_ROWS) lines.push("", `${records.length - APPROVAL_ROWS} older commands are not ` +
       `shown.`);
   }
   if (summary.length > 0) {
-    lines.push("", "Flagger's gate calls (latest answer per gate):", "", "| Canary | Cluster | Gate | Calls | Last " +
-      "call | Answer |", "|---|---|---|---:|---|---|");
+    lines.push("", "Flagger's gate calls (latest answer per gate):", "", "| Canary | Gate | Calls | Last call | Answer |", "|---|---|---:|---|---|");
     for (const s of summary.slice(0, APPROVAL_ROWS)) {
       const answer = s.last.status === 200 ? `✅ 200: ${cell(s.last.reason)}` : `⏸️ ${s.last.status}: ` +
         `${cell(s.last.reason)}`;
-      lines.push(`| ${cell(`${s.last.namespace ?? "?"}/${s.last.name ?? "?"}`)} | ${cell(s.last.cluster)} | ` +
+      lines.push(`| ${cell(`${s.last.namespace ?? "?"}/${s.last.name ?? "?"}`)} in cluster ${cell(s.last.cluster)} | ` +
         `${cell(s.last.hook)} | ${s.calls} | ${formatTime(s.last.at)} | ${answer} |`);
     }
     if (summary.length > APPROVAL_ROWS) lines.push("", `${summary.length - APPROVAL_ROWS} more gates are not shown.`);
   }
   return lines.join("\n");
+}
+
+/** A run id is `<cluster>/<namespace>/<name>@<start>` (current-run.ts): the row names the Canary, so the start says which run. */
+function describeRun(runId: string): string {
+  const start = /@(\d{4}-\d{2}-\d{2}T[0-9:.]+Z)$/.exec(runId)?.[1];
+  return start ? `run of ${formatTime(start)}` : `run ${cell(runId)}`;
 }
 
 /** Flagger polls a closed gate every tick: one row per gate, with the count and the latest answer. */

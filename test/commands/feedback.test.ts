@@ -82,7 +82,7 @@ describe("escaping (src/markdown/escape.ts, the one escaping module)", () => {
         expect(findMarkdownProblems(section)).toEqual([]);
         const html = marked.parse(section, { gfm: true, async: false }) as string;
         const tags = [...html.matchAll(/<([a-z][a-z0-9]*)/gi)].map((m) => m[1]!.toLowerCase());
-        expect(tags.filter((t) => !["h3", "table", "thead", "tbody", "tr", "th", "td", "code", "p", "a"].includes(t))).toEqual([]);
+        expect(tags.filter((t) => !["h4", "table", "thead", "tbody", "tr", "th", "td", "code", "p", "a"].includes(t))).toEqual([]);
         const text = html.replace(/<code>[\s\S]*?<\/code>/g, "").replace(/<[^>]+>/g, "");
         expect(text).not.toMatch(/@[A-Za-z0-9]/);
         expect(text).not.toMatch(/(?<!&)#[0-9]/); // &#39; is marked's apostrophe
@@ -104,16 +104,18 @@ describe("renderApprovalsSection", () => {
       ],
     });
     expect(section).toMatchInlineSnapshot(`
-      "### Approvals
+      "#### Approvals
 
-      | When | Who | Command | Canary | Head | Run | Outcome |
-      |---|---|---|---|---|---|---|
-      | 2026-11-29 10:07 UTC | alice | \`/canary skip-gate\` hotfix for INC-42 | test/podinfo in staging | \`ec26c3e\` | – | ✅ accepted |
-      | 2026-11-29 10:06 UTC | bob | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ❌ refused: bob is not an approver of staging |
-      | 2026-11-29 10:05 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ✅ accepted, confirm-promotion opens for this run |
-      | 2026-11-29 10:04 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ✅ opened confirm-promotion at 2026-11-29 10:10 UTC |
-      | 2026-11-29 10:03 UTC | alice | \`/canary promote\` | test/podinfo in staging | \`ec26c3e\` | staging/test/podinfo#⁠3 | ⚪ void since 2026-11-29 10:08 UTC: pushed to: head ec26c3e → f00dfac |"
+      | When | Who | Command | For | Outcome |
+      |---|---|---|---|---|
+      | 2026-11-29 10:07 UTC | alice | \`/canary skip-gate\` hotfix for INC-42 | test/podinfo in staging, head \`ec26c3e\` | ✅ accepted |
+      | 2026-11-29 10:06 UTC | bob | \`/canary promote\` | test/podinfo in staging, head \`ec26c3e\`, run staging/test/podinfo#⁠3 | ❌ refused: bob is not an approver of staging |
+      | 2026-11-29 10:05 UTC | alice | \`/canary promote\` | test/podinfo in staging, head \`ec26c3e\`, run staging/test/podinfo#⁠3 | ✅ accepted, confirm-promotion opens for this run |
+      | 2026-11-29 10:04 UTC | alice | \`/canary promote\` | test/podinfo in staging, head \`ec26c3e\`, run staging/test/podinfo#⁠3 | ✅ opened confirm-promotion at 2026-11-29 10:10 UTC |
+      | 2026-11-29 10:03 UTC | alice | \`/canary promote\` | test/podinfo in staging, head \`ec26c3e\`, run staging/test/podinfo#⁠3 | ⚪ void since 2026-11-29 10:08 UTC: pushed to: head ec26c3e → f00dfac |"
     `);
+    // A run id as the records build it shows when the run started.
+    expect(renderApprovalsSection({ records: [record({ runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z" })] })).toContain("head `ec26c3e`, run of 2026-11-29 12:00 UTC |");
     expect(findMarkdownProblems(section)).toEqual([]);
   });
 
@@ -126,7 +128,7 @@ describe("renderApprovalsSection", () => {
     // A URL stays a plain autolink, as GitHub would show it anywhere; it is never an image.
     expect(rendered(section)).toContain("x</summary></details><h1>@\u2060org/admins</h1>");
     const table = marked.lexer(section, { gfm: true }).find((t) => t.type === "table");
-    expect(table && "rows" in table ? table.rows[0]!.length : 0).toBe(7);
+    expect(table && "rows" in table ? table.rows[0]!.length : 0).toBe(5);
   });
 
   it("summarises Flagger's gate calls: one row per gate with the latest answer", () => {
@@ -145,7 +147,7 @@ describe("renderApprovalsSection", () => {
       approvalKey: null,
     });
     const section = renderApprovalsSection({ records: [], gateCalls: [call("2026-11-29T10:08:00Z", 403), call("2026-11-29T10:10:00Z", 200), call("2026-11-29T10:09:00Z", 403)] });
-    expect(section).toContain("| test/podinfo | staging | confirm-promotion | 3 | 2026-11-29 10:10 UTC | ✅ 200: opened by alice's /canary promote |");
+    expect(section).toContain("| test/podinfo in cluster staging | confirm-promotion | 3 | 2026-11-29 10:10 UTC | ✅ 200: opened by alice's /canary promote |");
     expect(section).toContain("No command yet.");
     expect(findMarkdownProblems(section)).toEqual([]);
   });

@@ -76,7 +76,7 @@ describe("stored comment sections", () => {
     await insertCommandRecords(store, [commandRecord({ pullRequest: PR.number })]);
     const sections = nonEmpty((await getStoredCommentSections(store, { ...PR, headSha: HEAD })).sections);
     expect(sections).toHaveLength(1);
-    expect(sections[0]).toContain("### Approvals");
+    expect(sections[0]).toContain("#### Approvals");
     expect(sections[0]).toContain("alice");
     expect(sections[0]).toContain("/canary promote");
   });
@@ -153,7 +153,7 @@ describe("stored comment sections", () => {
 
     it("summarises Flagger's calls per gate with their count and latest answer", async () => {
       await insertGateCalls(store, [gateCall({ at: "2026-11-29T12:06:00.000Z" }), gateCall({ at: "2026-11-29T12:07:00.000Z" }), gateCall({ at: "2026-11-29T12:08:00.000Z", status: 200, code: "APPROVED", reason: "approved by alice" })]);
-      const approvals = (await getStoredCommentSections(store, { ...PR, headSha: HEAD })).sections.find((s) => s.includes("### Approvals"))!;
+      const approvals = (await getStoredCommentSections(store, { ...PR, headSha: HEAD })).sections.find((s) => s.includes("#### Approvals"))!;
       const row = approvals.split("\n").find((line) => line.includes("confirm-promotion"))!;
       expect(row).toContain("| 3 |");
       expect(row).toContain("2026-11-29 12:08 UTC");

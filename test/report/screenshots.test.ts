@@ -7,6 +7,11 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderApprovalsSection } from "../../src/commands/render-approvals.js";
+import type { CanaryGate, GateDecision } from "../../src/gate/merge-gate.js";
+import { renderPromotionSection } from "../../src/gate/render-promotion.js";
+import { composeStickyComment } from "../../src/github/stored-sections.js";
+import { commandRecord } from "../support/approvals.js";
 import { openGitHubPage, type GitHubPage } from "../support/github-page.js";
 import { renderTimelineMarkdown } from "../../src/timeline/render-markdown.js";
 import { reviewGenerated } from "../review/generated.js";
@@ -27,6 +32,62 @@ const COMMENTS = {
   "timeline-50-steps": renderTimelineMarkdown(timelineOf(canaryYaml({ analysis: "    interval: 1m\n    threshold: 2\n    stepWeight: 1\n    maxWeight: 50\n" })), { table: false }),
 };
 
+/** The demo review with the sections the store adds: a gate prompt, the merge gate's decision, and the audit trail. */
+function demoWithStoredSections(): string {
+  const at = Date.UTC(2026, 10, 29, 12, 9);
+  const gate = (name: string, verdict: CanaryGate["verdict"], reason: string, weight: number | null): CanaryGate => ({
+    environment: "production",
+    cluster: "production",
+    namespace: "apps",
+    name,
+    verdict,
+    rule: "promoted-in",
+    target: { environment: "staging", cluster: "staging" },
+    reason,
+    progress: weight === null ? null : { phase: "Progressing", canaryWeight: weight, iterations: 2, startedAt: at - 4 * 60_000 },
+    lock: null,
+  });
+  const decision: GateDecision = {
+    verdict: "pending",
+    reason: "Waiting for 1 of 2 Canaries to be promoted in staging",
+    canaries: [
+      gate(longName(1), "pending", "ghcr.io/stefanprodan/podinfo:6.2.0 is being analysed in staging: Progressing, canary weight 20%", 20),
+      gate("podinfo", "success", "ghcr.io/stefanprodan/podinfo:6.2.0 promoted in staging", null),
+    ],
+    override: null,
+    evaluatedAt: at,
+  };
+  const approvals = renderApprovalsSection({
+    records: [
+      commandRecord({ actor: "alice", at: "2026-11-29T12:05:00.000Z", runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z" }),
+      commandRecord({ commentId: 1002, runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z", verb: "rollback", hook: "rollback", outcome: "refused", refusal: "mallory has read permission; rollback needs write or an approver of staging", grounds: null, actor: "mallory", at: "2026-11-29T12:07:00.000Z" }),
+    ],
+    gateCallSummaries: [
+      {
+        calls: 14,
+        last: {
+          at: "2026-11-29T12:08:00.000Z",
+          cluster: "staging",
+          hook: "confirm-promotion",
+          namespace: "test",
+          name: "podinfo",
+          phase: "WaitingPromotion",
+          checksum: "85d557f47b",
+          runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z",
+          status: 403,
+          code: "NOT_APPROVED",
+          reason: "waits for /canary promote on the pull request that owns this run",
+          approvalKey: null,
+        },
+      },
+    ],
+  });
+  return composeStickyComment({
+    reviewBody: COMMENTS.demo,
+    stored: { prompts: ["podinfo in staging is waiting for promotion: comment `/canary promote podinfo --env staging`"], sections: [renderPromotionSection(decision), approvals] },
+  });
+}
+
 describe("the comment in GitHub's layout", () => {
   let page: GitHubPage;
   beforeAll(async () => {
@@ -43,6 +104,20 @@ describe("the comment in GitHub's layout", () => {
   it("uses names of 40 characters in the wide reviews", () => {
     expect(longName(12)).toHaveLength(40);
     expect(COMMENTS["review-14"]).toContain(`\`apps/${longName(12)}\``);
+  });
+
+  it("with the stored sections: the prompt above the review, Promotion and Approvals below it, no table scrolls", async () => {
+    const comment = demoWithStoredSections();
+    const layout = await page.show(comment, { open: false });
+    if (UPDATE) await page.screenshot(join(SHOTS, "stored-sections.png"));
+    expect(layout.overflowingTables).toEqual([]);
+    const text = await page.visibleText();
+    // The prompt is the first thing read after the title line is hidden: above the review's heading.
+    expect(text.indexOf("waiting for promotion")).toBeGreaterThanOrEqual(0);
+    expect(text.indexOf("waiting for promotion")).toBeLessThan(text.indexOf("canary-bot review"));
+    expect(text.indexOf("Promotion")).toBeGreaterThan(text.indexOf("canary-bot review"));
+    expect(text.indexOf("Approvals")).toBeGreaterThan(text.indexOf("Promotion"));
+    if (UPDATE) await page.screenshot(join(SHOTS, "stored-sections.png"));
   });
 
   for (const [name, comment] of Object.entries(COMMENTS)) {

@@ -45,6 +45,8 @@ export interface GitHubPage {
   /** Renders a comment; `open` expands every <details> (to show or measure what is inside). */
   show(markdown: string, options?: { theme?: Theme; open?: boolean }): Promise<CommentLayout>;
   screenshot(path: string): Promise<void>;
+  /** The rendered comment's text as a reader sees it, in reading order. */
+  visibleText(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,9 @@ export async function openGitHubPage(): Promise<GitHubPage> {
     },
     async screenshot(path) {
       await page.screenshot({ path, fullPage: true });
+    },
+    async visibleText() {
+      return page.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText);
     },
     close: () => browser.close(),
   };
