@@ -256,7 +256,9 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
     if (listIndent !== null && columns < listIndent && !lazy) listIndent = null;
     const inList = listIndent !== null ? listIndent : 0;
     let kind: LineKind;
-    if (columns >= 4) {
+    // Indented code is four columns past the list item's content, not past the margin: a tab in an
+    // item indented by two is the item's paragraph text (CommonMark §5.2).
+    if (columns - inList >= 4) {
       kind = quoteOpen ? "lazy-quote" : continuesParagraph(out[out.length - 1]?.kind) ? "continuation" : "indented";
       // ``` in an indented line may be a fence in a nested list item: treat it as one (hides more).
       // Outside any list item it is an indented code block's text, never a fence (CommonMark §4.4):
@@ -267,7 +269,10 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
       const inner = stripListMarkers(content.replace(/^(?:>[ \t]?)+/, ""));
       fence = findFenceOpen(inner.rest, inner.width, true);
     } else {
-      const parsedList = stripListMarkers(content);
+      // A run of "-" under paragraph text is a setext underline ("Foo\n-" is a heading): it ends the
+      // paragraph, and so its code spans, even where it could be read as an empty list item.
+      const setextDash = holdsParagraph(out[out.length - 1]) && /^-+[ \t]*$/.test(content);
+      const parsedList = setextDash ? { rest: content, width: 0, isListItem: false } : stripListMarkers(content);
       // An empty item, or a numbered one not starting at 1, cannot interrupt a paragraph: the line
       // goes on with the paragraph (a lone "-" even makes it a heading).
       const cannotInterrupt =
@@ -279,7 +284,9 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         : list.isListItem
         ? findFenceOpen(list.rest, chars + list.width, false, reading.listAware ? chars + list.width : 0)
         : findFenceOpen(list.rest, inList, false, inList);
-      if (cannotInterrupt) {
+      if (setextDash) {
+        kind = "heading";
+      } else if (cannotInterrupt) {
         kind = "continuation";
       } else if (opened) {
         fence = opened;

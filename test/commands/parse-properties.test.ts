@@ -105,7 +105,9 @@ describe("parseCommands properties", () => {
           expect(visible).toContain(`/canary skip-gate ${command.reason}`);
         }
       }),
-      { numRuns: 500 },
+      // Found by a long run: a tab in a list item indented by two is the item's text, not indented
+      // code, so the item goes on and its next fence ends with it.
+      { numRuns: 500, examples: [["- ```\n  ok\n  ```\n\t/canary skip-gate m0x\n/canary skip-gate m0x\n  ```\n/canary skip-gate m0x\n  ```\n/canary skip-gate m1x\nok"]] },
     );
   });
 
@@ -122,7 +124,9 @@ describe("parseCommands properties", () => {
         for (const command of parseCommands(body).commands) expect(visible).toContain(`/canary skip-gate ${command.reason}`);
       }),
       // Found by CI: an indented ``` outside a list item is code text, not a fence a later ``` closes.
-      { numRuns: 3000, examples: [["    ```\n* ```\n```\n/canary skip-gate m0x"]] },
+      // Found by a long run: "-" under text is a setext underline, which ends the paragraph and so
+      // pairs the backticks after it anew.
+      { numRuns: 3000, examples: [["    ```\n* ```\n```\n/canary skip-gate m0x"], ["`\n  - \n`\n/canary skip-gate m0x\nc` d"]] },
     );
   });
 
@@ -143,13 +147,18 @@ describe("parseCommands properties", () => {
   });
 
   it.each([
-    ["backtick runs of every length", Array.from({ length: 6000 }, (_, i) => "`".repeat((i % 50) + 1) + "a").join("\n")],
-    ["list items opening fences", "- ```\n".repeat(13_000)],
-    ["a quote of many lines", "> a\n".repeat(16_000)],
-    ["containers, spans and comments mixed", Array.from({ length: 8000 }, (_, i) => ["- a `b", "  <!--", "> ```", "    ~~~", "/canary refresh"][i % 5]).join("\n")],
-  ])("stays fast on a hostile comment of 65,536 characters: %s", (_, body) => {
-    const started = performance.now();
-    parseCommands(`${body.slice(0, 65_536 - 20)}\n/canary promote`);
-    expect(performance.now() - started).toBeLessThan(2000);
+    // [what, body, whether the parser reads the command after it: in the two "false" cases marked
+    // shows it, but the line scan cannot tell where 13,000 list items or mixed containers end and
+    // hides it (a missed command can be typed again; one run by accident cannot be taken back)]
+    ["backtick runs of every length", Array.from({ length: 6000 }, (_, i) => "`".repeat((i % 50) + 1) + "a").join("\n"), true],
+    ["list items opening fences", "- ```\n".repeat(13_000), false],
+    ["a quote of many lines", "> a\n".repeat(16_000), true],
+    ["containers, spans and comments mixed", Array.from({ length: 8000 }, (_, i) => ["- a `b", "  <!--", "> ```", "    ~~~", "/canary refresh"][i % 5]).join("\n"), false],
+  ] as const)("reads a hostile comment of 65,536 characters to its end: %s", (_, body, visible) => {
+    // Its speed is measured by `npm run bench -- commands` (linear in the comment), not here.
+    const text = `${body.slice(0, 65_536 - 40)}\n\n/canary skip-gate the-end`;
+    const found = parseCommands(text).commands.some((c) => c.reason === "the-end");
+    expect(found).toBe(visible);
+    if (found) expect(visibleHtml(text)).toContain("/canary skip-gate the-end");
   });
 });
