@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { isRecord, parseManifestFile, type ManifestDocument, type ManifestFile } from "../canary/parse.js";
 import { buildPathMatcher, compileGlob, type RepositoryConfig } from "../config/index.js";
+import type { EnvironmentConfig } from "../config/schema.js";
 import { BUILD_LIMITS } from "../limits.js";
 import { runKustomize, type KustomizeEngine, type KustomizeResult } from "./kustomize.js";
 import { buildRenderedDocuments, type PatchSource, type Substitution } from "./render.js";
@@ -100,7 +101,7 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
       // that references resolve across the whole repository as they always did.
       placeRaw(file, looseRoot, null);
     }
-    return { mode: "raw", scopes: groupIntoScopes({ placed, config, sources: rawFindings }), notes };
+    return { mode: "raw", scopes: groupIntoScopes({ placed, environments: config.environments, sources: rawFindings }), notes };
   }
   notes.push(...roots.notes);
 
@@ -166,7 +167,7 @@ export async function runRevisionBuild(params: { files: RevisionFiles; config: R
     // A loose file under `clusters/<name>/` is applied by that cluster's bootstrap Kustomization.
     placeRaw(file, looseRoot, clusterOfPath(path));
   }
-  return { mode: "kustomize", scopes: groupIntoScopes({ placed, config, sources }), notes };
+  return { mode: "kustomize", scopes: groupIntoScopes({ placed, environments: config.environments, sources }), notes };
 }
 
 function toText(content: string | Uint8Array): string {
@@ -368,9 +369,20 @@ function readData(document: ManifestDocument): Map<string, string> | undefined {
   return out;
 }
 
+/**
+ * Raw files (no build) grouped by environment as `runRevisionBuild` groups them without kustomize:
+ * the App's review of a repository without kustomization files, which reads only the files a
+ * review needs, gets the same scopes as `canary-bot review --repo` on the whole checkout.
+ */
+export function groupRawFilesIntoScopes(params: { files: readonly ManifestFile[]; environments: readonly EnvironmentConfig[] }): RevisionScope[] {
+  const looseRoot: BuildRootInfo = { id: "", folder: "" };
+  const placed: Placed[] = params.files.flatMap((file) => file.documents.map((document) => ({ document, root: looseRoot, cluster: null })));
+  return groupIntoScopes({ placed, environments: params.environments, sources: new Map(params.files.map((f) => [f.path, f] as const)) });
+}
+
 /** Groups placed documents by environment (config `environments[].paths`), else cluster. */
-function groupIntoScopes(params: { placed: readonly Placed[]; config: RepositoryConfig; sources: ReadonlyMap<string, ManifestFile> }): RevisionScope[] {
-  const environments = params.config.environments.map((e) => ({ environment: e, patterns: e.paths.map((p) => compileGlob(p)) }));
+function groupIntoScopes(params: { placed: readonly Placed[]; environments: readonly EnvironmentConfig[]; sources: ReadonlyMap<string, ManifestFile> }): RevisionScope[] {
+  const environments = params.environments.map((e) => ({ environment: e, patterns: e.paths.map((p) => compileGlob(p)) }));
   const scopes = new Map<string, { scope: RevisionScope; files: Map<string, ManifestFile>; rootOf: Map<ManifestDocument, BuildRootInfo> }>();
   for (const item of params.placed) {
     // The source file, the Flux Kustomization's own file, and a file in the built folder: the

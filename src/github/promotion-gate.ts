@@ -146,7 +146,7 @@ async function readPullRequestCanaries(params: { port: GatePort; number: number;
   if (read.status === "stale") return null;
   const environments = config.config.environments;
   // The same input the review had: built with kustomize where the repository has builds (rendered images).
-  const { input } = await getReviewInputOfFetched(read.fetched);
+  const { input } = await getReviewInputOfFetched(read.fetched, environments);
   return { headSha: pull.headSha, environments, canaries: buildChangedCanaries({ input, environments }) };
 }
 

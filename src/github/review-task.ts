@@ -5,6 +5,7 @@
  * repository is built with kustomize, the worker thread runs the build too (the kustomize binary
  * is a child process of the worker; its rendered output is parsed there, never on the event loop).
  */
+import { groupRawFilesIntoScopes } from "../build/build-revision.js";
 import { getBuiltReviewInput } from "../build/review-input.js";
 import type { RevisionFiles } from "../build/build-revision.js";
 import type { EnvironmentConfig } from "../config/schema.js";
@@ -53,14 +54,22 @@ const UNREADABLE_CODES = new Set(["FILE_TOO_LARGE", "NOT_REVIEWED"]);
 
 /** The review of what was fetched: built with kustomize when the fetch read build inputs, else of the raw files. */
 export async function getReviewOfFetched(task: ReviewTask): Promise<{ review: PullRequestReview; input: ReviewInput; notes: string[] }> {
-  const { input, notes: buildNotes } = await getReviewInputOfFetched(task.fetched);
+  const { input, notes: buildNotes } = await getReviewInputOfFetched(task.fetched, task.environments ?? []);
   const notes = [...task.notes, ...buildNotes];
   return { review: reviewChanges({ ...input, blobUrl: task.blobUrl, notes }), input, notes };
 }
 
-/** What was fetched as the review's input: built with kustomize when the fetch read build inputs, else the raw files. */
-export async function getReviewInputOfFetched(fetched: FetchedReviewFiles): Promise<{ input: ReviewInput; notes: string[] }> {
-  if (!fetched.build) return { input: buildReviewInputFromFetched(fetched), notes: [] };
+/**
+ * What was fetched as the review's input: built with kustomize when the fetch read build inputs,
+ * else the raw files — grouped by the environments' paths when the config has environments, as
+ * `canary-bot review --repo` groups them (getBuiltReviewInput without a build).
+ */
+export async function getReviewInputOfFetched(fetched: FetchedReviewFiles, environments: readonly EnvironmentConfig[] = []): Promise<{ input: ReviewInput; notes: string[] }> {
+  if (!fetched.build) {
+    const input = buildReviewInputFromFetched(fetched);
+    if (environments.length === 0) return { input, notes: [] };
+    return { input: { ...input, scopes: { base: groupRawFilesIntoScopes({ files: input.base, environments }), head: groupRawFilesIntoScopes({ files: input.head, environments }) } }, notes: [] };
+  }
   const built = await getBuiltReviewInput({
     base: buildRevisionFiles(fetched.build, "base"),
     head: buildRevisionFiles(fetched.build, "head"),

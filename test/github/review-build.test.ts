@@ -167,6 +167,28 @@ describe("the App builds a kustomize repository's pull request as the clusters d
     expect(withoutLinks(dryRun.stdout)).toBe(offline.stdout);
   }, 120_000);
 
+  it("a repository of rendered files in environment folders (no kustomization) is grouped by environment, as `review --repo` groups it", async () => {
+    const raw = (commit: string) => readFixtureCommit("raw-environments", commit);
+    const { repository, pull } = openPull({ base: raw("1-initial"), head: raw("2-staging-image") });
+    await app.deliver(pullRequestDelivery(repository, pull));
+    await waitForQueueIdle(store, 120_000);
+    const posted = pull.comments[0]!.body;
+    expect(posted).toContain("| `staging: podinfo-staging/podinfo` | ✅ valid |");
+    expect(posted).not.toContain("production: podinfo/podinfo");
+    const checkout = mkdtempSync(join(tmpdir(), "raw-environments-"));
+    try {
+      execFileSync("bash", [join(import.meta.dirname, "../../fixtures/raw-environments/build.sh"), checkout]);
+      const offline = await runCliCaptured(["review", "--repo", checkout, "--base", "1-initial", "--head", "2-staging-image"]);
+      expect(offline.stderr).toBe("");
+      // The config has environments, so the merge gate's Promotion section follows the review.
+      const [review, promotion] = posted.split("\n\n#### Promotion");
+      expect(promotion).toContain("staging · podinfo-staging/podinfo");
+      expect(withoutLinks(review!)).toBe(offline.stdout.replace(/\n$/, ""));
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it("without a kustomize binary, `review --pr` reads raw files and its comment says why", async () => {
     const { repository, pull } = openPull({ base: INITIAL, head: readFixtureCommit("gitops-environments", "3-production-hpa-deadline") });
     const dryRun = await reviewPr(repository, pull.number, { KUSTOMIZE_BIN: "" });
