@@ -252,7 +252,9 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
     const content = text.slice(chars);
     // A less indented line ends the list item, unless it is a lazy continuation of its paragraph
     // (plain text; a fence, quote, heading or HTML block is never lazy).
-    const lazy = holdsParagraph(out[out.length - 1]) && !FENCE_OPEN.test(content) && !/^[>#<]/.test(content) && !HEADING.test(content);
+    // An HTML tag that cannot interrupt a paragraph (type 7, `<span>`) is lazy text like any other.
+    const interruptsAsHtml = content.startsWith("<!--") || HTML_RAW_BLOCK.test(content) || HTML_BLOCK_INTERRUPTING.test(content);
+    const lazy = holdsParagraph(out[out.length - 1]) && !FENCE_OPEN.test(content) && !/^[>#]/.test(content) && !interruptsAsHtml && !HEADING.test(content);
     if (listIndent !== null && columns < listIndent && !lazy) listIndent = null;
     const inList = listIndent !== null ? listIndent : 0;
     let kind: LineKind;
