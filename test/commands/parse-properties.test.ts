@@ -3,6 +3,13 @@ import { marked } from "marked";
 import { describe, expect, it } from "vitest";
 import { parseCommands } from "../../src/commands/parse.js";
 
+/**
+ * `PROPERTY_RUNS=100 npx vitest run test/commands/parse-properties.test.ts` multiplies every
+ * property's runs (a long search for disagreements with marked; each one found became an example
+ * below). `npm test` runs them once.
+ */
+const RUNS = Math.max(1, Number(process.env.PROPERTY_RUNS ?? 1) || 1);
+
 /** A command line whose reason is a unique marker, so it can be found in rendered HTML. */
 const commandLine = (id: number) => `/canary skip-gate m${id}x`;
 
@@ -69,7 +76,7 @@ describe("parseCommands properties", () => {
         const body = last ? `${closed}${SEPARATOR}${last.join("\n")}` : closed;
         expect(parseCommands(body).commands).toEqual([]);
       }),
-      { numRuns: 500 },
+      { numRuns: 500 * RUNS },
     );
   });
 
@@ -81,7 +88,7 @@ describe("parseCommands properties", () => {
         const found = parseCommands(body).commands.map((c) => c.reason);
         for (const marker of expected) expect(found).toContain(marker);
       }),
-      { numRuns: 300 },
+      { numRuns: 300 * RUNS },
     );
   });
 
@@ -93,7 +100,7 @@ describe("parseCommands properties", () => {
           expect(visible).toContain(`/canary skip-gate ${command.reason}`);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 500 * RUNS },
     );
   });
 
@@ -107,7 +114,7 @@ describe("parseCommands properties", () => {
       }),
       // Found by a long run: a tab in a list item indented by two is the item's text, not indented
       // code, so the item goes on and its next fence ends with it.
-      { numRuns: 500, examples: [["- ```\n  ok\n  ```\n\t/canary skip-gate m0x\n/canary skip-gate m0x\n  ```\n/canary skip-gate m0x\n  ```\n/canary skip-gate m1x\nok"]] },
+      { numRuns: 500 * RUNS, examples: [["- ```\n  ok\n  ```\n\t/canary skip-gate m0x\n/canary skip-gate m0x\n  ```\n/canary skip-gate m0x\n  ```\n/canary skip-gate m1x\nok"]] },
     );
   });
 
@@ -127,7 +134,7 @@ describe("parseCommands properties", () => {
       // Found by a long run: "-" under text is a setext underline, which ends the paragraph and so
       // pairs the backticks after it anew.
       // And: `<span>` under a list item's text is a lazy line of it (it cannot interrupt a paragraph).
-      { numRuns: 3000, examples: [["    ```\n* ```\n```\n/canary skip-gate m0x"], ["`\n  - \n`\n/canary skip-gate m0x\nc` d"], ["- /canary skip-gate m0x\n<span>\n   ```\n```\n/canary skip-gate m1x"]] },
+      { numRuns: 3000 * RUNS, examples: [["    ```\n* ```\n```\n/canary skip-gate m0x"], ["`\n  - \n`\n/canary skip-gate m0x\nc` d"], ["- /canary skip-gate m0x\n<span>\n   ```\n```\n/canary skip-gate m1x"]] },
     );
   });
 
@@ -143,7 +150,7 @@ describe("parseCommands properties", () => {
           expect(item.line).toBeLessThanOrEqual(lines);
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 1000 * RUNS },
     );
   });
 
