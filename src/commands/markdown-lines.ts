@@ -295,7 +295,8 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         kind = list.isListItem ? "list-item" : "fence";
       } else if (list.isListItem) {
         kind = "list-item";
-      } else if (HEADING.test(content)) {
+      } else if (HEADING.test(content) && !(/^=+[ \t]*$/.test(content) && !holdsParagraph(out[out.length - 1]) && !quoteOpen)) {
+        // ("===" is a setext underline only under paragraph text; alone it is paragraph text.)
         // A setext underline cannot end a quote's paragraph: "===" is lazy text there.
         kind = quoteOpen && /^=+[ \t]*$/.test(content) ? "lazy-quote" : "heading";
       } else if (content.startsWith("<!--")) {
