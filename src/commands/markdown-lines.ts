@@ -151,6 +151,7 @@ export function classifyMarkdownLines(body: string): MarkdownLine[] {
     classifyLines(lines, { fencesEndWithContainers: false, listAware: true, inlineComments: true }),
     classifyLines(lines, { fencesEndWithContainers: false, listAware: false, inlineComments: true }),
     classifyLines(lines, { fencesEndWithContainers: true, listAware: true, inlineComments: false }),
+    classifyLines(lines, { fencesEndWithContainers: false, listAware: true, inlineComments: false }),
   ];
   return readings[0]!.map((line, i) => {
     const others = readings.map((r) => r[i]!);
