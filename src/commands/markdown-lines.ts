@@ -255,7 +255,11 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
     // (plain text; a fence, quote, heading or HTML block is never lazy).
     // An HTML tag that cannot interrupt a paragraph (type 7, `<span>`) is lazy text like any other.
     const interruptsAsHtml = content.startsWith("<!--") || HTML_RAW_BLOCK.test(content) || HTML_BLOCK_INTERRUPTING.test(content);
-    const lazy = holdsParagraph(out[out.length - 1]) && !FENCE_OPEN.test(content) && !/^[>#]/.test(content) && !interruptsAsHtml && !HEADING.test(content);
+    // "===" less indented than the item is no setext underline of the item's paragraph (an underline
+    // cannot be lazy): it is lazy paragraph text, and the item goes on.
+    const equalsLine = /^=+[ \t]*$/.test(content);
+    const lazy = holdsParagraph(out[out.length - 1]) && !FENCE_OPEN.test(content) && !/^[>#]/.test(content) && !interruptsAsHtml && (!HEADING.test(content) || equalsLine);
+    const lazyEquals = lazy && equalsLine && listIndent !== null && columns < listIndent;
     if (listIndent !== null && columns < listIndent && !lazy) listIndent = null;
     const inList = listIndent !== null ? listIndent : 0;
     let kind: LineKind;
@@ -287,7 +291,9 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         : list.isListItem
         ? findFenceOpen(list.rest, chars + list.width, false, reading.listAware ? chars + list.width : 0)
         : findFenceOpen(list.rest, inList, false, inList);
-      if (setextDash) {
+      if (lazyEquals) {
+        kind = "text";
+      } else if (setextDash) {
         kind = "heading";
       } else if (cannotInterrupt) {
         kind = "continuation";

@@ -4,11 +4,14 @@ import { describe, expect, it } from "vitest";
 import { parseCommands } from "../../src/commands/parse.js";
 
 /**
- * `PROPERTY_RUNS=100 npx vitest run test/commands/parse-properties.test.ts` multiplies every
- * property's runs (a long search for disagreements with marked; each one found became an example
- * below). `npm test` runs them once.
+ * `npm test` runs these properties with one fixed seed: the same 5,800 generated comments every
+ * time, so that CI's verdict is the code's, not a draw's. A long search for disagreements with
+ * marked uses fresh seeds and more runs: `PROPERTY_SEED=random PROPERTY_RUNS=100 npx vitest run
+ * test/commands/parse-properties.test.ts` (each disagreement found so became an example below).
  */
 const RUNS = Math.max(1, Number(process.env.PROPERTY_RUNS ?? 1) || 1);
+const SEED = process.env.PROPERTY_SEED === "random" ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.PROPERTY_SEED ?? 20_261_129);
+fc.configureGlobal({ seed: SEED });
 
 /** A command line whose reason is a unique marker, so it can be found in rendered HTML. */
 const commandLine = (id: number) => `/canary skip-gate m${id}x`;
@@ -135,8 +138,9 @@ describe("parseCommands properties", () => {
       // pairs the backticks after it anew.
       // And: `<span>` under a list item's text is a lazy line of it (it cannot interrupt a paragraph);
       // "===" with no paragraph above is text, so `</pre>` under it is lazy text, not an HTML block;
-      // a list item ends an inline `<!--`'s paragraph, and marked keeps the item's fence open after it.
-      { numRuns: 3000 * RUNS, examples: [["    ```\n* ```\n```\n/canary skip-gate m0x"], ["`\n  - \n`\n/canary skip-gate m0x\nc` d"], ["- /canary skip-gate m0x\n<span>\n   ```\n```\n/canary skip-gate m1x"], ["===\n</pre>\n```\n\n/canary skip-gate m0x"], ["x <!-- y\n* ```\n\t-->\n/canary skip-gate m0x"]] },
+      // a list item ends an inline `<!--`'s paragraph, and marked keeps the item's fence open after it;
+      // "===" less indented than a list item is lazy text of it (an underline cannot be lazy).
+      { numRuns: 3000 * RUNS, examples: [["    ```\n* ```\n```\n/canary skip-gate m0x"], ["`\n  - \n`\n/canary skip-gate m0x\nc` d"], ["- /canary skip-gate m0x\n<span>\n   ```\n```\n/canary skip-gate m1x"], ["===\n</pre>\n```\n\n/canary skip-gate m0x"], ["x <!-- y\n* ```\n\t-->\n/canary skip-gate m0x"], ["```\n```\n* /canary skip-gate m0x\n===\n\t```\n  /canary skip-gate m1x"]] },
     );
   });
 
