@@ -1,5 +1,5 @@
 /**
- * The sticky comment's stored parts (migration 004_comments.sql): the review's own text for the
+ * The sticky comment's stored parts (migration 005_comments.sql): the review's own text for the
  * head it reviewed, and the digest of the body last written to GitHub. The review job saves its
  * text; the `comment` job (src/github/comment-job.ts) redraws the comment from it and the other
  * stored sections when a gate decision, a rollout or a command changes them.
