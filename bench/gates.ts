@@ -9,14 +9,17 @@
  * Then the same while a 1,000-Canary review runs in the worker pool (the App as deployed, against
  * the GitHub-like server on loopback, which serves the review's blobs from this process too).
  *
- * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set. Every gate call is a
- * store read of the approvals and the heads and a write of the call (gate_calls).
+ * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set, and holds everything the
+ * route reads: the promotion record (the run), the approval and the head. The route is mounted as
+ * src/main.ts mounts it: decisions from remembered inputs (src/cluster/gate-inputs.ts; on
+ * PostgreSQL each 200 confirmed by one query) and gate calls stored in batches.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { Probot } from "probot";
+import { createRememberingGateInputs } from "../src/cluster/gate-inputs.js";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND } from "../src/cluster/gates-route.js";
 import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
 import { createCanaryBotOctokit } from "../src/github/octokit.js";
@@ -25,9 +28,9 @@ import { startCanaryBot } from "../src/main.js";
 import { createCanaryBotServer } from "../src/server.js";
 import { insertCommandRecords } from "../src/store/approvals.js";
 import { openStore, type Store } from "../src/store/index.js";
+import { createStorePromotionStore } from "../src/store/promotion-store.js";
 import { commandRecord, promotionWithRun } from "../test/support/approvals.js";
 import { startGitHubServer, type Files } from "../test/support/github-server.js";
-import { createMemoryPromotionStore } from "../test/support/memory-promotion-store.js";
 import type { BenchSection } from "./measure.js";
 import { generateRepository } from "./repository.js";
 
@@ -93,10 +96,14 @@ async function startBareServer(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** The Canary's run (its promotion record) and an approval for it, in the store. */
 async function seed(store: Store) {
-  const promotions = createMemoryPromotionStore();
+  const promotions = createStorePromotionStore(store);
   const startedAt = Date.UTC(2026, 10, 29, 12, 0, 0);
-  promotions.records.set("staging/test/podinfo", { record: promotionWithRun({ startedAt }), version: 1 });
+  const key = { cluster: "staging", namespace: "test", name: "podinfo" };
+  const stored = await promotions.getPromotionRecord(key);
+  const written = await promotions.upsertPromotionRecord({ record: promotionWithRun({ startedAt }), expectedVersion: stored?.version ?? null });
+  if (!written.ok) throw new Error("the bench's promotion record could not be written");
   await insertCommandRecords(store, [commandRecord({ runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z", repository: "bench/gitops", commentId: Math.floor(Math.random() * 1e9) })]);
   return promotions;
 }
@@ -133,13 +140,14 @@ export const benchGates: BenchSection = async (print) => {
     const promotions = await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
     // As src/main.ts mounts it.
+    const inputs = await createRememberingGateInputs({ store, promotions });
     const gates = createFlaggerGatesHandler({
       clusters: [{ name: "staging", eventToken: TOKEN }],
       store,
       promotions,
       now: Date.now,
       log: silent,
-      cacheReads: store.kind === "pglite",
+      inputs,
       writeBehind: GATE_WRITE_BEHIND,
     });
     const server = createCanaryBotServer({
@@ -156,6 +164,7 @@ export const benchGates: BenchSection = async (print) => {
     print(ratioLine(`gate route, idle server (${result.rounds} alternating rounds of 2,000)`, result.gate, result.bare));
     await server.close({ graceMs: 1_000 });
     await gates.flush();
+    await inputs.close();
     const [{ n }] = (await store.query("SELECT count(*)::int AS n FROM gate_calls")) as [{ n: number }];
     print(`  gate calls stored: ${n} (every call answered, warm-up included)`);
   }
@@ -163,7 +172,7 @@ export const benchGates: BenchSection = async (print) => {
   // 2. The same while a 1,000-Canary review runs in the worker pool.
   {
     const github = await startGitHubServer({ checkOpenApi: false });
-    const promotions = await seed(store);
+    await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
     const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
     const probot = new Probot({
@@ -189,7 +198,7 @@ export const benchGates: BenchSection = async (print) => {
         reviewThreads: threads,
         jobConcurrency: 4,
         identity: { appId: github.appId },
-        gates: { clusters: [{ name: "staging", eventToken: TOKEN }], promotions },
+        gates: { clusters: [{ name: "staging", eventToken: TOKEN }] },
       },
     });
     const base = generateRepository(1_000);
