@@ -183,6 +183,9 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   };
 }
 
+/** How the notification connections show in pg_stat_activity. */
+export const LISTEN_APPLICATION_NAME = "canary-bot notifications";
+
 function assertChannel(channel: string): void {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error("a notification channel must be a lower-case SQL identifier");
 }
@@ -218,7 +221,7 @@ function listenPostgres(params: { url: string; schema?: string; channel: string;
   };
 
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: params.url, keepAlive: true, ...(params.schema ? { options: `-c search_path=${params.schema}` } : {}) });
+    const client = new pg.Client({ connectionString: params.url, keepAlive: true, application_name: LISTEN_APPLICATION_NAME, ...(params.schema ? { options: `-c search_path=${params.schema}` } : {}) });
     current = client;
     let prefix: string | undefined;
     client.on("error", () => stop(client));
