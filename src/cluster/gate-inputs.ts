@@ -47,10 +47,10 @@ export interface GateInputsKey {
 }
 
 export interface GateInputsReader {
-  /** The inputs of a decision; `fromMemory` when they were remembered rather than read. */
-  read(key: GateInputsKey): Promise<{ inputs: GateInputs; fromMemory: boolean }>;
-  /** Reads the inputs from the store, whatever is remembered. */
-  readFresh(key: GateInputsKey): Promise<GateInputs>;
+  /** The remembered inputs of a decision, when there are some that may be trusted (no I/O). */
+  recall(key: GateInputsKey): GateInputs | undefined;
+  /** Reads the inputs from the store (and remembers them when that is safe). */
+  read(key: GateInputsKey): Promise<GateInputs>;
   /** True when a 200 decided on remembered inputs may be answered without `confirm`. */
   readonly opensFromMemory: boolean;
   /**
@@ -83,12 +83,9 @@ export function matchesFingerprint(inputs: GateInputs, fingerprint: GateFingerpr
 
 /** Reads every time: for promotion records that do not come from the store (tests' doubles). */
 export function createStoreGateInputs(params: { store: Queryable; promotions: Pick<PromotionStore, "getPromotionRecord"> }): GateInputsReader {
-  const readFresh = (key: GateInputsKey) => readInputs(params.store, params.promotions, key);
   return {
-    async read(key) {
-      return { inputs: await readFresh(key), fromMemory: false };
-    },
-    readFresh,
+    recall: () => undefined,
+    read: (key) => readInputs(params.store, params.promotions, key),
     opensFromMemory: false,
     confirm: async () => false,
     close: async () => {},
@@ -167,18 +164,14 @@ export async function createRememberingGateInputs(params: {
     },
   });
 
-  const readFresh = (key: GateInputsKey) => readInputs(store, params.promotions, key);
+  const recall = (key: GateInputsKey): GateInputs | undefined => (listening ? memory.get(`${key.cluster}/${key.namespace}/${key.name}`)?.get(key.hook)?.inputs : undefined);
 
-  const read = async (key: GateInputsKey): Promise<{ inputs: GateInputs; fromMemory: boolean }> => {
+  const read = async (key: GateInputsKey): Promise<GateInputs> => {
     const canary = `${key.cluster}/${key.namespace}/${key.name}`;
-    if (listening) {
-      const hit = memory.get(canary)?.get(key.hook);
-      if (hit) return { inputs: hit.inputs, fromMemory: true };
-    }
     const fill: Fill = { canary, spoiled: !listening };
     fills.add(fill);
     try {
-      const inputs = await readFresh(key);
+      const inputs = await readInputs(store, params.promotions, key);
       if (!fill.spoiled && listening) {
         if (size >= maxEntries) forgetAll();
         let hooks = memory.get(canary);
@@ -186,7 +179,7 @@ export async function createRememberingGateInputs(params: {
         if (!hooks.has(key.hook)) size += 1;
         hooks.set(key.hook, { inputs, pulls: new Set(inputs.records.map((r) => buildPullRequestKey(r.repository, r.pullRequest))) });
       }
-      return { inputs, fromMemory: false };
+      return inputs;
     } finally {
       fills.delete(fill);
     }
@@ -221,8 +214,8 @@ export async function createRememberingGateInputs(params: {
     });
 
   return {
+    recall,
     read,
-    readFresh,
     opensFromMemory: store.kind === "pglite",
     async confirm(key, inputs) {
       return matchesFingerprint(inputs, await fingerprintAfterNow(key));

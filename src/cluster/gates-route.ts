@@ -20,7 +20,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Answer, digestToken, discardBody, readCappedBody, sendJson } from "./http.js";
-import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateCall, type GateCallOutcome, type GateDecision } from "../gate/gate-call.js";
+import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateDecision } from "../gate/gate-call.js";
 import { GATE_LIMITS, HTTP_LIMITS } from "../limits.js";
 import type { GateCallRecord } from "../commands/records.js";
 import { insertGateCalls, markApprovalConsumed } from "../store/approvals.js";
@@ -91,10 +91,14 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     pendingConsumes = [];
     if (calls.length === 0 && consumes.length === 0) return;
     try {
-      await store.transaction(async (tx) => {
-        await insertGateCalls(tx, calls);
-        for (const consume of consumes) await markApprovalConsumed(tx, consume);
-      });
+      // One statement is its own transaction: BEGIN and COMMIT cost PGlite more than the rows.
+      if (consumes.length === 0) await insertGateCalls(store, calls);
+      else {
+        await store.transaction(async (tx) => {
+          await insertGateCalls(tx, calls);
+          for (const consume of consumes) await markApprovalConsumed(tx, consume);
+        });
+      }
     } catch (error) {
       params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
     }
@@ -105,38 +109,23 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
   };
 
   /** Stores a call (and the approval it consumed): at once, or in the next batch. */
-  const save = async (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> => {
+  const save = (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> | undefined => {
     const fresh = consume && !consumed.has(consume.key) ? consume : null;
     if (fresh) {
       if (consumed.size >= CONSUMED_KEYS) consumed.clear();
       consumed.add(fresh.key);
     }
     if (!params.writeBehind) {
-      await store.transaction(async (tx) => {
+      return store.transaction(async (tx) => {
         await insertGateCalls(tx, [record]);
         if (fresh) await markApprovalConsumed(tx, fresh);
       });
-      return;
     }
     pendingCalls.push(record);
     if (fresh) pendingConsumes.push(fresh);
     if (pendingCalls.length >= params.writeBehind.maxBatch) void flush();
     else timer ??= setTimeout(() => void flush(), params.writeBehind.flushMs);
-  };
-
-  /**
-   * Decides on remembered inputs when there are some; a 200 from memory is answered only when the
-   * reader says it may be, or once the store confirmed those inputs (gate-inputs.ts says why).
-   */
-  const decide = async (call: GateCall, now: string): Promise<{ outcome: GateCallOutcome; run: GateInputs["run"] }> => {
-    const first = await inputs.read(call);
-    const decideOn = (i: GateInputs) => decideGateCall({ call, run: i.run, records: i.records, currentHeads: i.heads, now });
-    const outcome = decideOn(first.inputs);
-    if (!first.fromMemory || outcome.decision.status !== 200 || inputs.opensFromMemory || (await inputs.confirm(call, first.inputs))) {
-      return { outcome, run: first.inputs.run };
-    }
-    const fresh = await inputs.readFresh(call);
-    return { outcome: decideOn(fresh), run: fresh.run };
+    return undefined;
   };
 
   const refuseEarly = async (res: ServerResponse, call: { cluster: string; hook: string; body: unknown }, decision: GateDecision): Promise<void> => {
@@ -193,8 +182,21 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       return;
     }
     const { call } = parsed;
-    const { outcome, run } = await decide(call, new Date(params.now()).toISOString());
-    await save(outcome.record, outcome.consume);
+    const now = new Date(params.now()).toISOString();
+    const decideOn = (i: GateInputs) => decideGateCall({ call, run: i.run, records: i.records, currentHeads: i.heads, now });
+    // From memory without an await when it may (most of what a call costs on top of HTTP is
+    // awaiting); a 200 from memory only when the reader may open from memory or the store confirmed
+    // the remembered inputs (gate-inputs.ts says why); otherwise from a read of the store.
+    const remembered = inputs.recall(call);
+    let outcome = remembered && decideOn(remembered);
+    let run = remembered?.run ?? null;
+    if (!outcome || (outcome.decision.status === 200 && !inputs.opensFromMemory && !(await inputs.confirm(call, remembered!)))) {
+      const read = await inputs.read(call);
+      outcome = decideOn(read);
+      run = read.run;
+    }
+    const saving = save(outcome.record, outcome.consume);
+    if (saving) await saving;
     const { decision } = outcome;
     sendJson(res, httpStatusOf(decision), { open: decision.status === 200, code: decision.code, reason: decision.reason, run: run?.id ?? null });
   };

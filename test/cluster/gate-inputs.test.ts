@@ -71,15 +71,15 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
   const mount = async (source: Store = store) => {
     const promotions = createStorePromotionStore(source);
     const reader = await createRememberingGateInputs({ store: source, promotions });
-    // Spy: which reads were answered from memory.
+    // Spy: which calls found remembered inputs.
     const fromMemory: boolean[] = [];
     inputs = {
       ...reader,
       opensFromMemory: reader.opensFromMemory,
-      read: async (key) => {
-        const result = await reader.read(key);
-        fromMemory.push(result.fromMemory);
-        return result;
+      recall: (key) => {
+        const remembered = reader.recall(key);
+        fromMemory.push(remembered !== undefined);
+        return remembered;
       },
     };
     gates = createFlaggerGatesHandler({ clusters: [{ name: "staging", eventToken: TOKEN }], store: source, promotions, now: () => NOW, log: { warn() {}, error() {} }, inputs, writeBehind: { flushMs: 5, maxBatch: 100 } });
@@ -136,20 +136,29 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
   });
 
   it.skipIf(backend.name !== "postgres")("confirms a remembered 200 with the store: a new run, a push or a voided approval closes the gate even when no notification arrives", async () => {
-    const { fromMemory } = await mount(holdingNotifications(store));
-    await writeRun(T_RUN);
     const approval = commandRecord({ runId: RUN_ID });
-    await insertCommandRecords(writer, [approval]);
-    expect((await call())[0]).toBe(200);
-    expect((await call())[0]).toBe(200);
-    expect(fromMemory.at(-1)).toBe(true);
-    await writeRun(T_NEXT);
-    expect(await call()).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN", NEXT_RUN_ID]);
-    expect(fromMemory.at(-1)).toBe(true); // the memory still holds the old run: the confirmation closed it
-    await writeRun(T_RUN + 1);
-    await upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: 7, headSha: "b".repeat(40), pushedAt: null });
-    await insertCommandRecords(writer, [commandRecord({ runId: "staging/test/podinfo@2026-11-29T12:00:00.001Z", commentId: 1002 })]);
-    expect((await call()).slice(0, 2)).toEqual([403, "APPROVAL_OUTDATED"]);
+    const writes: Array<[string, () => Promise<unknown>, string]> = [
+      ["a new run", () => writeRun(T_NEXT), "APPROVAL_FOR_ANOTHER_RUN"],
+      ["a push", () => upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: 7, headSha: "b".repeat(40), pushedAt: null }), "APPROVAL_OUTDATED"],
+      ["a voided approval", () => markApprovalsInvalidated(writer, [{ ...approval, invalidatedAt: new Date(NOW).toISOString(), invalidation: "pushed to" }]), "NOT_APPROVED"],
+    ];
+    for (const [what, write, code] of writes) {
+      await store.query("TRUNCATE command_records, gate_calls, pull_request_heads, promotion_records");
+      const { fromMemory } = await mount(holdingNotifications(store));
+      await writeRun(T_RUN);
+      await insertCommandRecords(writer, [approval]);
+      await openAndRemember(fromMemory);
+      await write();
+      expect((await call()).slice(0, 2), what).toEqual([403, code]);
+      expect(fromMemory.at(-1), what).toBe(true); // the memory held the open gate: the confirmation closed it
+      server!.closeAllConnections();
+      await new Promise((resolve) => server!.close(resolve));
+      await gates!.flush();
+      await inputs!.close();
+      server = undefined;
+      gates = undefined;
+      inputs = undefined;
+    }
   });
 
   it.skipIf(backend.name !== "postgres")("answers right while the notification connection is cut, and remembers again once it is back", async () => {
@@ -178,20 +187,20 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     const key = { ...KEY, hook: "confirm-promotion" as const };
     await writeRun(T_RUN);
     await insertCommandRecords(writer, [commandRecord({ runId: RUN_ID })]);
-    const read: GateInputs = await reader.readFresh(key);
+    const read: GateInputs = await reader.read(key);
     expect(matchesFingerprint(read, await getGateFingerprint(store, key))).toBe(true);
     expect(await reader.confirm(key, read)).toBe(true);
     await upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: 7, headSha: HEAD_SHA, pushedAt: null });
     expect(await reader.confirm(key, read)).toBe(false);
-    const withHead = await reader.readFresh(key);
+    const withHead = await reader.read(key);
     expect(await reader.confirm(key, withHead)).toBe(true);
     await insertCommandRecords(writer, [commandRecord({ runId: RUN_ID, commentId: 1002 })]);
     expect(await reader.confirm(key, withHead)).toBe(false);
-    const both = await reader.readFresh(key);
+    const both = await reader.read(key);
     await writeRun(T_NEXT);
     expect(await reader.confirm(key, both)).toBe(false);
     // Concurrent confirmations share queries and all get the store's answer.
-    const fresh = await reader.readFresh(key);
+    const fresh = await reader.read(key);
     expect(await Promise.all(Array.from({ length: 20 }, () => reader.confirm(key, fresh)))).toEqual(Array(20).fill(true));
   });
 });
