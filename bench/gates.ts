@@ -7,7 +7,9 @@
  * the bare server's throughput, p99 ≤ 10 ms.
  *
  * Then the same while a 1,000-Canary review runs in the worker pool (the App as deployed, against
- * the GitHub-like server on loopback, which serves the review's blobs from this process too).
+ * the GitHub-like server on loopback, in a thread of its own as a remote GitHub would not share the
+ * App's event loop: bench/github-thread.ts). Also, idle: a closed gate (403), what Flagger polls
+ * most (the rollback hook every tick, a confirm hook until someone approves).
  *
  * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set, and holds everything the
  * route reads: the promotion record (the run), the approval and the head. The route is mounted as
@@ -16,6 +18,7 @@
  */
 import { generateKeyPairSync } from "node:crypto";
 import { Agent, createServer, request, type Server } from "node:http";
+import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { Probot } from "probot";
@@ -30,16 +33,16 @@ import { insertCommandRecords } from "../src/store/approvals.js";
 import { openStore, type Store } from "../src/store/index.js";
 import { createStorePromotionStore } from "../src/store/promotion-store.js";
 import { commandRecord, promotionWithRun } from "../test/support/approvals.js";
-import { startGitHubServer, type Files } from "../test/support/github-server.js";
 import type { BenchSection } from "./measure.js";
-import { generateRepository } from "./repository.js";
 
 const TOKEN = "bench-gate-token-0123456789abcdef";
 const SECRET = "bench-secret";
 const CONCURRENCY = 8;
 const BODY = JSON.stringify({ name: "podinfo", namespace: "test", phase: "Progressing", checksum: "85d557f47b", metadata: { eventMessage: "bench" } });
 const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
-const PATH = `/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
+const OPEN_PATH = `/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
+/** No /canary rollback was given: the rollback hook stays closed (403). */
+const CLOSED_PATH = `/flagger/gates/staging/rollback?token=${TOKEN}`;
 
 interface Load {
   perSecond: number;
@@ -48,14 +51,14 @@ interface Load {
 }
 
 /** `total` POSTs from CONCURRENCY keep-alive clients; each latency from send to the last byte. */
-async function load(port: number, total: number, expectStatus: number): Promise<Load> {
+async function load(port: number, total: number, expectStatus: number, path = OPEN_PATH): Promise<Load> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let sent = 0;
   const one = () =>
     new Promise<void>((resolve, reject) => {
       const start = process.hrtime.bigint();
-      const req = request({ host: "127.0.0.1", port, path: PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } }, (res) => {
+      const req = request({ host: "127.0.0.1", port, path, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } }, (res) => {
         res.resume();
         res.on("end", () => {
           if (res.statusCode !== expectStatus) reject(new Error(`answered ${res.statusCode}`));
@@ -117,12 +120,12 @@ function ratioLine(label: string, gate: Load, bare: Load): string {
 }
 
 /** Alternates bare and gate runs `rounds` times and keeps each side's median round (by throughput). */
-async function compare(params: { gatePort: number; barePort: number; perRound: number; rounds: number; until?: () => boolean }): Promise<{ gate: Load; bare: Load; rounds: number }> {
+async function compare(params: { gatePort: number; barePort: number; perRound: number; rounds: number; until?: () => boolean; closed?: boolean }): Promise<{ gate: Load; bare: Load; rounds: number }> {
   const gate: Load[] = [];
   const bare: Load[] = [];
   for (let round = 0; round < params.rounds; round += 1) {
     bare.push(await load(params.barePort, params.perRound, 200));
-    gate.push(await load(params.gatePort, params.perRound, 200));
+    gate.push(params.closed ? await load(params.gatePort, params.perRound, 403, CLOSED_PATH) : await load(params.gatePort, params.perRound, 200));
     if (params.until?.()) break;
   }
   const median = (xs: Load[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
@@ -162,6 +165,9 @@ export const benchGates: BenchSection = async (print) => {
     await load(bare.port, 300, 200);
     const result = await compare({ gatePort: port, barePort: bare.port, perRound: 2_000, rounds: 5 });
     print(ratioLine(`gate route, idle server (${result.rounds} alternating rounds of 2,000)`, result.gate, result.bare));
+    await load(port, 300, 403, CLOSED_PATH);
+    const closed = await compare({ gatePort: port, barePort: bare.port, perRound: 2_000, rounds: 5, closed: true });
+    print(ratioLine(`  a closed gate (rollback, 403), idle server (${closed.rounds} alternating rounds of 2,000)`, closed.gate, closed.bare));
     await server.close({ graceMs: 1_000 });
     await gates.flush();
     await inputs.close();
@@ -171,7 +177,22 @@ export const benchGates: BenchSection = async (print) => {
 
   // 2. The same while a 1,000-Canary review runs in the worker pool.
   {
-    const github = await startGitHubServer({ checkOpenApi: false });
+    const thread = new Worker(new URL("./github-thread.js", import.meta.url));
+    const pending = new Map<number, (value: unknown) => void>();
+    let nextId = 1;
+    const ready = new Promise<void>((resolve) => pending.set(0, () => resolve()));
+    thread.on("message", (message: { id: number; value: unknown }) => {
+      pending.get(message.id)?.(message.value);
+      pending.delete(message.id);
+    });
+    const ask = <T>(message: Record<string, unknown>): Promise<T> =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve as (value: unknown) => void);
+        thread.postMessage({ ...message, id });
+      });
+    await ready;
+    const github = await ask<{ baseUrl: string; appId: number }>({ type: "setup", canaries: 1_000, tag: "gates" });
     await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
     const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
@@ -198,31 +219,18 @@ export const benchGates: BenchSection = async (print) => {
         reviewThreads: threads,
         jobConcurrency: 4,
         identity: { appId: github.appId },
+        // The promotion records are the store's (main.ts then remembers gate inputs).
         gates: { clusters: [{ name: "staging", eventToken: TOKEN }] },
       },
     });
-    const base = generateRepository(1_000);
-    const change = (files: Files): Files => Object.fromEntries(Object.entries(files).map(([path, text]) => [path, path.endsWith("canary.yaml") ? text.replace("threshold: 5", "threshold: 4") : text]));
-    const big = github.addRepository({ owner: "bench", repo: "gates-big", installationId: 1, files: base });
-    const pull = github.openPull(big, { number: 1, base, head: change(base) });
-    const event = { action: "synchronize", number: 1, pull_request: { number: 1, head: { sha: pull.headSha } }, repository: { name: big.repo, full_name: `${big.owner}/${big.repo}`, owner: { login: big.owner } }, installation: { id: 1 } };
-    const text = JSON.stringify(event);
-    const started = Date.now();
-    const answer = await fetch(`http://127.0.0.1:${app.address.port}/api/github/webhooks`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await probot.webhooks.sign(text) },
-      body: text,
-    });
-    if (answer.status !== 202) throw new Error(`the review delivery was answered ${answer.status}`);
-    const result = await compare({ gatePort: app.address.port, barePort: bare.port, perRound: 500, rounds: 1_000, until: () => big.checkRuns.length > 0 });
-    for (const end = Date.now() + 300_000; big.checkRuns.length === 0; ) {
-      if (Date.now() > end) throw new Error("the 1,000-Canary review did not finish in 5 minutes");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const seconds = (Date.now() - started) / 1000;
+    let reviewed: { seconds: number } | undefined;
+    const review = ask<{ seconds: number }>({ type: "review", url: `http://127.0.0.1:${app.address.port}`, secret: SECRET }).then((r) => (reviewed = r));
+    const result = await compare({ gatePort: app.address.port, barePort: bare.port, perRound: 500, rounds: 1_000, until: () => reviewed !== undefined });
+    const { seconds } = await review;
     print(ratioLine(`gate route during a 1,000-Canary review in ${threads} worker threads (${seconds.toFixed(1)} s, ${result.rounds} rounds of 500)`, result.gate, result.bare));
     await app.stop();
-    await github.close();
+    await ask({ type: "close" });
+    await thread.terminate();
   }
 
   bare.server.close();

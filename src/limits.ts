@@ -276,12 +276,17 @@ export const GATE_LIMITS = {
    */
   rememberedGateInputs: 10_000,
   /**
-   * Gate calls are stored in batches (gate_calls), at most `callWriteMs` after they were
-   * answered: the answer never waits on a write, and a batch costs one statement. A crash loses at
-   * most that window of the audit trail, never an approval (command jobs write those); the
-   * approval a call consumed is marked in the same batch. Flush on shutdown (main.ts).
+   * Gate calls are stored in batches (gate_calls), at most `callWriteMs` after they were answered:
+   * the answer never waits on a write. A crash loses at most that window of the audit trail, never
+   * an approval (command jobs write those; the approval a call consumed is marked in the same
+   * batch); shutdown flushes (main.ts). On PGlite, which writes on the server's own thread, a
+   * statement costs about as much as 50–100 of its rows: at 10 ms the batches were small and the
+   * writes took half of what the route cost under load, at 50 ms a sixth (npm run bench -- gates).
    */
-  callWriteMs: 10,
-  /** Gate calls per batch statement: one INSERT … SELECT unnest binds 12 arrays whatever the count. */
-  callWriteBatch: 500,
+  callWriteMs: 50,
+  /**
+   * Gate calls per batch statement; a full batch is written at once. It bounds how long one write
+   * holds PGlite's thread (~20 µs a row: 4 ms), which every request arriving meanwhile waits for.
+   */
+  callWriteBatch: 200,
 } as const;

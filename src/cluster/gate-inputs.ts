@@ -61,6 +61,13 @@ export interface GateInputsReader {
   close(): Promise<void>;
 }
 
+/**
+ * Confirmation queries at once per Canary and hook: two let a caller start one while another is
+ * under way (a wait of one round trip, not up to two) and still share each query among the
+ * callers that queue meanwhile.
+ */
+const CONFIRMS_IN_FLIGHT = 2;
+
 /** The channel the triggers of migrations/004_gate_notify.sql notify on. */
 export const GATE_NOTIFY_CHANNEL = "canary_bot_gates";
 
@@ -185,32 +192,33 @@ export async function createRememberingGateInputs(params: {
     }
   };
 
-  // One query in flight per Canary and hook; callers that arrive meanwhile wait for the next one.
-  const confirming = new Map<string, Array<{ resolve: (f: GateFingerprint) => void; reject: (e: unknown) => void }>>();
+  // Per Canary and hook, at most CONFIRMS_IN_FLIGHT queries at once; a caller that finds them all
+  // busy waits for the next one, which starts after it arrived (a query that started before a
+  // caller arrived may predate a write the caller must see).
+  interface Waiter {
+    resolve: (f: GateFingerprint) => void;
+    reject: (e: unknown) => void;
+  }
+  const confirming = new Map<string, { inFlight: number; waiting: Waiter[] }>();
+  const startConfirm = (id: string, key: GateInputsKey, slot: { inFlight: number; waiting: Waiter[] }) => {
+    const round = slot.waiting.splice(0);
+    slot.inFlight += 1;
+    getGateFingerprint(store, key).then(
+      (fingerprint) => round.forEach((w) => w.resolve(fingerprint)),
+      (error: unknown) => round.forEach((w) => w.reject(error)),
+    ).finally(() => {
+      slot.inFlight -= 1;
+      if (slot.waiting.length > 0) startConfirm(id, key, slot);
+      else if (slot.inFlight === 0) confirming.delete(id);
+    });
+  };
   const fingerprintAfterNow = (key: GateInputsKey): Promise<GateFingerprint> =>
     new Promise((resolve, reject) => {
       const id = `${key.cluster}/${key.namespace}/${key.name}/${key.hook}`;
-      const queued = confirming.get(id);
-      if (queued) {
-        queued.push({ resolve, reject });
-        return;
-      }
-      const waiting: Array<{ resolve: (f: GateFingerprint) => void; reject: (e: unknown) => void }> = [{ resolve, reject }];
-      confirming.set(id, waiting);
-      void (async () => {
-        // Each round serves the callers that arrived before it started.
-        let round = waiting.splice(0);
-        while (round.length > 0) {
-          try {
-            const fingerprint = await getGateFingerprint(store, key);
-            for (const w of round) w.resolve(fingerprint);
-          } catch (error) {
-            for (const w of round) w.reject(error);
-          }
-          round = waiting.splice(0);
-        }
-        confirming.delete(id);
-      })();
+      let slot = confirming.get(id);
+      if (!slot) confirming.set(id, (slot = { inFlight: 0, waiting: [] }));
+      slot.waiting.push({ resolve, reject });
+      if (slot.inFlight < CONFIRMS_IN_FLIGHT) startConfirm(id, key, slot);
     });
 
   return {

@@ -81,29 +81,33 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
   let pendingConsumes: Array<{ key: string; at: string }> = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  let flushQueued = false;
+  const batchSize = params.writeBehind?.maxBatch ?? 1;
 
+  /** Writes what is pending, at most `maxBatch` calls per statement. */
   const writePending = async (): Promise<void> => {
+    flushQueued = false;
     clearTimeout(timer);
     timer = undefined;
-    const calls = pendingCalls;
-    const consumes = pendingConsumes;
-    pendingCalls = [];
-    pendingConsumes = [];
-    if (calls.length === 0 && consumes.length === 0) return;
-    try {
-      // One statement is its own transaction: BEGIN and COMMIT cost PGlite more than the rows.
-      if (consumes.length === 0) await insertGateCalls(store, calls);
-      else {
-        await store.transaction(async (tx) => {
-          await insertGateCalls(tx, calls);
-          for (const consume of consumes) await markApprovalConsumed(tx, consume);
-        });
+    while (pendingCalls.length > 0 || pendingConsumes.length > 0) {
+      const calls = pendingCalls.splice(0, batchSize);
+      const consumes = pendingConsumes.splice(0);
+      try {
+        // One statement is its own transaction: BEGIN and COMMIT cost PGlite more than the rows.
+        if (consumes.length === 0) await insertGateCalls(store, calls);
+        else {
+          await store.transaction(async (tx) => {
+            await insertGateCalls(tx, calls);
+            for (const consume of consumes) await markApprovalConsumed(tx, consume);
+          });
+        }
+      } catch (error) {
+        params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
       }
-    } catch (error) {
-      params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
     }
   };
   const flush = (): Promise<void> => {
+    flushQueued = true;
     flushing = flushing.then(writePending);
     return flushing;
   };
@@ -123,7 +127,8 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     }
     pendingCalls.push(record);
     if (fresh) pendingConsumes.push(fresh);
-    if (pendingCalls.length >= params.writeBehind.maxBatch) void flush();
+    if (flushQueued) return undefined;
+    if (pendingCalls.length >= batchSize) void flush();
     else timer ??= setTimeout(() => void flush(), params.writeBehind.flushMs);
     return undefined;
   };

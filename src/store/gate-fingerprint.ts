@@ -33,6 +33,9 @@ export async function getGateFingerprint(db: Queryable, params: { cluster: strin
        AND c.invalidated_at IS NULL
      LEFT JOIN pull_request_heads h ON h.repository = c.repository AND h.pull_request = c.pull_request`,
     [params.cluster, params.namespace, params.name, params.hook],
+    // Prepared: planning this join costs PostgreSQL three times its execution (measured 380 µs
+    // against 105 µs per query), and it runs for every 200 answered from memory.
+    { name: "canary_bot_gate_fingerprint" },
   );
   const version = rows[0]?.version ?? null;
   const approvals = new Map<string, string | null>();

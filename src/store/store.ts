@@ -13,7 +13,17 @@ import { migrateStore } from "./migrate.js";
 
 /** What a query needs: SQL with $1… placeholders and their values. */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * `options.name` prepares the statement once per connection and reuses its plan (PostgreSQL;
+   * PGlite ignores it): for the few queries that run on every request, whose planning costs more
+   * than their execution.
+   */
+  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
+}
+
+export interface QueryOptions {
+  /** A statement name, unique to its SQL text. */
+  name?: string;
 }
 
 export interface Store extends Queryable {
@@ -156,7 +166,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   if (options.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
   return {
     kind: "postgres",
-    async query<R extends object>(sql: string, params?: readonly unknown[]) {
+    async query<R extends object>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+      if (options?.name) return (await pool.query({ name: options.name, text: sql, values: params as unknown[] | undefined })).rows as R[];
       return (await pool.query(sql, params as unknown[] | undefined)).rows as R[];
     },
     async transaction(fn) {
