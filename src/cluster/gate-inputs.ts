@@ -71,10 +71,13 @@ const CONFIRMS_IN_FLIGHT = 2;
 /** The channel the triggers of migrations/004_gate_notify.sql notify on. */
 export const GATE_NOTIFY_CHANNEL = "canary_bot_gates";
 
-async function readInputs(db: Queryable, promotions: Pick<PromotionStore, "getPromotionRecord">, key: GateInputsKey): Promise<GateInputs> {
+type Promotions = Pick<PromotionStore, "getPromotionRecord">;
+
+async function readInputs(db: Queryable, promotions: Promotions, key: GateInputsKey): Promise<GateInputs> {
   const promotion = await promotions.getPromotionRecord({ cluster: key.cluster, namespace: key.namespace, name: key.name });
   const records = await listApprovals(db, key);
-  const heads = await getPullRequestHeads(db, records.map((r) => ({ repository: r.repository, pullRequest: r.pullRequest })));
+  const pulls = records.map((r) => ({ repository: r.repository, pullRequest: r.pullRequest }));
+  const heads = await getPullRequestHeads(db, pulls);
   return { run: findCurrentRun(promotion?.record ?? null), promotionVersion: promotion?.version ?? null, records, heads };
 }
 
@@ -89,7 +92,7 @@ export function matchesFingerprint(inputs: GateInputs, fingerprint: GateFingerpr
 }
 
 /** Reads every time: for promotion records that do not come from the store (tests' doubles). */
-export function createStoreGateInputs(params: { store: Queryable; promotions: Pick<PromotionStore, "getPromotionRecord"> }): GateInputsReader {
+export function createStoreGateInputs(params: { store: Queryable; promotions: Promotions }): GateInputsReader {
   return {
     recall: () => undefined,
     read: (key) => readInputs(params.store, params.promotions, key),
@@ -116,7 +119,7 @@ interface Entry {
  */
 export async function createRememberingGateInputs(params: {
   store: Pick<Store, "query" | "listen" | "kind">;
-  promotions: Pick<PromotionStore, "getPromotionRecord">;
+  promotions: Promotions;
   log?: { warn(fields: Record<string, unknown>, message: string): void };
   maxEntries?: number;
 }): Promise<GateInputsReader> {
@@ -166,12 +169,17 @@ export async function createRememberingGateInputs(params: {
     onState(now) {
       // Whatever was remembered may have missed a notification; a read under way too.
       forgetAll();
-      if (!now && listening) params.log?.warn({ channel: GATE_NOTIFY_CHANNEL }, "gate notifications stopped: gate calls read the store until they resume");
+      if (!now && listening) {
+        params.log?.warn({ channel: GATE_NOTIFY_CHANNEL }, "gate notifications stopped: gate calls read the store until they resume");
+      }
       listening = now;
     },
   });
 
-  const recall = (key: GateInputsKey): GateInputs | undefined => (listening ? memory.get(`${key.cluster}/${key.namespace}/${key.name}`)?.get(key.hook)?.inputs : undefined);
+  const recall = (key: GateInputsKey): GateInputs | undefined => {
+    if (!listening) return undefined;
+    return memory.get(`${key.cluster}/${key.namespace}/${key.name}`)?.get(key.hook)?.inputs;
+  };
 
   const read = async (key: GateInputsKey): Promise<GateInputs> => {
     const canary = `${key.cluster}/${key.namespace}/${key.name}`;
@@ -184,7 +192,8 @@ export async function createRememberingGateInputs(params: {
         let hooks = memory.get(canary);
         if (!hooks) memory.set(canary, (hooks = new Map()));
         if (!hooks.has(key.hook)) size += 1;
-        hooks.set(key.hook, { inputs, pulls: new Set(inputs.records.map((r) => buildPullRequestKey(r.repository, r.pullRequest))) });
+        const pulls = new Set(inputs.records.map((r) => buildPullRequestKey(r.repository, r.pullRequest)));
+        hooks.set(key.hook, { inputs, pulls });
       }
       return inputs;
     } finally {

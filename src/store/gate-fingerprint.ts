@@ -25,7 +25,10 @@ interface Row {
   head_sha: string | null;
 }
 
-export async function getGateFingerprint(db: Queryable, params: { cluster: string; namespace: string; name: string; hook: GateHook }): Promise<GateFingerprint> {
+export async function getGateFingerprint(
+  db: Queryable,
+  params: { cluster: string; namespace: string; name: string; hook: GateHook },
+): Promise<GateFingerprint> {
   const rows = await db.query<Row>(
     `SELECT p.version, c.key, h.head_sha FROM (SELECT 1) AS one
      LEFT JOIN promotion_records p ON p.cluster = $1 AND p.namespace = $2 AND p.name = $3

@@ -232,7 +232,12 @@ function listenPostgres(params: { url: string; schema?: string; channel: string;
   };
 
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({ connectionString: params.url, keepAlive: true, application_name: LISTEN_APPLICATION_NAME, ...(params.schema ? { options: `-c search_path=${params.schema}` } : {}) });
+    const client = new pg.Client({
+      connectionString: params.url,
+      keepAlive: true,
+      application_name: LISTEN_APPLICATION_NAME,
+      ...(params.schema ? { options: `-c search_path=${params.schema}` } : {}),
+    });
     current = client;
     let prefix: string | undefined;
     client.on("error", () => stop(client));
