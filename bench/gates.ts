@@ -7,16 +7,22 @@
  * the bare server's throughput, p99 ≤ 10 ms.
  *
  * Then the same while a 1,000-Canary review runs in the worker pool (the App as deployed, against
- * the GitHub-like server on loopback, which serves the review's blobs from this process too).
+ * the GitHub-like server on loopback, in a thread of its own as a remote GitHub would not share the
+ * App's event loop: bench/github-thread.ts). Also, idle: a closed gate (403), what Flagger polls
+ * most (the rollback hook every tick, a confirm hook until someone approves).
  *
- * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set. Every gate call is a
- * store read of the approvals and the heads and a write of the call (gate_calls).
+ * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set, and holds everything the
+ * route reads: the promotion record (the run), the approval and the head. The route is mounted as
+ * src/main.ts mounts it: decisions from remembered inputs (src/cluster/gate-inputs.ts; on
+ * PostgreSQL each 200 confirmed by one query) and gate calls stored in batches.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { Agent, createServer, request, type Server } from "node:http";
+import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { Probot } from "probot";
+import { createRememberingGateInputs } from "../src/cluster/gate-inputs.js";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND } from "../src/cluster/gates-route.js";
 import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
 import { createCanaryBotOctokit } from "../src/github/octokit.js";
@@ -25,18 +31,18 @@ import { startCanaryBot } from "../src/main.js";
 import { createCanaryBotServer } from "../src/server.js";
 import { insertCommandRecords } from "../src/store/approvals.js";
 import { openStore, type Store } from "../src/store/index.js";
+import { createStorePromotionStore } from "../src/store/promotion-store.js";
 import { commandRecord, promotionWithRun } from "../test/support/approvals.js";
-import { startGitHubServer, type Files } from "../test/support/github-server.js";
-import { createMemoryPromotionStore } from "../test/support/memory-promotion-store.js";
 import type { BenchSection } from "./measure.js";
-import { generateRepository } from "./repository.js";
 
 const TOKEN = "bench-gate-token-0123456789abcdef";
 const SECRET = "bench-secret";
 const CONCURRENCY = 8;
 const BODY = JSON.stringify({ name: "podinfo", namespace: "test", phase: "Progressing", checksum: "85d557f47b", metadata: { eventMessage: "bench" } });
 const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
-const PATH = `/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
+const OPEN_PATH = `/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
+/** No /canary rollback was given: the rollback hook stays closed (403). */
+const CLOSED_PATH = `/flagger/gates/staging/rollback?token=${TOKEN}`;
 
 interface Load {
   perSecond: number;
@@ -45,14 +51,14 @@ interface Load {
 }
 
 /** `total` POSTs from CONCURRENCY keep-alive clients; each latency from send to the last byte. */
-async function load(port: number, total: number, expectStatus: number): Promise<Load> {
+async function load(port: number, total: number, expectStatus: number, path = OPEN_PATH): Promise<Load> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const latencies: number[] = [];
   let sent = 0;
   const one = () =>
     new Promise<void>((resolve, reject) => {
       const start = process.hrtime.bigint();
-      const req = request({ host: "127.0.0.1", port, path: PATH, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } }, (res) => {
+      const req = request({ host: "127.0.0.1", port, path, method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(BODY) } }, (res) => {
         res.resume();
         res.on("end", () => {
           if (res.statusCode !== expectStatus) reject(new Error(`answered ${res.statusCode}`));
@@ -93,10 +99,14 @@ async function startBareServer(): Promise<{ server: Server; port: number }> {
   return { server, port: (server.address() as AddressInfo).port };
 }
 
+/** The Canary's run (its promotion record) and an approval for it, in the store. */
 async function seed(store: Store) {
-  const promotions = createMemoryPromotionStore();
+  const promotions = createStorePromotionStore(store);
   const startedAt = Date.UTC(2026, 10, 29, 12, 0, 0);
-  promotions.records.set("staging/test/podinfo", { record: promotionWithRun({ startedAt }), version: 1 });
+  const key = { cluster: "staging", namespace: "test", name: "podinfo" };
+  const stored = await promotions.getPromotionRecord(key);
+  const written = await promotions.upsertPromotionRecord({ record: promotionWithRun({ startedAt }), expectedVersion: stored?.version ?? null });
+  if (!written.ok) throw new Error("the bench's promotion record could not be written");
   await insertCommandRecords(store, [commandRecord({ runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z", repository: "bench/gitops", commentId: Math.floor(Math.random() * 1e9) })]);
   return promotions;
 }
@@ -110,17 +120,24 @@ function ratioLine(label: string, gate: Load, bare: Load): string {
 }
 
 /** Alternates bare and gate runs `rounds` times and keeps each side's median round (by throughput). */
-async function compare(params: { gatePort: number; barePort: number; perRound: number; rounds: number; until?: () => boolean }): Promise<{ gate: Load; bare: Load; rounds: number }> {
+/**
+ * Alternates bare and gate runs `rounds` times and keeps each side's median round (by throughput);
+ * with `closed`, each round also measures a closed gate, so that both gates meet the same
+ * conditions (the store grows with every call, and the machine's load changes).
+ */
+async function compare(params: { gatePort: number; barePort: number; perRound: number; rounds: number; until?: () => boolean; closed?: boolean }): Promise<{ gate: Load; closed: Load | undefined; bare: Load; rounds: number }> {
   const gate: Load[] = [];
+  const closed: Load[] = [];
   const bare: Load[] = [];
   for (let round = 0; round < params.rounds; round += 1) {
     bare.push(await load(params.barePort, params.perRound, 200));
     gate.push(await load(params.gatePort, params.perRound, 200));
+    if (params.closed) closed.push(await load(params.gatePort, params.perRound, 403, CLOSED_PATH));
     if (params.until?.()) break;
   }
   const median = (xs: Load[]) => [...xs].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(xs.length / 2)]!;
   // p99 over the rounds: the worst round's p99 would punish one GC pause; the median round's is what a poll sees.
-  return { gate: median(gate), bare: median(bare), rounds: gate.length };
+  return { gate: median(gate), closed: params.closed ? median(closed) : undefined, bare: median(bare), rounds: gate.length };
 }
 
 export const benchGates: BenchSection = async (print) => {
@@ -133,13 +150,14 @@ export const benchGates: BenchSection = async (print) => {
     const promotions = await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
     // As src/main.ts mounts it.
+    const inputs = await createRememberingGateInputs({ store, promotions });
     const gates = createFlaggerGatesHandler({
       clusters: [{ name: "staging", eventToken: TOKEN }],
       store,
       promotions,
       now: Date.now,
       log: silent,
-      cacheReads: store.kind === "pglite",
+      inputs,
       writeBehind: GATE_WRITE_BEHIND,
     });
     const server = createCanaryBotServer({
@@ -152,18 +170,36 @@ export const benchGates: BenchSection = async (print) => {
     const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
     await load(port, 300, 200); // warm-up
     await load(bare.port, 300, 200);
-    const result = await compare({ gatePort: port, barePort: bare.port, perRound: 2_000, rounds: 5 });
+    await load(port, 300, 403, CLOSED_PATH);
+    const result = await compare({ gatePort: port, barePort: bare.port, perRound: 2_000, rounds: 5, closed: true });
     print(ratioLine(`gate route, idle server (${result.rounds} alternating rounds of 2,000)`, result.gate, result.bare));
+    print(ratioLine(`  a closed gate (rollback, 403), the same rounds`, result.closed!, result.bare));
     await server.close({ graceMs: 1_000 });
     await gates.flush();
+    await inputs.close();
     const [{ n }] = (await store.query("SELECT count(*)::int AS n FROM gate_calls")) as [{ n: number }];
     print(`  gate calls stored: ${n} (every call answered, warm-up included)`);
   }
 
   // 2. The same while a 1,000-Canary review runs in the worker pool.
   {
-    const github = await startGitHubServer({ checkOpenApi: false });
-    const promotions = await seed(store);
+    const thread = new Worker(new URL("./github-thread.js", import.meta.url));
+    const pending = new Map<number, (value: unknown) => void>();
+    let nextId = 1;
+    const ready = new Promise<void>((resolve) => pending.set(0, () => resolve()));
+    thread.on("message", (message: { id: number; value: unknown }) => {
+      pending.get(message.id)?.(message.value);
+      pending.delete(message.id);
+    });
+    const ask = <T>(message: Record<string, unknown>): Promise<T> =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve as (value: unknown) => void);
+        thread.postMessage({ ...message, id });
+      });
+    await ready;
+    const github = await ask<{ baseUrl: string; appId: number }>({ type: "setup", canaries: 1_000, tag: "gates" });
+    await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
     const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
     const probot = new Probot({
@@ -189,31 +225,18 @@ export const benchGates: BenchSection = async (print) => {
         reviewThreads: threads,
         jobConcurrency: 4,
         identity: { appId: github.appId },
-        gates: { clusters: [{ name: "staging", eventToken: TOKEN }], promotions },
+        // The promotion records are the store's (main.ts then remembers gate inputs).
+        gates: { clusters: [{ name: "staging", eventToken: TOKEN }] },
       },
     });
-    const base = generateRepository(1_000);
-    const change = (files: Files): Files => Object.fromEntries(Object.entries(files).map(([path, text]) => [path, path.endsWith("canary.yaml") ? text.replace("threshold: 5", "threshold: 4") : text]));
-    const big = github.addRepository({ owner: "bench", repo: "gates-big", installationId: 1, files: base });
-    const pull = github.openPull(big, { number: 1, base, head: change(base) });
-    const event = { action: "synchronize", number: 1, pull_request: { number: 1, head: { sha: pull.headSha } }, repository: { name: big.repo, full_name: `${big.owner}/${big.repo}`, owner: { login: big.owner } }, installation: { id: 1 } };
-    const text = JSON.stringify(event);
-    const started = Date.now();
-    const answer = await fetch(`http://127.0.0.1:${app.address.port}/api/github/webhooks`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": crypto.randomUUID(), "x-hub-signature-256": await probot.webhooks.sign(text) },
-      body: text,
-    });
-    if (answer.status !== 202) throw new Error(`the review delivery was answered ${answer.status}`);
-    const result = await compare({ gatePort: app.address.port, barePort: bare.port, perRound: 500, rounds: 1_000, until: () => big.checkRuns.length > 0 });
-    for (const end = Date.now() + 300_000; big.checkRuns.length === 0; ) {
-      if (Date.now() > end) throw new Error("the 1,000-Canary review did not finish in 5 minutes");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const seconds = (Date.now() - started) / 1000;
+    let reviewed: { seconds: number } | undefined;
+    const review = ask<{ seconds: number }>({ type: "review", url: `http://127.0.0.1:${app.address.port}`, secret: SECRET }).then((r) => (reviewed = r));
+    const result = await compare({ gatePort: app.address.port, barePort: bare.port, perRound: 500, rounds: 1_000, until: () => reviewed !== undefined });
+    const { seconds } = await review;
     print(ratioLine(`gate route during a 1,000-Canary review in ${threads} worker threads (${seconds.toFixed(1)} s, ${result.rounds} rounds of 500)`, result.gate, result.bare));
     await app.stop();
-    await github.close();
+    await ask({ type: "close" });
+    await thread.terminate();
   }
 
   bare.server.close();

@@ -5,7 +5,8 @@
  * timed deliveries are sent from this thread too: a client on the App's own event loop could not
  * see the loop blocked (it would be blocked with it). Messages: `setup` builds the repository and
  * pull request of a 1,000-Canary review; `probe` delivers it to the App and measures /healthz and
- * acknowledgements until its check run exists; `close`.
+ * acknowledgements until its check run exists; `review` only delivers it and waits for its check
+ * run (bench/gates.ts measures the App meanwhile); `close`.
  */
 import { createHmac } from "node:crypto";
 import { parentPort } from "node:worker_threads";
@@ -60,7 +61,7 @@ if (parentPort) {
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
   let bigPull: FakePull | undefined;
-  port.on("message", (message: { id: number; type: "setup" | "probe" | "close"; canaries?: number; tag?: string; url?: string; secret?: string }) => {
+  port.on("message", (message: { id: number; type: "setup" | "probe" | "review" | "close"; canaries?: number; tag?: string; url?: string; secret?: string }) => {
     const reply = (value: unknown) => port.postMessage({ id: message.id, value });
     switch (message.type) {
       case "setup": {
@@ -91,6 +92,18 @@ if (parentPort) {
             await new Promise((resolve) => setTimeout(resolve, 5));
           }
           reply({ health, acks, seconds: (Date.now() - started) / 1000 });
+        })();
+        break;
+      case "review":
+        void (async () => {
+          const { url, secret } = message as { url: string; secret: string };
+          const started = Date.now();
+          await deliver(url, secret, big!, bigPull!);
+          for (const end = Date.now() + 300_000; big!.checkRuns.length === 0; ) {
+            if (Date.now() > end) throw new Error("the 1,000-Canary review did not finish in 5 minutes");
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+          reply({ seconds: (Date.now() - started) / 1000 });
         })();
         break;
       case "close":

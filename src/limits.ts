@@ -210,6 +210,15 @@ export const STORE_LIMITS = {
    * (github/docs "redelivering-webhooks"); older ids are forgotten.
    */
   deliveryRetentionMs: 3 * 24 * 3600 * 1000,
+  /**
+   * The notification connection (Store.listen) is checked with a query this often; one left
+   * unanswered for a whole period ends it. Until then a cut connection (a partition, no reset)
+   * leaves the gate's memory (src/cluster/gate-inputs.ts) late to learn of a write: it may keep a
+   * gate closed a little longer, never open one, since an opening is confirmed by the store.
+   */
+  listenCheckMs: 5_000,
+  /** Reconnecting the notification connection: doubling from the first wait up to the longest. */
+  listenRetryMs: { first: 250, max: 10_000 },
 } as const;
 
 export const QUEUE_LIMITS = {
@@ -265,4 +274,24 @@ export const GATE_LIMITS = {
    * characters)"; the OpenAPI description does not state the limit.
    */
   commitStatusDescriptionChars: 140,
+  /**
+   * Canaries × hooks whose gate inputs one process remembers (src/cluster/gate-inputs.ts); past
+   * it the memory starts over. An entry is a run and a few approvals (~2 KiB): 10,000 are ~20 MiB,
+   * for 2,500 Canaries polling all four hooks.
+   */
+  rememberedGateInputs: 10_000,
+  /**
+   * Gate calls are stored in batches (gate_calls), at most `callWriteMs` after they were answered:
+   * the answer never waits on a write. A crash loses at most that window of the audit trail, never
+   * an approval (command jobs write those; the approval a call consumed is marked in the same
+   * batch); shutdown flushes (main.ts). On PGlite, which writes on the server's own thread, a
+   * statement costs about as much as 50–100 of its rows: at 10 ms the batches were small and the
+   * writes took half of what the route cost under load, at 50 ms a sixth (npm run bench -- gates).
+   */
+  callWriteMs: 50,
+  /**
+   * Gate calls per batch statement; a full batch is written at once. It bounds how long one write
+   * holds PGlite's thread (~20 µs a row: 4 ms), which every request arriving meanwhile waits for.
+   */
+  callWriteBatch: 200,
 } as const;

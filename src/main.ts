@@ -9,6 +9,7 @@
  */
 import type { Probot } from "probot";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND, type GatesRouteLog } from "./cluster/gates-route.js";
+import { createRememberingGateInputs } from "./cluster/gate-inputs.js";
 import { createCommandJobHandler } from "./github/commands-job.js";
 import { createCommentJobHandler } from "./github/comment-job.js";
 import { createOctokitCommandsPort } from "./github/commands-port.js";
@@ -49,8 +50,11 @@ export interface CanaryBotConfig {
   /** Queue timings (tests shorten them). */
   queue?: { pollMs?: number; leaseMs?: number; retry?: { baseMs: number; capMs: number } };
   // --- issue 13: Flagger gates and slash commands ---
-  /** Overrides the clusters and promotion records the gate route reads (default: the merge gate's, from CLUSTERS_FILE and the store). */
-  gates?: { clusters: ReadonlyArray<{ name: string; eventToken: string }>; promotions: Pick<PromotionStore, "getPromotionRecord"> };
+  /**
+   * Overrides the clusters and promotion records the gate route reads (default: the merge gate's,
+   * from CLUSTERS_FILE and the store). With promotion records of its own the route reads every call.
+   */
+  gates?: { clusters: ReadonlyArray<{ name: string; eventToken: string }>; promotions?: Pick<PromotionStore, "getPromotionRecord"> };
   // --- end issue 13 ---
   // --- merge gate (issue 12) ---
   /** CLUSTERS_FILE: the clusters whose Flagger events (and Kubernetes API, with a kubeconfig) feed the gate. */
@@ -138,8 +142,13 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
   metrics.sources.runningJobs = () => jobRunner.running;
   if (pool) metrics.sources.workerUtilization = () => pool.utilization();
 
-  // --- issue 13: the gate route; reads cached only where this process is the store's one writer ---
+  // --- issue 13: the gate route, deciding from remembered inputs where that is safe (gate-inputs.ts):
+  // only with the store's own promotion records, whose writes notify ---
   const gateClusters = config.gates?.clusters ?? gate.clusters;
+  const gateInputs =
+    gateClusters.length > 0 && !config.gates?.promotions
+      ? await createRememberingGateInputs({ store, promotions: promotionRecords, log })
+      : undefined;
   const gates =
     gateClusters.length > 0
     ? createFlaggerGatesHandler({
@@ -148,7 +157,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         promotions: config.gates?.promotions ?? promotionRecords,
         now: Date.now,
         log: log as unknown as GatesRouteLog,
-        cacheReads: store.kind === "pglite",
+        ...(gateInputs ? { inputs: gateInputs } : {}),
         writeBehind: GATE_WRITE_BEHIND,
       })
     : undefined;
@@ -187,6 +196,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         await Promise.all([server.close({ graceMs: Math.min(graceMs, 5_000) }), jobRunner.stop({ graceMs }), gate.stop()]);
         await pool?.close();
         await gates?.flush(); // issue 13: the gate calls answered last
+        await gateInputs?.close();
         if (!given) await store.close();
       })();
       return stopping;

@@ -13,21 +13,20 @@
  *
  * Every call that names a configured cluster or passes its token is stored with its answer
  * (gate_calls); a 401 or 413 is only logged, so that an unauthenticated client cannot fill the table.
- * The server stores calls in batches (writeBehind) and, on PGlite, reuses the approvals it read
- * until a write changes them (cacheReads): a gate call then costs no store round trip on the way
- * to its answer (npm run bench, "flagger gates").
+ * The server stores calls in batches (writeBehind) and decides from remembered inputs where that is
+ * safe (src/cluster/gate-inputs.ts): a 403 from memory, a 200 from memory on PGlite, and on
+ * PostgreSQL a 200 only once one query confirmed the inputs (npm run bench -- gates).
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Answer, digestToken, discardBody, readCappedBody, sendJson } from "./http.js";
 import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateDecision } from "../gate/gate-call.js";
-import { findCurrentRun } from "../gate/current-run.js";
-import { HTTP_LIMITS } from "../limits.js";
-import type { CommandRecord, GateCallRecord } from "../commands/records.js";
-import type { GateHook } from "../commands/verbs.js";
-import { getApprovalsGeneration, getPullRequestHeads, insertGateCalls, listApprovals, markApprovalConsumed } from "../store/approvals.js";
+import { GATE_LIMITS, HTTP_LIMITS } from "../limits.js";
+import type { GateCallRecord } from "../commands/records.js";
+import { insertGateCalls, markApprovalConsumed } from "../store/approvals.js";
 import type { Store } from "../store/store.js";
 import type { NodeRequestHandler } from "./events-route.js";
+import { createStoreGateInputs, type GateInputs, type GateInputsReader } from "./gate-inputs.js";
 import type { PromotionStore } from "./ports.js";
 
 export const FLAGGER_GATES_PATH = /^\/flagger\/gates\/([^/?#]*)\/([^/?#]*)$/;
@@ -41,16 +40,16 @@ export interface FlaggerGatesHandlerParams {
   clusters: ReadonlyArray<{ name: string; eventToken: string }>;
   /** The approvals' tables (src/store/approvals.ts). */
   store: Pick<Store, "query" | "transaction">;
-  /** The current run of the called Canary. */
+  /** The current run of the called Canary (read every call unless `inputs` is given). */
   promotions: Pick<PromotionStore, "getPromotionRecord">;
   now: () => number;
   log: GatesRouteLog;
   limits?: { requestBodyBytes: number };
   /**
-   * Reuse the approvals read for a Canary and hook until a write changes them
-   * (getApprovalsGeneration). Exact only when this process is the store's only writer: PGlite.
+   * Where a decision's inputs come from: by default read from `store` and `promotions` on every
+   * call; the server passes createRememberingGateInputs (src/cluster/gate-inputs.ts).
    */
-  cacheReads?: boolean;
+  inputs?: GateInputsReader;
   /**
    * Store gate calls in batches, at most `flushMs` after they were answered, instead of one
    * transaction per call: the answer never waits on a write. A crash loses at most that window's
@@ -64,17 +63,11 @@ export type FlaggerGatesHandler = NodeRequestHandler & {
   flush(): Promise<void>;
 };
 
-interface CachedApprovals {
-  generation: number;
-  records: CommandRecord[];
-  heads: Map<string, string>;
-}
+/** How the server batches gate calls (GATE_LIMITS, with the reasons). */
+export const GATE_WRITE_BEHIND = { flushMs: GATE_LIMITS.callWriteMs, maxBatch: GATE_LIMITS.callWriteBatch } as const;
 
-/** How the server batches gate calls: a poll every few seconds per Canary makes small batches. */
-export const GATE_WRITE_BEHIND = { flushMs: 10, maxBatch: 100 } as const;
-
-/** Canaries × hooks remembered at most; beyond it the cache starts over. */
-const CACHE_ENTRIES = 10_000;
+/** Approvals this process marked consumed, remembered so that each is written once; then it starts over. */
+const CONSUMED_KEYS = 10_000;
 
 export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): FlaggerGatesHandler {
   const limit = params.limits?.requestBodyBytes ?? HTTP_LIMITS.requestBodyBytes;
@@ -82,69 +75,62 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
   const tokens = new Map(params.clusters.map((c) => [c.name, digestToken(c.eventToken)] as const));
   const knownClusters = params.clusters.map((c) => c.name);
   const { store } = params;
-  const cache = new Map<string, CachedApprovals>();
+  const inputs = params.inputs ?? createStoreGateInputs({ store, promotions: params.promotions });
   const consumed = new Set<string>();
   let pendingCalls: GateCallRecord[] = [];
   let pendingConsumes: Array<{ key: string; at: string }> = [];
   let timer: NodeJS.Timeout | undefined;
   let flushing: Promise<void> = Promise.resolve();
+  let flushQueued = false;
+  const batchSize = params.writeBehind?.maxBatch ?? 1;
 
+  /** Writes what is pending, at most `maxBatch` calls per statement. */
   const writePending = async (): Promise<void> => {
+    flushQueued = false;
     clearTimeout(timer);
     timer = undefined;
-    const calls = pendingCalls;
-    const consumes = pendingConsumes;
-    pendingCalls = [];
-    pendingConsumes = [];
-    if (calls.length === 0 && consumes.length === 0) return;
-    try {
-      await store.transaction(async (tx) => {
-        await insertGateCalls(tx, calls);
-        for (const consume of consumes) await markApprovalConsumed(tx, consume);
-      });
-    } catch (error) {
-      params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
+    while (pendingCalls.length > 0 || pendingConsumes.length > 0) {
+      const calls = pendingCalls.splice(0, batchSize);
+      const consumes = pendingConsumes.splice(0);
+      try {
+        // One statement is its own transaction: BEGIN and COMMIT cost PGlite more than the rows.
+        if (consumes.length === 0) await insertGateCalls(store, calls);
+        else {
+          await store.transaction(async (tx) => {
+            await insertGateCalls(tx, calls);
+            for (const consume of consumes) await markApprovalConsumed(tx, consume);
+          });
+        }
+      } catch (error) {
+        params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
+      }
     }
   };
   const flush = (): Promise<void> => {
+    flushQueued = true;
     flushing = flushing.then(writePending);
     return flushing;
   };
 
   /** Stores a call (and the approval it consumed): at once, or in the next batch. */
-  const save = async (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> => {
+  const save = (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> | undefined => {
     const fresh = consume && !consumed.has(consume.key) ? consume : null;
     if (fresh) {
-      if (consumed.size >= CACHE_ENTRIES) consumed.clear();
+      if (consumed.size >= CONSUMED_KEYS) consumed.clear();
       consumed.add(fresh.key);
     }
     if (!params.writeBehind) {
-      await store.transaction(async (tx) => {
+      return store.transaction(async (tx) => {
         await insertGateCalls(tx, [record]);
         if (fresh) await markApprovalConsumed(tx, fresh);
       });
-      return;
     }
     pendingCalls.push(record);
     if (fresh) pendingConsumes.push(fresh);
-    if (pendingCalls.length >= params.writeBehind.maxBatch) void flush();
+    if (flushQueued) return undefined;
+    if (pendingCalls.length >= batchSize) void flush();
     else timer ??= setTimeout(() => void flush(), params.writeBehind.flushMs);
-  };
-
-  const readApprovals = async (call: { cluster: string; namespace: string; name: string; hook: GateHook }): Promise<CachedApprovals> => {
-    const key = `${call.cluster}/${call.namespace}/${call.name}/${call.hook}`;
-    const generation = getApprovalsGeneration();
-    const hit = params.cacheReads ? cache.get(key) : undefined;
-    if (hit && hit.generation === generation) return hit;
-    const records = await listApprovals(store, call);
-    const heads = await getPullRequestHeads(store, records.map((r) => ({ repository: r.repository, pullRequest: r.pullRequest })));
-    const entry = { generation, records, heads };
-    // Only a read that no write overlapped may be reused.
-    if (params.cacheReads && getApprovalsGeneration() === generation) {
-      if (cache.size >= CACHE_ENTRIES) cache.clear();
-      cache.set(key, entry);
-    }
-    return entry;
+    return undefined;
   };
 
   const refuseEarly = async (res: ServerResponse, call: { cluster: string; hook: string; body: unknown }, decision: GateDecision): Promise<void> => {
@@ -153,12 +139,15 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const match = FLAGGER_GATES_PATH.exec(url.pathname);
-    if (!match) throw new Answer(404, "not_found", `no route for ${req.method} ${url.pathname}; use /flagger/gates/<cluster>/<hook type>`);
+    // The request target is origin-form (path?query): split it, not a whole WHATWG URL parse per call.
+    const target = req.url ?? "/";
+    const queryAt = target.indexOf("?");
+    const pathname = queryAt < 0 ? target : target.slice(0, queryAt);
+    const match = FLAGGER_GATES_PATH.exec(pathname);
+    if (!match) throw new Answer(404, "not_found", `no route for ${req.method} ${pathname}; use /flagger/gates/<cluster>/<hook type>`);
     if (req.method !== "POST") {
       res.setHeader("allow", "POST");
-      throw new Answer(405, "method_not_allowed", `${req.method} is not allowed on ${url.pathname}; Flagger posts to its gates`);
+      throw new Answer(405, "method_not_allowed", `${req.method} is not allowed on ${pathname}; Flagger posts to its gates`);
     }
     let cluster: string;
     let hook: string;
@@ -177,7 +166,7 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
         return;
       }
     }
-    const token = url.searchParams.get("token");
+    const token = queryAt < 0 ? null : new URLSearchParams(target.slice(queryAt + 1)).get("token");
     if (!token) throw new Answer(401, "missing_token", "add ?token=<the cluster's eventToken> to the webhook URL");
     if (!expected || !timingSafeEqual(digestToken(token), expected)) throw new Answer(401, "wrong_token", "the token is not this cluster's eventToken");
     const type = (req.headers["content-type"] ?? "application/json").split(";")[0]!.trim().toLowerCase();
@@ -198,11 +187,21 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       return;
     }
     const { call } = parsed;
-    const promotion = await params.promotions.getPromotionRecord({ cluster: call.cluster, namespace: call.namespace, name: call.name });
-    const run = findCurrentRun(promotion?.record ?? null);
-    const { records, heads } = await readApprovals(call);
-    const outcome = decideGateCall({ call, run, records, currentHeads: heads, now: new Date(params.now()).toISOString() });
-    await save(outcome.record, outcome.consume);
+    const now = new Date(params.now()).toISOString();
+    const decideOn = (i: GateInputs) => decideGateCall({ call, run: i.run, records: i.records, currentHeads: i.heads, now });
+    // From memory without an await when it may (most of what a call costs on top of HTTP is
+    // awaiting); a 200 from memory only when the reader may open from memory or the store confirmed
+    // the remembered inputs (gate-inputs.ts says why); otherwise from a read of the store.
+    const remembered = inputs.recall(call);
+    let outcome = remembered && decideOn(remembered);
+    let run = remembered?.run ?? null;
+    if (!outcome || (outcome.decision.status === 200 && !inputs.opensFromMemory && !(await inputs.confirm(call, remembered!)))) {
+      const read = await inputs.read(call);
+      outcome = decideOn(read);
+      run = read.run;
+    }
+    const saving = save(outcome.record, outcome.consume);
+    if (saving) await saving;
     const { decision } = outcome;
     sendJson(res, httpStatusOf(decision), { open: decision.status === 200, code: decision.code, reason: decision.reason, run: run?.id ?? null });
   };

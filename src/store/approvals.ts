@@ -4,24 +4,13 @@
  * read and what they return is stored here; the decisions themselves are pure (src/gate).
  *
  * A record is kept whole as JSON (the audit trail shows it as it was decided) beside the columns
- * that are queried; consumption and invalidation update both.
+ * that are queried; consumption and invalidation update both. Every write to command_records and
+ * pull_request_heads notifies the gate route's memory (migrations/004_gate_notify.sql).
  */
 import type { ChangedCanary } from "../gate/authorize.js";
 import type { CommandRecord, GateCallRecord } from "../commands/records.js";
 import type { GateHook } from "../commands/verbs.js";
 import type { Queryable } from "./store.js";
-
-/**
- * Bumped after every write that can change a gate's answer (new records, voided approvals, heads).
- * A reader that remembered the generation with its result knows whether it may reuse it: exact
- * for PGlite, where one process owns the store and a transaction holds every other query back;
- * with PostgreSQL other replicas write too, so readers there must not cache (gates-route.ts).
- */
-let generation = 0;
-
-export function getApprovalsGeneration(): number {
-  return generation;
-}
 
 interface RecordRow {
   record: unknown;
@@ -67,10 +56,7 @@ export async function insertCommandRecords(db: Queryable, records: readonly Comm
         JSON.stringify(r),
       ],
     );
-    if (rows.length > 0) {
-      added.push(r);
-      generation += 1;
-    }
+    if (rows.length > 0) added.push(r);
   }
   return added;
 }
@@ -114,7 +100,6 @@ export async function markApprovalsInvalidated(db: Queryable, records: readonly 
        WHERE key = $1 AND invalidated_at IS NULL`,
       [r.key, r.invalidatedAt, r.invalidatedAt, r.invalidation],
     );
-    generation += 1;
   }
 }
 
@@ -210,7 +195,6 @@ export async function upsertPullRequestHead(db: Queryable, params: { repository:
      WHERE excluded.pushed_at IS NULL OR pull_request_heads.pushed_at IS NULL OR excluded.pushed_at >= pull_request_heads.pushed_at`,
     [params.repository, params.pullRequest, params.headSha, params.pushedAt],
   );
-  generation += 1;
 }
 
 export async function getPullRequestHead(db: Queryable, params: { repository: string; pullRequest: number }): Promise<PullRequestHead | null> {

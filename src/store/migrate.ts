@@ -52,10 +52,29 @@ export async function migrateStore(store: Store, migrations: Migration[] = readM
   return applied;
 }
 
-/** Statements of a migration file, split on `;` at line ends (our files have no functions or quoted semicolons). */
+/**
+ * Statements of a migration file, split on `;` at line ends, except inside a dollar-quoted body
+ * (`$$ … $$`, a trigger function's); `--` comment lines outside such a body are dropped.
+ */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;\s*(?:\n|$)/)
-    .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-    .filter((s) => s.length > 0);
+  const statements: string[] = [];
+  // Odd parts are inside $$ … $$ and kept whole; even parts are split.
+  const parts = sql.split("$$");
+  let current = "";
+  parts.forEach((part, index) => {
+    if (index % 2 === 1) {
+      current += `$$${part}$$`;
+      return;
+    }
+    const pieces = part.split(/;\s*(?:\n|$)/);
+    pieces.forEach((piece, i) => {
+      current += piece.replace(/^\s*--.*$/gm, "");
+      if (i < pieces.length - 1) {
+        statements.push(current);
+        current = "";
+      }
+    });
+  });
+  statements.push(current);
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }

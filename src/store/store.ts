@@ -13,14 +13,39 @@ import { migrateStore } from "./migrate.js";
 
 /** What a query needs: SQL with $1… placeholders and their values. */
 export interface Queryable {
-  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * `options.name` prepares the statement once per connection and reuses its plan (PostgreSQL;
+   * PGlite ignores it): for the few queries that run on every request, whose planning costs more
+   * than their execution.
+   */
+  query<R extends object = Record<string, unknown>>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<R[]>;
+}
+
+export interface QueryOptions {
+  /** A statement name, unique to its SQL text. */
+  name?: string;
 }
 
 export interface Store extends Queryable {
   readonly kind: "pglite" | "postgres";
   /** Runs `fn` in one transaction (BEGIN … COMMIT, ROLLBACK when it throws). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Receives `NOTIFY channel` payloads sent for this store's schema. The migrations' triggers send
+   * `<schema>:<what changed>` (the channel is database-wide, several schemas may share one
+   * database); `onNotify` gets `<what changed>` of this store's schema only. `onState` says when
+   * delivery starts (true) and stops (false): a payload sent while it is stopped is lost for good,
+   * so a listener must forget what it learnt when told false. PostgreSQL: a connection of its own,
+   * reconnected with back-off and checked every STORE_LIMITS.listenCheckMs; PGlite: its own
+   * session, where a notification is handed over with the result of the COMMIT that sent it.
+   */
+  listen(channel: string, handlers: StoreListenHandlers): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+export interface StoreListenHandlers {
+  onNotify(payload: string): void;
+  onState(listening: boolean): void;
 }
 
 export interface StoreOptions {
@@ -68,6 +93,23 @@ async function openPGlite(dataDir: string): Promise<Store> {
     transaction(fn) {
       // PGlite is one connection: its transaction() also serialises every other query behind it.
       return db.transaction((tx) => fn({ query: async <R extends object>(sql: string, params?: readonly unknown[]) => (await tx.query<R>(sql, params as unknown[] | undefined)).rows }));
+    },
+    async listen(channel, handlers) {
+      assertChannel(channel);
+      const [{ schema }] = (await db.query<{ schema: string }>("SELECT current_schema() AS schema")).rows as [{ schema: string }];
+      const prefix = `${schema}:`;
+      // PGlite hands notifications to listeners in microtasks queued while it reads the COMMIT's
+      // result, before the committing query's promise settles: no code sees the change first.
+      const unlisten = await db.listen(channel, (payload) => {
+        if (payload.startsWith(prefix)) handlers.onNotify(payload.slice(prefix.length));
+      });
+      handlers.onState(true);
+      return {
+        async close() {
+          handlers.onState(false);
+          await unlisten();
+        },
+      };
     },
     async close() {
       await db.close();
@@ -124,7 +166,8 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
   if (options.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${options.schema}`);
   return {
     kind: "postgres",
-    async query<R extends object>(sql: string, params?: readonly unknown[]) {
+    async query<R extends object>(sql: string, params?: readonly unknown[], options?: QueryOptions) {
+      if (options?.name) return (await pool.query({ name: options.name, text: sql, values: params as unknown[] | undefined })).rows as R[];
       return (await pool.query(sql, params as unknown[] | undefined)).rows as R[];
     },
     async transaction(fn) {
@@ -141,8 +184,114 @@ async function openPostgres(url: string, options: StoreOptions): Promise<Store> 
         client.release();
       }
     },
+    listen(channel, handlers) {
+      assertChannel(channel);
+      return Promise.resolve(listenPostgres({ url, channel, handlers, ...(options.schema ? { schema: options.schema } : {}) }));
+    },
     async close() {
       await pool.end();
+    },
+  };
+}
+
+/** How the notification connections show in pg_stat_activity. */
+export const LISTEN_APPLICATION_NAME = "canary-bot notifications";
+
+function assertChannel(channel: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error("a notification channel must be a lower-case SQL identifier");
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other queries). When it
+ * ends, fails, or leaves a check query unanswered for STORE_LIMITS.listenCheckMs, delivery is
+ * reported stopped and the connection is replaced, with back-off.
+ */
+function listenPostgres(params: { url: string; schema?: string; channel: string; handlers: StoreListenHandlers }): { close(): Promise<void> } {
+  const { handlers } = params;
+  let closed = false;
+  let current: pg.Client | undefined;
+  let listening = false;
+  let backoffMs: number = STORE_LIMITS.listenRetryMs.first;
+  let retry: NodeJS.Timeout | undefined;
+  let check: NodeJS.Timeout | undefined;
+
+  const stop = (client: pg.Client) => {
+    if (client !== current) return;
+    current = undefined;
+    clearInterval(check);
+    if (listening) {
+      listening = false;
+      handlers.onState(false);
+    }
+    client.end().catch(() => {});
+    if (!closed) {
+      retry = setTimeout(() => void connect(), backoffMs);
+      retry.unref();
+      backoffMs = Math.min(backoffMs * 2, STORE_LIMITS.listenRetryMs.max);
+    }
+  };
+
+  const connect = async (): Promise<void> => {
+    const client = new pg.Client({
+      connectionString: params.url,
+      keepAlive: true,
+      application_name: LISTEN_APPLICATION_NAME,
+      ...(params.schema ? { options: `-c search_path=${params.schema}` } : {}),
+    });
+    current = client;
+    let prefix: string | undefined;
+    client.on("error", () => stop(client));
+    client.on("end", () => stop(client));
+    client.on("notification", (message) => {
+      if (client !== current || prefix === undefined || message.channel !== params.channel || !message.payload?.startsWith(prefix)) return;
+      handlers.onNotify(message.payload.slice(prefix.length));
+    });
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ schema: string }>("SELECT current_schema() AS schema");
+      prefix = `${rows[0]!.schema}:`;
+      await client.query(`LISTEN ${params.channel}`);
+    } catch {
+      stop(client);
+      return;
+    }
+    if (client !== current) return;
+    if (closed) {
+      current = undefined;
+      await client.end().catch(() => {});
+      return;
+    }
+    listening = true;
+    backoffMs = STORE_LIMITS.listenRetryMs.first;
+    handlers.onState(true);
+    // A connection cut without a reset (a network partition) looks alive until a query goes unanswered.
+    let answered = true;
+    check = setInterval(() => {
+      if (!answered) {
+        stop(client);
+        return;
+      }
+      answered = false;
+      client.query("SELECT 1").then(
+        () => {
+          answered = true;
+        },
+        () => stop(client),
+      );
+    }, STORE_LIMITS.listenCheckMs);
+    check.unref();
+  };
+
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const client = current;
+      if (client) {
+        stop(client);
+        await client.end().catch(() => {});
+      }
     },
   };
 }

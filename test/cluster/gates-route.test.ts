@@ -5,9 +5,11 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createRememberingGateInputs } from "../../src/cluster/gate-inputs.js";
 import { createFlaggerGatesHandler } from "../../src/cluster/gates-route.js";
 import { insertCommandRecords, listCommandRecords, listGateCalls, upsertPullRequestHead } from "../../src/store/approvals.js";
 import { openStore, type Store } from "../../src/store/index.js";
+import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { commandRecord, HEAD_SHA, promotionWithRun } from "../support/approvals.js";
 import { createMemoryPromotionStore, type MemoryPromotionStore } from "../support/memory-promotion-store.js";
 
@@ -128,14 +130,16 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     ]);
   });
 
-  it("as the server mounts it (reads reused until a write, calls stored in batches): a new approval or a push is seen at the next call", async () => {
+  it("as the server mounts it (inputs remembered until a write, calls stored in batches): a new approval or a push is seen at the next call", async () => {
+    const records = createStorePromotionStore(store);
+    const inputs = await createRememberingGateInputs({ store, promotions: records });
     const gates = createFlaggerGatesHandler({
       clusters: [{ name: "staging", eventToken: TOKEN }],
       store,
-      promotions,
+      promotions: records,
       now: () => NOW,
       log: { warn: () => {}, error: (_f, message) => logs.push({ level: "error", message }) },
-      cacheReads: true,
+      inputs,
       writeBehind: { flushMs: 60_000, maxBatch: 1_000 },
     });
     const cached = createServer((req, res) => void gates(req, res));
@@ -143,7 +147,8 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     const url = `http://127.0.0.1:${(cached.address() as AddressInfo).port}${gate()}`;
     const call = async () => (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) })).status;
     try {
-      seedRun();
+      await store.query("TRUNCATE promotion_records");
+      await records.upsertPromotionRecord({ record: promotionWithRun({ startedAt: T_RUN }), expectedVersion: null });
       expect([await call(), await call()]).toEqual([403, 403]);
       await insertCommandRecords(store, [commandRecord({ runId: RUN_ID })]);
       expect([await call(), await call()]).toEqual([200, 200]);
@@ -159,6 +164,7 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     } finally {
       cached.closeAllConnections();
       await new Promise((resolve) => cached.close(resolve));
+      await inputs.close();
     }
   });
 

@@ -50,6 +50,10 @@ export interface FakeRepository {
   checkRuns: FakeCheckRun[];
   /** Commit statuses, in the order they were created. */
   statuses: Array<{ sha: string; state: string; context: string; description: string }>;
+  /** Collaborators' permissions (admin, maintain, write, triage, read); others are not collaborators (404). */
+  collaborators: Map<string, string>;
+  /** Reactions added to comments, in order. */
+  reactions: Array<{ commentId: number; content: string }>;
 }
 
 export interface ServedRequest {
@@ -104,7 +108,7 @@ export async function startGitHubServer(params: { appId?: number; checkOpenApi?:
     fault: undefined,
     latencyMs: 0,
     addRepository({ owner, repo, installationId, defaultBranch = "main", files = {} }) {
-      const repository: FakeRepository = { owner, repo, installationId, defaultBranch, commits: new Map(), pulls: new Map(), checkRuns: [], statuses: [] };
+      const repository: FakeRepository = { owner, repo, installationId, defaultBranch, commits: new Map(), pulls: new Map(), checkRuns: [], statuses: [], collaborators: new Map(), reactions: [] };
       repository.commits.set(defaultBranch, files);
       repositories.set(`${owner}/${repo}`, repository);
       return repository;
@@ -215,6 +219,18 @@ export async function startGitHubServer(params: { appId?: number; checkOpenApi?:
         return answer(201, toComment(repository, pull, comment));
       }
     }
+    if (method === "GET" && (m = /^\/collaborators\/([^/]+)\/permission$/.exec(rest))) {
+      const login = decodeURIComponent(m[1]!);
+      const role = repository.collaborators.get(login);
+      if (role === undefined) return answer(404, { message: "Not Found" });
+      const permission = role === "maintain" ? "write" : role === "triage" ? "read" : role;
+      return answer(200, { permission, role_name: role, user: { login } });
+    }
+    if (method === "POST" && (m = /^\/issues\/comments\/(\d+)\/reactions$/.exec(rest))) {
+      const content = (body as { content: string }).content;
+      repository.reactions.push({ commentId: Number(m[1]), content });
+      return answer(201, { id: nextId++, content, user: { login: "canary-bot[bot]" } });
+    }
     if (method === "PATCH" && (m = /^\/issues\/comments\/(\d+)$/.exec(rest))) {
       for (const pull of repository.pulls.values()) {
         const comment = pull.comments.find((c) => c.id === Number(m![1]));
@@ -272,7 +288,14 @@ export async function startGitHubServer(params: { appId?: number; checkOpenApi?:
 
   function toPull(repository: FakeRepository, pull: FakePull) {
     const html = `https://github.com/${repository.owner}/${repository.repo}`;
-    return { number: pull.number, state: pull.state, head: { sha: pull.headSha, ref: `pr-${pull.number}` }, base: { sha: pull.baseSha, ref: repository.defaultBranch, repo: { default_branch: repository.defaultBranch, html_url: html } } };
+    const full = `${repository.owner}/${repository.repo}`;
+    return {
+      number: pull.number,
+      state: pull.state,
+      user: { login: "octocat" },
+      head: { sha: pull.headSha, ref: `pr-${pull.number}`, repo: { full_name: full } },
+      base: { sha: pull.baseSha, ref: repository.defaultBranch, repo: { full_name: full, default_branch: repository.defaultBranch, html_url: html } },
+    };
   }
   function toComment(repository: FakeRepository, pull: FakePull, c: FakeComment) {
     return {
