@@ -11,7 +11,7 @@ import type { Probot } from "probot";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND, type GatesRouteLog } from "./cluster/gates-route.js";
 import { createRememberingGateInputs } from "./cluster/gate-inputs.js";
 import { createCommandJobHandler } from "./github/commands-job.js";
-import { createCommentJobHandler } from "./github/comment-job.js";
+import { createCommentJobHandler, queueCommentRedrawsForGateCalls } from "./github/comment-job.js";
 import { createOctokitCommandsPort } from "./github/commands-port.js";
 import type { PromotionStore } from "./cluster/ports.js";
 import { startMergeGate, type MergeGate } from "./github/merge-gate-wiring.js";
@@ -159,6 +159,8 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         log: log as unknown as GatesRouteLog,
         ...(gateInputs ? { inputs: gateInputs } : {}),
         writeBehind: GATE_WRITE_BEHIND,
+        // A gate whose answer changed (a run starts waiting, a gate opened) redraws the prompt.
+        beforeStore: (calls) => queueCommentRedrawsForGateCalls(store, calls, () => jobRunner.wake()),
       })
     : undefined;
   // --- end issue 13 ---

@@ -56,6 +56,13 @@ export interface FlaggerGatesHandlerParams {
    * calls from the audit trail (never an approval: those are written by the command job).
    */
   writeBehind?: { flushMs: number; maxBatch: number };
+  /**
+   * Called with each batch of calls before it is stored, to compare them with what is stored; the
+   * function it returns runs once they are stored (the server queues a redraw of the comments
+   * whose gate prompt changed, which must read these calls: src/github/comment-job.ts). A failure
+   * is logged; the calls are stored all the same.
+   */
+  beforeStore?: (calls: readonly GateCallRecord[]) => Promise<(() => Promise<unknown>) | undefined>;
 }
 
 export type FlaggerGatesHandler = NodeRequestHandler & {
@@ -84,6 +91,21 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
   let flushQueued = false;
   const batchSize = params.writeBehind?.maxBatch ?? 1;
 
+  /** Runs `beforeStore`; returns what to run once the calls are stored. */
+  const runBeforeStore = async (calls: readonly GateCallRecord[]): Promise<() => Promise<void>> => {
+    const logged = (error: unknown) => params.log.error({ err: error, calls: calls.length }, "gate calls' comment redraws could not be queued");
+    if (!params.beforeStore || calls.length === 0) return async () => {};
+    try {
+      const after = await params.beforeStore(calls);
+      return async () => {
+        await after?.().catch(logged);
+      };
+    } catch (error) {
+      logged(error);
+      return async () => {};
+    }
+  };
+
   /** Writes what is pending, at most `maxBatch` calls per statement. */
   const writePending = async (): Promise<void> => {
     flushQueued = false;
@@ -92,6 +114,7 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     while (pendingCalls.length > 0 || pendingConsumes.length > 0) {
       const calls = pendingCalls.splice(0, batchSize);
       const consumes = pendingConsumes.splice(0);
+      const afterStore = await runBeforeStore(calls);
       try {
         // One statement is its own transaction: BEGIN and COMMIT cost PGlite more than the rows.
         if (consumes.length === 0) await insertGateCalls(store, calls);
@@ -103,7 +126,9 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
         }
       } catch (error) {
         params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
+        continue;
       }
+      await afterStore();
     }
   };
   const flush = (): Promise<void> => {
@@ -120,9 +145,12 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       consumed.add(fresh.key);
     }
     if (!params.writeBehind) {
-      return store.transaction(async (tx) => {
-        await insertGateCalls(tx, [record]);
-        if (fresh) await markApprovalConsumed(tx, fresh);
+      return runBeforeStore([record]).then(async (afterStore) => {
+        await store.transaction(async (tx) => {
+          await insertGateCalls(tx, [record]);
+          if (fresh) await markApprovalConsumed(tx, fresh);
+        });
+        await afterStore();
       });
     }
     pendingCalls.push(record);

@@ -39,20 +39,30 @@ export async function enqueueCommentJobs(db: Queryable, pulls: ReadonlyArray<{ i
 }
 
 /**
- * Before a batch of Flagger's gate calls is stored: the comments of the open pull requests whose
- * Canaries' gates changed answer (a run starts waiting at a gate, a gate opened, a new run) are
- * queued for a redraw, so the prompt appears and goes at once. Returns the number of pull requests.
+ * Before a batch of Flagger's gate calls is stored: the open pull requests whose Canaries' gates
+ * change answer with it (a run starts waiting at a gate, a gate opened, a new run). Their comments
+ * are redrawn once the batch is stored (the redraw reads it): see queueCommentRedrawsForGateCalls.
  */
-export async function queueCommentRedrawsForGateCalls(db: Queryable, calls: readonly GateCallRecord[]): Promise<number> {
+export async function findCommentRedrawsForGateCalls(db: Queryable, calls: readonly GateCallRecord[]): Promise<Array<{ installationId: number } & PullRequestRef>> {
   const gates = new Map<string, { cluster: string; namespace: string; name: string; hook: string }>();
   for (const c of calls) if (c.namespace !== null && c.name !== null) gates.set([c.cluster, c.namespace, c.name, c.hook].join("\u0000"), { cluster: c.cluster, namespace: c.namespace, name: c.name, hook: c.hook });
-  if (gates.size === 0) return 0;
+  if (gates.size === 0) return [];
   const previous = await listLatestGateCalls(db, [...gates.values()]);
   const changed = listCanariesWithChangedGates({ previous, calls });
-  if (changed.length === 0) return 0;
-  const pulls = await listOpenPullRequestsOfCanaries(db, changed);
-  await enqueueCommentJobs(db, pulls);
-  return pulls.length;
+  return changed.length === 0 ? [] : listOpenPullRequestsOfCanaries(db, changed);
+}
+
+/**
+ * The gate route's `beforeStore` (main.ts): finds the comments a batch of calls changes, and
+ * returns what queues their redraw once the batch is stored. `queued` hears how many were queued.
+ */
+export async function queueCommentRedrawsForGateCalls(db: Queryable, calls: readonly GateCallRecord[], queued?: (count: number) => void): Promise<(() => Promise<void>) | undefined> {
+  const pulls = await findCommentRedrawsForGateCalls(db, calls);
+  if (pulls.length === 0) return undefined;
+  return async () => {
+    await enqueueCommentJobs(db, pulls);
+    queued?.(pulls.length);
+  };
 }
 
 export type CommentJobResult = "written" | "unchanged" | "no-review" | "no-comment";

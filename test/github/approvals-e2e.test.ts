@@ -15,7 +15,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createMetrics } from "../../src/github/metrics.js";
 import type { Log } from "../../src/github/port.js";
 import { startCanaryBot, type RunningCanaryBot } from "../../src/main.js";
+import { REVIEW_MARKER } from "../../src/report/comment.js";
 import { ensurePullRequestCanaries, listCommandRecords, listGateCalls } from "../../src/store/approvals.js";
+import { saveReviewComment } from "../../src/store/comments.js";
+import { upsertGatedPullRequest } from "../../src/store/gate-store.js";
+import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { CANARY, HEAD_SHA, promotionWithRun, REVISION } from "../support/approvals.js";
 import { until, waitForQueueIdle } from "../support/github-app.js";
@@ -51,7 +55,7 @@ describe("Flagger's gates opened by /canary commands, end to end", () => {
   beforeEach(async () => {
     resetGitHubMock();
     logs.length = 0;
-    await store.query("TRUNCATE jobs, deliveries, command_records, gate_calls, pull_request_heads, pull_request_canaries RESTART IDENTITY");
+    await store.query("TRUNCATE jobs, deliveries, command_records, gate_calls, pull_request_heads, pull_request_canaries, pull_request_comments, gate_pull_requests, promotion_records RESTART IDENTITY");
     promotions = createMemoryPromotionStore();
     promotions.records.set("staging/test/podinfo", { record: promotionWithRun({ startedAt: T_RUN }), version: 1 });
     await ensurePullRequestCanaries(store, {
@@ -148,6 +152,46 @@ describe("Flagger's gates opened by /canary commands, end to end", () => {
     expect(calls.map((c) => c.status)).toEqual([403, 403, 403, 200, 200, 403]);
     const [approval] = await listCommandRecords(store, { repository: `${OWNER}/${REPO}`, pullRequest: PULL });
     expect(approval).toMatchObject({ verb: "promote", outcome: "accepted", actor: "alice", runId: RUN_ID, consumedAt: expect.any(String) });
+  });
+
+  it("asks for /canary promote in the sticky comment while the run waits, and shows the approval there once given", async () => {
+    // The pull request as its review left it: the review's text, and the gate following it.
+    const reviewBody = `${REVIEW_MARKER}\n### 🐤 canary-bot review\n\nThe review of ${HEAD_SHA.slice(0, 7)}.`;
+    await saveReviewComment(store, { owner: OWNER, repo: REPO, number: PULL, installationId: 1, headSha: HEAD_SHA, reviewBody });
+    await upsertGatedPullRequest(store, { owner: OWNER, repo: REPO, number: PULL, installationId: 1, headSha: HEAD_SHA, state: "open", environments: [{ name: "staging", paths: ["clusters/staging/**"], cluster: "staging" }], canaries: [] });
+    await createStorePromotionStore(store).upsertPromotionRecord({ record: promotionWithRun({ startedAt: T_RUN, phase: "WaitingPromotion" }), expectedVersion: null });
+
+    // GitHub's copy of the sticky comment, edited by each redraw.
+    let onGitHub = reviewBody;
+    const edits: string[] = [];
+    const ours = () => [{ id: 77, body: onGitHub, user: { login: "canary-bot[bot]", type: "Bot" }, performed_via_github_app: { id: 1 } }];
+    intercept({ method: "POST", path: "/app/installations/1/access_tokens", reply: [201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z" }], times: 3, optional: true });
+    intercept({ method: "GET", path: `/repos/${OWNER}/${REPO}/issues/${PULL}/comments?per_page=100`, reply: () => [200, ours()], times: 2 });
+    intercept({
+      method: "PATCH",
+      path: `/repos/${OWNER}/${REPO}/issues/comments/77`,
+      reply: (body) => {
+        onGitHub = (body as { body: string }).body;
+        edits.push(onGitHub);
+        return [200, ours()[0]!];
+      },
+      times: 2,
+    });
+
+    // Flagger polls the closed gate: the first answer is a change (a prompt), the next ones are not.
+    for (let poll = 0; poll < 3; poll += 1) expect(await flagger("confirm-promotion")).toMatchObject({ status: 403, code: "NOT_APPROVED" });
+    await until(() => edits.length === 1, 10_000, "the comment redrawn with the prompt");
+    await waitForQueueIdle(store);
+    expect(edits[0]!.split("\n").slice(0, 2)).toEqual([REVIEW_MARKER, "> ⏸️ **podinfo in staging is waiting for promotion: comment `/canary promote`**"]);
+    // Drawn once the first call was stored (the later polls, the same answer, redraw nothing).
+    expect(edits[0]).toMatch(/Flagger's gate calls[\s\S]*\| test\/podinfo in cluster staging \| confirm-promotion \| [1-3] \| .* \| ⏸️ 403: /);
+
+    mockCommandJob({ commentId: 5005, login: "alice", permission: "write", reaction: "+1" });
+    expect(await deliverComment({ id: 5005, body: "/canary promote", login: "alice" })).toBe(202);
+    await until(() => edits.length === 2, 10_000, "the comment redrawn with the approval");
+    await waitForQueueIdle(store);
+    expect(edits[1]).not.toContain("waiting for promotion");
+    expect(edits[1]).toMatch(/#### Approvals[\s\S]*\| alice \| `\/canary promote` \| test\/podinfo in staging, head `ec26c3e`, run of 2026-11-29 12:00 UTC \| ✅ accepted, confirm-promotion opens for this run \|/);
   });
 
   it("answers the rollback hook 200 once /canary rollback was given for the current run", async () => {

@@ -135,9 +135,12 @@ describe("stored comment sections", () => {
 
     it("queues a redraw of the open pull requests' comments when a gate's answer changes, not at every poll", async () => {
       const queued = async () => (await store.query<{ key: string }>("SELECT key FROM jobs WHERE kind = 'comment' ORDER BY key")).map((r) => r.key);
+      // As the gate route does: compare before storing, queue once stored.
       const store1 = async (calls: GateCallRecord[]) => {
-        const n = await queueCommentRedrawsForGateCalls(store, calls);
+        let n = 0;
+        const after = await queueCommentRedrawsForGateCalls(store, calls, (count) => (n = count));
         await insertGateCalls(store, calls);
+        await after?.();
         return n;
       };
       expect(await store1([gateCall({})])).toBe(1);
