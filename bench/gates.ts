@@ -27,6 +27,7 @@ import { createFlaggerGatesHandler, GATE_WRITE_BEHIND } from "../src/cluster/gat
 import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
 import { createCanaryBotOctokit } from "../src/github/octokit.js";
 import type { Log } from "../src/github/port.js";
+import { queueCommentRedrawsForGateCalls } from "../src/github/comment-job.js";
 import { startCanaryBot } from "../src/main.js";
 import { createCanaryBotServer } from "../src/server.js";
 import { insertCommandRecords } from "../src/store/approvals.js";
@@ -159,6 +160,7 @@ export const benchGates: BenchSection = async (print) => {
       log: silent,
       inputs,
       writeBehind: GATE_WRITE_BEHIND,
+      beforeStore: (calls) => queueCommentRedrawsForGateCalls(store, calls),
     });
     const server = createCanaryBotServer({
       webhooks: { secret: SECRET, accept: async () => ({ status: 202, body: {} }) },
