@@ -16,6 +16,12 @@ export interface VersionedRecord {
   version: number;
 }
 
+/** A record to write over the version it was read at (null: it did not exist). */
+export interface RecordWrite {
+  record: PromotionRecord;
+  expectedVersion: number | null;
+}
+
 export interface PromotionStore {
   /** The record of one Canary in one cluster, or null when none was ever written. */
   getPromotionRecord(key: CanaryKey): Promise<VersionedRecord | null>;
@@ -23,7 +29,7 @@ export interface PromotionStore {
    * Writes the record if its stored version still is `expectedVersion` (null: no record yet).
    * Returns the new version, or `conflict` when another writer came first.
    */
-  upsertPromotionRecord(params: { record: PromotionRecord; expectedVersion: number | null }): Promise<{ ok: true; version: number } | { ok: false; conflict: true }>;
+  upsertPromotionRecord(params: RecordWrite): Promise<{ ok: true; version: number } | { ok: false; conflict: true }>;
   /**
    * Records of `cluster` with a run carrying every one of `images` (any run, any outcome): how
    * the gate finds a revision in another environment when namespaces differ.
