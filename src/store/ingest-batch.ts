@@ -99,7 +99,7 @@ export async function commitIngestBatch(tx: Queryable, params: { writes: readonl
      SELECT 'written' AS what, cluster || '/' || namespace || '/' || name AS key FROM updated
      UNION ALL SELECT 'written', cluster || '/' || namespace || '/' || name FROM inserted
      UNION ALL SELECT 'event', key FROM events`,
-    [JSON.stringify(input), JSON.stringify(events), buildEnqueueJobsInput(jobs)],
+    [JSON.stringify(input), JSON.stringify(events), buildEnqueueJobsInput(jobs).json],
   );
   const written = new Set(rows.filter((r) => r.what === "written").map((r) => r.key));
   const conflicts = writes.map((w) => ({ cluster: w.record.cluster, namespace: w.record.namespace, name: w.record.name })).filter((k) => !written.has(formatCanaryKey(k)));
