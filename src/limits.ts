@@ -268,6 +268,14 @@ export const CLUSTER_LIMITS = {
    */
   ingestBatchesInFlight: 1,
   /**
+   * Promotion records an ingesting process keeps in memory (src/store/ingest-batch.ts RecordCache):
+   * a batch then reads back only the versions of records it wrote last, not their JSON (a record
+   * is ~3.5 KB of JSON, ~1 ms of a 16-record read). A record holds at most runsPerRecord runs and
+   * mergesPerRecord merges, so 1,000 is a few tens of MB at most; it covers every Canary of a large
+   * fleet rolling out at once, and a record that fell out is simply read again.
+   */
+  cachedRecords: 1_000,
+  /**
    * Runs of one ingestion transaction that failed with a deadlock or serialization error (or a
    * version conflict with a writer outside the lock) before its events answer 500 (Flagger logs it).
    */

@@ -9,7 +9,7 @@ import { applyObservationBatch, getObservationKey, type IngestResult } from "../
 import { formatCanaryKey } from "../gate/flagger-event.js";
 import type { PromotionObservation } from "../gate/promotion.js";
 import { CLUSTER_LIMITS, QUEUE_LIMITS } from "../limits.js";
-import { commitIngestBatch, lockPromotionRecordKeys, readIngestBatch } from "../store/ingest-batch.js";
+import { commitIngestBatch, createRecordCache, lockPromotionRecordKeys, readIngestBatch, type RecordCache } from "../store/ingest-batch.js";
 import { enqueueJobs } from "../store/queue.js";
 import type { Queryable, Store } from "../store/store.js";
 import type { EventDecision, PlannedJob } from "./events.js";
@@ -107,25 +107,27 @@ const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["40P01", "40001"]);
  * check, append the events to the log, queue the jobs. A failure commits nothing and rejects the
  * whole batch; a replay of it then does what it would have done. Results come back in input order.
  */
-export async function ingestAndNotifyBatch(params: { store: Store; observations: readonly PromotionObservation[]; wake?: () => void }): Promise<NotifiedIngestResult[]> {
+export async function ingestAndNotifyBatch(params: { store: Store; observations: readonly PromotionObservation[]; wake?: () => void; cache?: RecordCache }): Promise<NotifiedIngestResult[]> {
   const { store, observations } = params;
   if (observations.length === 0) return [];
   const keys = [...new Map(observations.map((o) => getObservationKey(o)).map((k) => [formatCanaryKey(k), k] as const)).values()];
   const events = observations.flatMap((o) => (o.kind === "event" ? [o.event] : []));
   for (let attempt = 1; ; attempt++) {
     try {
-      const { batch, newEvents, waiting } = await store.transaction(async (tx) => {
+      const { batch, newEvents, waiting, written } = await store.transaction(async (tx) => {
         await lockPromotionRecordKeys(tx, keys);
-        const read = await readIngestBatch(tx, keys);
+        const read = await readIngestBatch(tx, keys, params.cache);
         const batch = applyObservationBatch({ stored: read.records, observations });
         const changed = new Set(batch.writes.map((w) => formatCanaryKey(w.record)));
         const waiting = read.waiting.filter((pr) => changed.has(pr.recordKey));
         const jobs = waiting.map((pr) => ({ ...buildGateJob({ installationId: pr.installationId, payload: { owner: pr.owner, repo: pr.repo, number: pr.number } }), maxAttempts: QUEUE_LIMITS.reviewAttempts }));
-        const { conflicts, newEvents } = await commitIngestBatch(tx, { writes: batch.writes, events, jobs });
+        const { conflicts, newEvents, written } = await commitIngestBatch(tx, { writes: batch.writes, events, jobs });
         // Only a writer that ignores the locks can come first (ingestObservation on the bare port).
         if (conflicts.length > 0) throw new RetryableBatchError(`promotion records changed under the batch: ${conflicts.map(formatCanaryKey).join(", ")}`);
-        return { batch, newEvents, waiting };
+        return { batch, newEvents, waiting, written };
       });
+      // Committed: what was written is now the stored row (a rolled-back batch leaves the cache alone).
+      for (const [id, entry] of written) params.cache?.set(id, entry);
       if (waiting.length > 0) params.wake?.();
       const waitingOf = new Map<string, number>();
       for (const pr of waiting) waitingOf.set(pr.recordKey, (waitingOf.get(pr.recordKey) ?? 0) + 1);
@@ -151,8 +153,9 @@ export async function ingestAndNotifyBatch(params: { store: Store; observations:
  * side by side, and other processes wait on the Canaries' locks instead of retrying.
  */
 export function createGateIngest(params: { store: Store; wake?: () => void }): (observation: PromotionObservation) => Promise<NotifiedIngestResult> {
+  const cache = createRecordCache(CLUSTER_LIMITS.cachedRecords);
   return createBatcher({
-    run: (observations) => ingestAndNotifyBatch({ store: params.store, observations, ...(params.wake ? { wake: params.wake } : {}) }),
+    run: (observations) => ingestAndNotifyBatch({ store: params.store, observations, cache, ...(params.wake ? { wake: params.wake } : {}) }),
     maxItems: CLUSTER_LIMITS.ingestBatchObservations,
     maxInFlight: CLUSTER_LIMITS.ingestBatchesInFlight,
   });

@@ -7,15 +7,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ingestObservation } from "../../src/cluster/ingest.js";
+import { getObservationKey, ingestObservation } from "../../src/cluster/ingest.js";
 import { formatCanaryKey, type FlaggerEvent } from "../../src/gate/flagger-event.js";
-import type { PromotionObservation } from "../../src/gate/promotion.js";
+import { buildEmptyRecord, type PromotionObservation } from "../../src/gate/promotion.js";
 import { createGateIngest, ingestAndNotifyBatch } from "../../src/github/gate-jobs.js";
 import { createFlaggerEventsRoute } from "../../src/github/merge-gate-wiring.js";
 import { replaceWaitingKeys } from "../../src/store/gate-store.js";
 import type { Queryable, Store } from "../../src/store/index.js";
 import { buildRecordLockSql, lockPromotionRecordKeys } from "../../src/store/ingest-batch.js";
-import { getPromotionRecords } from "../../src/store/promotion-store.js";
+import { createStorePromotionStore, getPromotionRecords } from "../../src/store/promotion-store.js";
 import { eventPayload, MINUTE, runEvents, T0 } from "../gate/helpers.js";
 import { createMemoryPromotionStore } from "../support/memory-promotion-store.js";
 import { newSchemaName, storeBackends } from "../support/store.js";
@@ -23,6 +23,7 @@ import { newSchemaName, storeBackends } from "../support/store.js";
 const TOKEN = "staging-token-0123456789abcdef0123";
 const names = ["app-0", "app-1", "app-2", "app-3"];
 const keyOf = (name: string) => ({ cluster: "staging", namespace: "test", name });
+const getKey = (observation: PromotionObservation) => formatCanaryKey(getObservationKey(observation));
 
 /** Two runs of each Canary, a merged revision before each: 60-odd observations. */
 function buildObservations(): PromotionObservation[] {
@@ -93,6 +94,27 @@ describe.each(storeBackends())("batched ingestion on $name", (backend) => {
     const again = await ingestAndNotifyBatch({ store, observations: delivered });
     expect(again.every((r) => !r.changed && !r.newEvent && r.queued === 0)).toBe(true);
     expect(await countRows(store, "jobs")).toBe(0);
+  });
+
+  it("reads a record again when another writer changed it since this process cached it, even after it was deleted and written anew", async () => {
+    const delivered = buildObservations().filter((o) => o.kind === "merge" || getKey(o) === "staging/test/app-0");
+    const reference = await buildReference(delivered);
+    const ingest = createGateIngest({ store });
+    const half = Math.floor(delivered.length / 2);
+    for (const observation of delivered.slice(0, half)) await ingest(observation);
+    // Another process (the bare port, no cache) applies the rest, then this process replays it all.
+    const other = createStorePromotionStore(store);
+    for (const observation of delivered.slice(half)) await ingestObservation(other, observation);
+    for (const observation of delivered) expect((await ingest(observation)).changed).toBe(false);
+    expect(await readRecords(store)).toEqual(reference.records);
+
+    // The row deleted and written anew, up to the same version with other content: not the cached row.
+    const { version } = (await other.getPromotionRecord(keyOf("app-0")))!;
+    await store.query("TRUNCATE promotion_records");
+    const empty = buildEmptyRecord(keyOf("app-0"));
+    for (let v = 0; v < version; v++) expect((await other.upsertPromotionRecord({ record: empty, expectedVersion: v === 0 ? null : v })).ok).toBe(true);
+    const replayed = delivered.find((o) => o.kind === "event")!;
+    expect((await ingest(replayed)).changed).toBe(true);
   });
 
   it("answers 500 for every event of a batch that fails, keeps nothing of it, and takes the replays", async () => {
