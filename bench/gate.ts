@@ -1,10 +1,12 @@
 /**
  * `npm run bench`, merge gate: Flagger event ingestion through POST /flagger/events/<cluster> on
- * loopback HTTP (token check, parse, the record's read-apply-write with its version check, the event
- * log, and a gate-evaluate job per waiting PR), on PGlite in memory and, with DATABASE_URL, on
- * PostgreSQL. 50 Canaries, 20 events per run, 100 pull requests waiting on them, 16 requests in flight.
- * And the time from a `Succeeded` event to the updates of the check runs of the PRs waiting on it,
- * through the whole App (main.ts: server, queue, runner, GitHub port) against the GitHub-like server.
+ * loopback HTTP, as the App mounts it (createFlaggerEventsRoute over createGateIngest: token check,
+ * parse, group commit of the events in flight — lock, read, apply, one statement writing records,
+ * event log and gate-evaluate jobs), on PGlite in memory and, with DATABASE_URL, on PostgreSQL.
+ * 50 Canaries, 20 events per run, 100 pull requests waiting on them, 16 requests in flight from a
+ * node:http keep-alive client in the same process. And the time from a `Succeeded` event to the
+ * updates of the check runs of the PRs waiting on it, through the whole App (main.ts: server,
+ * queue, runner, GitHub port) against the GitHub-like server.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
