@@ -6,6 +6,10 @@
  * with an optimistic version check: `upsert` with the version that `get` returned succeeds only
  * if nobody wrote in between (SQL: `UPDATE … WHERE version = $expected`, or `INSERT … ON CONFLICT
  * DO NOTHING` for a new record), and the caller re-reads and re-applies on a conflict.
+ *
+ * The App's own ingestion does not go record by record through this port: it applies batches in
+ * one transaction under per-Canary locks (src/github/gate-jobs.ts ingestAndNotifyBatch), writing
+ * with the same version check, so a writer through this port (ingestObservation) stays safe beside it.
  */
 import type { CanaryKey, FlaggerEvent } from "../gate/flagger-event.js";
 import type { PromotionRecord } from "../gate/promotion.js";
