@@ -161,12 +161,6 @@ export function createGateIngest(params: { store: Store; wake?: () => void }): (
   });
 }
 
-/** One observation: a batch of one (the merge of a pull request records its revision this way). */
-export async function ingestAndNotify(params: { store: Store; observation: PromotionObservation; wake?: () => void }): Promise<NotifiedIngestResult> {
-  const [result] = await ingestAndNotifyBatch({ store: params.store, observations: [params.observation], ...(params.wake ? { wake: params.wake } : {}) });
-  return result!;
-}
-
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

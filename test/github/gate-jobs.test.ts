@@ -1,6 +1,6 @@
 /** Which gate jobs events and record changes ask for: one waiting job per pull request per burst. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildGateJobsForEvent, ingestAndNotify } from "../../src/github/gate-jobs.js";
+import { buildGateJobsForEvent, ingestAndNotifyBatch } from "../../src/github/gate-jobs.js";
 import { buildJobsForEvent } from "../../src/github/events.js";
 import { replaceWaitingKeys } from "../../src/store/gate-store.js";
 import { getQueueStats, type Store } from "../../src/store/index.js";
@@ -62,14 +62,14 @@ describe.each(storeBackends())("record changes on $name", (backend) => {
     let woken = 0;
     const events = runEvents({ previous: "a", checksum: "b", start: T0, outcome: "succeeded" });
     const queued = [];
-    for (const event of events) queued.push((await ingestAndNotify({ store, observation: { kind: "event", event }, wake: () => woken++ })).queued);
+    for (const event of events) queued.push((await ingestAndNotifyBatch({ store, observations: [{ kind: "event", event }], wake: () => woken++ }))[0]!.queued);
     expect(queued.every((n) => n === 2 || n === 0)).toBe(true);
     const jobs = await store.query<{ key: string }>("SELECT key FROM jobs WHERE kind = 'gate-evaluate' ORDER BY key");
     expect(jobs.map((j) => j.key)).toEqual(["7/acme/gitops#1", "7/acme/gitops#2"]);
     expect(woken).toBeGreaterThan(0);
 
     await store.query("DELETE FROM jobs");
-    for (const event of events) expect((await ingestAndNotify({ store, observation: { kind: "event", event } })).queued).toBe(0);
+    for (const event of events) expect((await ingestAndNotifyBatch({ store, observations: [{ kind: "event", event }] }))[0]!.queued).toBe(0);
     expect((await getQueueStats(store)).queued).toEqual({});
   });
 });
