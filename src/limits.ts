@@ -266,6 +266,34 @@ export const CLUSTER_LIMITS = {
   resyncMs: 10 * 60_000,
   /** Server-side timeout asked for each watch request (client-go picks 5–10 minutes at random). */
   watchTimeoutSeconds: 300,
+  /**
+   * Observations (Flagger events, watched statuses) applied in one ingestion transaction (group
+   * commit, src/cluster/batcher.ts): those that arrive while a batch commits wait for it and go in
+   * the next one, with no timer (a lone event is never held back). The bound keeps a transaction
+   * short (it holds its Canaries' locks, and every event of the batch waits for its answer) and its
+   * statements small: a parsed event is at most ~1.5 KB (messages are cut to eventMessageChars), so
+   * a batch is a few hundred KB of JSON. 16 in flight (bench/gate.ts) fill about 15 per batch.
+   */
+  ingestBatchObservations: 256,
+  /**
+   * Ingestion transactions of one process at a time. One keeps a process's batches from contending
+   * for each other's Canary locks and is enough on PostgreSQL (docs/performance.md: a batch costs
+   * a handful of round trips whatever its size); PGlite runs one transaction at a time anyway.
+   */
+  ingestBatchesInFlight: 1,
+  /**
+   * Promotion records an ingesting process keeps in memory (src/store/ingest-batch.ts RecordCache):
+   * a batch then reads back only the versions of records it wrote last, not their JSON (a record
+   * is ~3.5 KB of JSON, ~1 ms of a 16-record read). A record holds at most runsPerRecord runs and
+   * mergesPerRecord merges, so 1,000 is a few tens of MB at most; it covers every Canary of a large
+   * fleet rolling out at once, and a record that fell out is simply read again.
+   */
+  cachedRecords: 1_000,
+  /**
+   * Runs of one ingestion transaction that failed with a deadlock or serialization error (or a
+   * version conflict with a writer outside the lock) before its events answer 500 (Flagger logs it).
+   */
+  ingestBatchAttempts: 8,
 } as const;
 
 export const GATE_LIMITS = {

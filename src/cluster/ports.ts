@@ -6,6 +6,10 @@
  * with an optimistic version check: `upsert` with the version that `get` returned succeeds only
  * if nobody wrote in between (SQL: `UPDATE … WHERE version = $expected`, or `INSERT … ON CONFLICT
  * DO NOTHING` for a new record), and the caller re-reads and re-applies on a conflict.
+ *
+ * The App's own ingestion does not go record by record through this port: it applies batches in
+ * one transaction under per-Canary locks (src/github/gate-jobs.ts ingestAndNotifyBatch), writing
+ * with the same version check, so a writer through this port (ingestObservation) stays safe beside it.
  */
 import type { CanaryKey, FlaggerEvent } from "../gate/flagger-event.js";
 import type { PromotionRecord } from "../gate/promotion.js";
@@ -16,6 +20,12 @@ export interface VersionedRecord {
   version: number;
 }
 
+/** A record to write over the version it was read at (null: it did not exist). */
+export interface RecordWrite {
+  record: PromotionRecord;
+  expectedVersion: number | null;
+}
+
 export interface PromotionStore {
   /** The record of one Canary in one cluster, or null when none was ever written. */
   getPromotionRecord(key: CanaryKey): Promise<VersionedRecord | null>;
@@ -23,7 +33,7 @@ export interface PromotionStore {
    * Writes the record if its stored version still is `expectedVersion` (null: no record yet).
    * Returns the new version, or `conflict` when another writer came first.
    */
-  upsertPromotionRecord(params: { record: PromotionRecord; expectedVersion: number | null }): Promise<{ ok: true; version: number } | { ok: false; conflict: true }>;
+  upsertPromotionRecord(params: RecordWrite): Promise<{ ok: true; version: number } | { ok: false; conflict: true }>;
   /**
    * Records of `cluster` with a run carrying every one of `images` (any run, any outcome): how
    * the gate finds a revision in another environment when namespaces differ.

@@ -50,7 +50,7 @@ export interface WatcherOptions {
 export interface CanaryWatcherParams {
   cluster: string;
   kubeConfig: KubeConfig;
-  /** The port: applies an observation (ingestObservation on the store). A throw re-lists after a back-off. */
+  /** The port: applies an observation (the App's createGateIngest). A throw re-lists after a back-off. */
   emit: (observation: CanaryStatusObservation) => Promise<void>;
   clock?: WatcherClock;
   log: WatcherLog;

@@ -4,13 +4,14 @@
  * one waiting job (the queue merges them) and one PR is evaluated by one process at a time, across
  * replicas: no check update is lost (a change during a run queues the next) or sent twice.
  */
-import { ingestObservation, type IngestResult } from "../cluster/ingest.js";
-import type { PromotionStore } from "../cluster/ports.js";
+import { createBatcher } from "../cluster/batcher.js";
+import { applyObservationBatch, getObservationKey, type IngestResult } from "../cluster/ingest.js";
+import { formatCanaryKey } from "../gate/flagger-event.js";
 import type { PromotionObservation } from "../gate/promotion.js";
-import { QUEUE_LIMITS } from "../limits.js";
-import { listWaitingPullRequests } from "../store/gate-store.js";
-import { enqueueJob } from "../store/queue.js";
-import type { Queryable } from "../store/store.js";
+import { CLUSTER_LIMITS, QUEUE_LIMITS } from "../limits.js";
+import { commitIngestBatch, createRecordCache, lockPromotionRecordKeys, readIngestBatch, type RecordCache } from "../store/ingest-batch.js";
+import { enqueueJobs } from "../store/queue.js";
+import type { Queryable, Store } from "../store/store.js";
 import type { EventDecision, PlannedJob } from "./events.js";
 import type { ReviewedForGate } from "./review-pull-request.js";
 
@@ -93,45 +94,80 @@ export function buildGateJobAfterReview(params: { installationId: number; owner:
 }
 
 export async function enqueueGateJobs(db: Queryable, jobs: readonly PlannedJob[]): Promise<void> {
-  for (const job of jobs) await enqueueJob(db, { ...job, maxAttempts: QUEUE_LIMITS.reviewAttempts });
+  await enqueueJobs(db, jobs.map((job) => ({ ...job, maxAttempts: QUEUE_LIMITS.reviewAttempts })));
+}
+
+export interface NotifiedIngestResult extends IngestResult {
+  /** Gate-evaluate jobs asked for by this observation (the pull requests waiting on its record). */
+  queued: number;
+}
+
+/** A batch's transaction failed in a way that trying again can cure. */
+class RetryableBatchError extends Error {}
+
+/** Deadlock and serialization failures (PostgreSQL error codes 40P01, 40001): the transaction can simply be run again. */
+const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["40P01", "40001"]);
+
+/**
+ * Applies observations, in order, to their records and queues a gate-evaluate job for every pull
+ * request waiting on a record that changed — all in one transaction, in a handful of statements
+ * whatever the batch's size: lock the batch's records against other processes, read them, apply
+ * the pure reducer in memory (applyObservationBatch), write the changed ones with their version
+ * check, append the events to the log, queue the jobs. A failure commits nothing and rejects the
+ * whole batch; a replay of it then does what it would have done. Results come back in input order.
+ */
+export async function ingestAndNotifyBatch(params: { store: Store; observations: readonly PromotionObservation[]; wake?: () => void; cache?: RecordCache }): Promise<NotifiedIngestResult[]> {
+  const { store, observations } = params;
+  if (observations.length === 0) return [];
+  const keys = [...new Map(observations.map((o) => getObservationKey(o)).map((k) => [formatCanaryKey(k), k] as const)).values()];
+  const events = observations.flatMap((o) => (o.kind === "event" ? [o.event] : []));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { batch, newEvents, waiting, written } = await store.transaction(async (tx) => {
+        await lockPromotionRecordKeys(tx, keys);
+        const read = await readIngestBatch(tx, keys, params.cache);
+        const batch = applyObservationBatch({ stored: read.records, observations });
+        const changed = new Set(batch.writes.map((w) => formatCanaryKey(w.record)));
+        const waiting = read.waiting.filter((pr) => changed.has(pr.recordKey));
+        const jobs = waiting.map((pr) => ({ ...buildGateJob({ installationId: pr.installationId, payload: { owner: pr.owner, repo: pr.repo, number: pr.number } }), maxAttempts: QUEUE_LIMITS.reviewAttempts }));
+        const { conflicts, newEvents, written } = await commitIngestBatch(tx, { writes: batch.writes, events, jobs });
+        // Only a writer that ignores the locks can come first (ingestObservation on the bare port).
+        if (conflicts.length > 0) throw new RetryableBatchError(`promotion records changed under the batch: ${conflicts.map(formatCanaryKey).join(", ")}`);
+        return { batch, newEvents, waiting, written };
+      });
+      // Committed: what was written is now the stored row (a rolled-back batch leaves the cache alone).
+      for (const [id, entry] of written) params.cache?.set(id, entry);
+      if (waiting.length > 0) params.wake?.();
+      const waitingOf = new Map<string, number>();
+      for (const pr of waiting) waitingOf.set(pr.recordKey, (waitingOf.get(pr.recordKey) ?? 0) + 1);
+      const seen = new Set<string>();
+      return batch.results.map((result, i) => {
+        const observation = observations[i]!;
+        // The first of a replayed key within the batch is the one the log took.
+        const newEvent = observation.kind === "event" && newEvents.has(observation.event.key) && !seen.has(observation.event.key);
+        if (observation.kind === "event") seen.add(observation.event.key);
+        return { ...result, newEvent, queued: result.changed ? (waitingOf.get(formatCanaryKey(result.key)) ?? 0) : 0 };
+      });
+    } catch (error) {
+      const retryable = error instanceof RetryableBatchError || RETRYABLE_SQLSTATES.has(String((error as { code?: unknown }).code));
+      if (!retryable || attempt >= CLUSTER_LIMITS.ingestBatchAttempts) throw error;
+    }
+  }
 }
 
 /**
- * Applies an observation to its record; when the record changed, queues a gate-evaluate job for
- * every pull request waiting on it. A crash between the two loses nothing that matters: the
- * replayed event (Flagger retries, the watcher re-lists) changes nothing, but the PRs are
- * re-evaluated on their next event, and the record is already right.
+ * The App's ingestion (merge-gate-wiring.ts, and bench/gate.ts measures it): every observation of
+ * this process — Flagger events, watched statuses, merged revisions — goes through one group commit
+ * into ingestAndNotifyBatch. It replaces a per-Canary serializer: one process's batches do not run
+ * side by side, and other processes wait on the Canaries' locks instead of retrying.
  */
-export async function ingestAndNotify(params: { store: Queryable; records: PromotionStore; observation: PromotionObservation; wake?: () => void }): Promise<IngestResult & { queued: number }> {
-  const result = await ingestObservation(params.records, params.observation);
-  if (!result.changed) return { ...result, queued: 0 };
-  const waiting = await listWaitingPullRequests(params.store, result.key);
-  await enqueueGateJobs(
-    params.store,
-    waiting.map((pr) => buildGateJob({ installationId: pr.installationId, payload: { owner: pr.owner, repo: pr.repo, number: pr.number } })),
-  );
-  if (waiting.length > 0) params.wake?.();
-  return { ...result, queued: waiting.length };
-}
-
-/**
- * Runs ingestions of one Canary one after the other within this process. Writers of one record
- * otherwise race on its version and retry; sixteen events of one Canary in flight (a replayed
- * backlog) could exhaust ingestObservation's attempts and answer 500. Other processes still race,
- * rarely, and the version check keeps that correct.
- */
-export function createKeyedSerializer(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
-  const tails = new Map<string, Promise<unknown>>();
-  return (key, fn) => {
-    const previous = tails.get(key) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const tail = next.catch(() => {});
-    tails.set(key, tail);
-    void tail.then(() => {
-      if (tails.get(key) === tail) tails.delete(key);
-    });
-    return next;
-  };
+export function createGateIngest(params: { store: Store; wake?: () => void }): (observation: PromotionObservation) => Promise<NotifiedIngestResult> {
+  const cache = createRecordCache(CLUSTER_LIMITS.cachedRecords);
+  return createBatcher({
+    run: (observations) => ingestAndNotifyBatch({ store: params.store, observations, cache, ...(params.wake ? { wake: params.wake } : {}) }),
+    maxItems: CLUSTER_LIMITS.ingestBatchObservations,
+    maxInFlight: CLUSTER_LIMITS.ingestBatchesInFlight,
+  });
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -6,12 +6,12 @@
  */
 import type { Probot } from "probot";
 import { loadClustersFile, type ClusterConfig } from "../cluster/clusters-config.js";
-import { createFlaggerEventsHandler, type NodeRequestHandler } from "../cluster/events-route.js";
+import { createFlaggerEventsHandler, type EventsRouteLog, type NodeRequestHandler } from "../cluster/events-route.js";
 import { createClusterWatcher, type CanaryWatcher } from "../cluster/watcher.js";
-import { createStorePromotionStore } from "../store/promotion-store.js";
+import type { PromotionObservation } from "../gate/promotion.js";
 import type { JobHandler } from "../store/runner.js";
 import type { Store } from "../store/store.js";
-import { buildGateJobAfterReview, createKeyedSerializer, enqueueGateJobs, ingestAndNotify } from "./gate-jobs.js";
+import { buildGateJobAfterReview, createGateIngest, enqueueGateJobs, type NotifiedIngestResult } from "./gate-jobs.js";
 import { createOctokitGatePort } from "./gate-port.js";
 import type { AppIdentity } from "./octokit-port.js";
 import type { Log } from "./port.js";
@@ -42,23 +42,13 @@ export async function startMergeGate(params: {
   const now = params.now ?? Date.now;
   // A broken CLUSTERS_FILE refuses to start (ClustersConfigError lists every problem).
   const clusters = params.clustersFile ? await loadClustersFile(params.clustersFile) : [];
-  const records = createStorePromotionStore(store);
-  const serialize = createKeyedSerializer();
-  const recordKey = (key: { cluster: string; namespace: string; name: string }) => `${key.cluster}/${key.namespace}/${key.name}`;
-  const flaggerEvents = createFlaggerEventsHandler({
-    clusters,
-    ingest: async (event) => {
-      const result = await serialize(recordKey(event), () => ingestAndNotify({ store, records, observation: { kind: "event", event }, wake }));
-      return { changed: result.changed, newEvent: result.newEvent };
-    },
-    now,
-    log,
-  });
+  const ingest = createGateIngest({ store, wake });
+  const flaggerEvents = createFlaggerEventsRoute({ clusters, ingest, now, log });
   const watchers = clusters.flatMap((cluster): CanaryWatcher[] => {
     const watcher = createClusterWatcher({
       cluster,
       emit: async (status) => {
-        await serialize(recordKey(status), () => ingestAndNotify({ store, records, observation: { kind: "status", status }, wake }));
+        await ingest({ kind: "status", status });
       },
       log,
     });
@@ -66,7 +56,7 @@ export async function startMergeGate(params: {
   });
   const handler = createPromotionGateJobHandler({
     store,
-    records,
+    ingest,
     getPort: async ({ installationId, repository }) => createOctokitGatePort({ octokit: await probot.auth(installationId), repository, ...(params.identity ? { identity: params.identity } : {}) }),
     now,
     log,
@@ -91,4 +81,26 @@ export async function startMergeGate(params: {
       await Promise.all(watchers.map((w) => w.stop()));
     },
   };
+}
+
+/**
+ * POST /flagger/events/<cluster> as the App mounts it: the events route over the App's ingestion
+ * (createGateIngest). bench/gate.ts measures this very function, so the bench cannot drift from
+ * what runs in production.
+ */
+export function createFlaggerEventsRoute(params: {
+  clusters: ReadonlyArray<{ name: string; eventToken: string }>;
+  ingest: (observation: PromotionObservation) => Promise<NotifiedIngestResult>;
+  now: () => number;
+  log: EventsRouteLog;
+}): NodeRequestHandler {
+  return createFlaggerEventsHandler({
+    clusters: params.clusters,
+    ingest: async (event) => {
+      const result = await params.ingest({ kind: "event", event });
+      return { changed: result.changed, newEvent: result.newEvent };
+    },
+    now: params.now,
+    log: params.log,
+  });
 }

@@ -16,13 +16,13 @@
  * while it runs queues the next evaluation, so no update is lost.
  */
 import { createHash } from "node:crypto";
-import type { PromotionStore } from "../cluster/ports.js";
 import { parseRepositoryConfig } from "../config/parse.js";
 import type { EnvironmentConfig } from "../config/schema.js";
 import type { ChangedCanary as ApprovableCanary } from "../gate/authorize.js";
 import { buildChangedCanaries } from "../gate/changed-canaries.js";
 import { buildRevision } from "../gate/current-run.js";
 import { buildMergeObservations, decideMergeGate, decideMergeGroup, listGateRecordKeys, type ChangedCanary } from "../gate/merge-gate.js";
+import type { PromotionObservation } from "../gate/promotion.js";
 import { PROMOTION_CHECK_NAME, renderPromotionCheck, type PromotionCheckOutput } from "../gate/render-promotion.js";
 import { decideMergedRollout, renderRolloutCommitStatus } from "../gate/rollout.js";
 import {
@@ -45,7 +45,7 @@ import type { Job } from "../store/queue.js";
 import type { JobContext, JobHandler, JobOutcome } from "../store/runner.js";
 import type { Queryable } from "../store/store.js";
 import { enqueueCommentJobs } from "./comment-job.js";
-import { ingestAndNotify, type GateJobPayload } from "./gate-jobs.js";
+import type { GateJobPayload } from "./gate-jobs.js";
 import type { GatePort } from "./gate-port.js";
 import type { Log, RepositoryRef } from "./port.js";
 import { fetchPullRequestFiles } from "./review-input.js";
@@ -54,7 +54,8 @@ import { getReviewInputOfFetched } from "./review-task.js";
 
 export interface PromotionGateDependencies {
   store: Queryable;
-  records: PromotionStore;
+  /** Applies an observation and queues the evaluations it asks for (createGateIngest: the events' group commit). */
+  ingest(observation: PromotionObservation): Promise<unknown>;
   getPort(params: { installationId: number; repository: RepositoryRef }): Promise<GatePort>;
   /** The gate's clock (pure decisions take time as an argument). */
   now(): number;
@@ -112,7 +113,7 @@ export async function runPromotionGateJob(params: { deps: PromotionGateDependenc
     // The merged revision, in the records of the environments it changes (before the state flips:
     // a retry after a crash records it again, which changes nothing).
     for (const observation of buildMergeObservations({ environments: subject.environments, canaries: subject.canaries, pullRequest: ref.number, mergeSha: payload.merged.sha, mergedAt: payload.merged.at })) {
-      await ingestAndNotify({ store: deps.store, records: deps.records, observation, ...(deps.wake ? { wake: deps.wake } : {}) });
+      await deps.ingest(observation);
     }
     await markPullRequestMerged(deps.store, { ...ref, mergeSha: payload.merged.sha, mergedAt: payload.merged.at });
     subject = (await getGatedPullRequest(deps.store, ref))!;

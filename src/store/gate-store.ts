@@ -10,6 +10,7 @@ import type { EnvironmentConfig } from "../config/schema.js";
 import type { CanaryKey } from "../gate/flagger-event.js";
 import type { ChangedCanary, GateDecision, RecordedGateDecision } from "../gate/merge-gate.js";
 import type { RolloutReport } from "../gate/rollout.js";
+import { buildRecordLockSql } from "./ingest-batch.js";
 import type { Queryable } from "./store.js";
 
 export interface PullRequestRef {
@@ -121,9 +122,15 @@ export async function markPullRequestClosed(db: Queryable, ref: PullRequestRef):
 export async function replaceWaitingKeys(db: Queryable, params: PullRequestRef & { installationId: number; keys: readonly CanaryKey[] }): Promise<void> {
   await db.query("DELETE FROM gate_waiting WHERE owner = $1 AND repo = $2 AND pull_number = $3", [params.owner, params.repo, params.number]);
   if (params.keys.length === 0) return;
+  // Each key's ingestion lock, shared, until this statement commits: an ingestion that changes the
+  // record either commits first (the gate's read after this sees its change) or starts after this
+  // commits (it sees this row and queues the evaluation). Without it, a batch that read gate_waiting
+  // just before this insert and committed just after the gate's read would notify nobody.
   await db.query(
     `INSERT INTO gate_waiting (record_key, owner, repo, pull_number, installation_id)
-     SELECT k, $2, $3, $4, $5 FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING`,
+     SELECT k, $2, $3, $4, $5 FROM (SELECT DISTINCT k, ${buildRecordLockSql("k")} AS h FROM unnest($1::text[]) AS k ORDER BY h) AS keys,
+       LATERAL (SELECT pg_advisory_xact_lock_shared(keys.h)) AS locked
+     ON CONFLICT DO NOTHING`,
     [params.keys.map(buildRecordKey), params.owner, params.repo, params.number, params.installationId],
   );
 }

@@ -9,7 +9,7 @@ import type { CanaryKey } from "../gate/flagger-event.js";
 import { normalizeImages, runCarriesImages, type PromotionRecord } from "../gate/promotion.js";
 import type { Queryable } from "./store.js";
 
-interface RecordRow {
+export interface RecordRow {
   record: unknown;
   version: string | number;
 }
@@ -74,11 +74,11 @@ export async function countFlaggerEvents(db: Queryable): Promise<number> {
   return Number(rows[0]!.n);
 }
 
-function toVersioned(row: RecordRow): VersionedRecord {
+export function toVersioned(row: RecordRow): VersionedRecord {
   const record = (typeof row.record === "string" ? JSON.parse(row.record) : row.record) as PromotionRecord;
   return { record, version: Number(row.version) };
 }
 
-function listRecordImages(record: PromotionRecord): string[] {
+export function listRecordImages(record: PromotionRecord): string[] {
   return normalizeImages([...record.runs, ...record.watchRuns].flatMap((run) => run.images ?? []));
 }

@@ -81,6 +81,55 @@ export async function enqueueJob(db: Queryable, params: EnqueueParams): Promise<
 }
 
 /**
+ * Queues several jobs in one statement, exactly as enqueueJob one after the other would: jobs of
+ * one kind and key in the list become one (payloads merged in order, the earliest run time, the
+ * first one's installation and attempts), then merge into the job already waiting for the key.
+ */
+export async function enqueueJobs(db: Queryable, jobs: readonly EnqueueParams[]): Promise<{ queued: number; merged: number }> {
+  if (jobs.length === 0) return { queued: 0, merged: 0 };
+  const input = buildEnqueueJobsInput(jobs);
+  const rows = await db.query<{ inserted: boolean }>(`${buildEnqueueJobsSql("$1")} RETURNING (xmax = 0) AS inserted`, [input.json]);
+  const queued = rows.filter((r) => r.inserted).length;
+  return { queued, merged: input.rows - queued };
+}
+
+/**
+ * The statement of enqueueJobs without its RETURNING, for a caller that queues jobs within a larger
+ * statement (a data-modifying WITH); `param` holds buildEnqueueJobsInput's JSON. Rows go in (kind,
+ * key) order, so two transactions queueing overlapping jobs never wait on each other in a cycle. A
+ * job that merges into a waiting one without changing it (a burst re-asking for the same
+ * evaluation) leaves its row untouched: no new row version for every event of the burst.
+ */
+export function buildEnqueueJobsSql(param: string): string {
+  return `INSERT INTO jobs (kind, key, installation_id, payload, run_at, max_attempts)
+     SELECT x.kind, x.key, x.installation_id, x.payload, now() + (x.delay_ms * interval '1 millisecond'), x.max_attempts
+     FROM jsonb_to_recordset(${param}::jsonb) AS x(kind text, key text, installation_id bigint, payload jsonb, delay_ms double precision, max_attempts integer)
+     ORDER BY x.kind COLLATE "C", x.key COLLATE "C"
+     ON CONFLICT (kind, key) WHERE state = 'queued'
+     DO UPDATE SET payload = jobs.payload || excluded.payload, run_at = LEAST(jobs.run_at, excluded.run_at), updated_at = now()
+     WHERE jobs.payload || excluded.payload <> jobs.payload OR excluded.run_at < jobs.run_at`;
+}
+
+/**
+ * The JSON of buildEnqueueJobsSql and its number of rows: one per kind and key (INSERT … ON
+ * CONFLICT DO UPDATE may touch a row once).
+ */
+export function buildEnqueueJobsInput(jobs: readonly EnqueueParams[]): { json: string; rows: number } {
+  const byKey = new Map<string, { kind: JobKind; key: string; installation_id: number; payload: Record<string, unknown>; delay_ms: number; max_attempts: number }>();
+  for (const job of jobs) {
+    const id = `${job.kind}\u0000${job.key}`;
+    const same = byKey.get(id);
+    if (same) {
+      same.payload = { ...same.payload, ...job.payload };
+      same.delay_ms = Math.min(same.delay_ms, job.delayMs ?? 0);
+    } else {
+      byKey.set(id, { kind: job.kind, key: job.key, installation_id: job.installationId ?? 0, payload: job.payload, delay_ms: job.delayMs ?? 0, max_attempts: job.maxAttempts });
+    }
+  }
+  return { json: JSON.stringify([...byKey.values()]), rows: byKey.size };
+}
+
+/**
  * Puts jobs whose lease expired (their process died or hung) back in the queue. When a newer job
  * for the same key already waits, the expired one is dropped: the waiting one does its work, and
  * a review always reads the pull request's current head anyway.

@@ -1,9 +1,8 @@
 /** Which gate jobs events and record changes ask for: one waiting job per pull request per burst. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildGateJobsForEvent, createKeyedSerializer, ingestAndNotify } from "../../src/github/gate-jobs.js";
+import { buildGateJobsForEvent, ingestAndNotifyBatch } from "../../src/github/gate-jobs.js";
 import { buildJobsForEvent } from "../../src/github/events.js";
 import { replaceWaitingKeys } from "../../src/store/gate-store.js";
-import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { getQueueStats, type Store } from "../../src/store/index.js";
 import { runEvents, T0 } from "../gate/helpers.js";
 import { loadEvent } from "../support/github.js";
@@ -44,24 +43,6 @@ describe("gate jobs for events", () => {
   });
 });
 
-describe("createKeyedSerializer", () => {
-  it("runs one key's work one after the other, other keys alongside, and goes on after a failure", async () => {
-    const serialize = createKeyedSerializer();
-    const log: string[] = [];
-    const step = (name: string, fail = false) => async () => {
-      log.push(`start ${name}`);
-      await new Promise((resolve) => setImmediate(resolve));
-      log.push(`end ${name}`);
-      if (fail) throw new Error(name);
-      return name;
-    };
-    const results = await Promise.allSettled([serialize("a", step("a1", true)), serialize("a", step("a2")), serialize("b", step("b1"))]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
-    expect(log.indexOf("end a1")).toBeLessThan(log.indexOf("start a2"));
-    expect(log.indexOf("start b1")).toBeLessThan(log.indexOf("end a1"));
-  });
-});
-
 describe.each(storeBackends())("record changes on $name", (backend) => {
   let store: Store;
   beforeAll(async () => {
@@ -75,21 +56,20 @@ describe.each(storeBackends())("record changes on $name", (backend) => {
   });
 
   it("queue one gate-evaluate job per waiting pull request for a burst, and none for a replay", async () => {
-    const records = createStorePromotionStore(store);
     const key = { cluster: "staging", namespace: "test", name: "podinfo" };
     for (const number of [1, 2]) await replaceWaitingKeys(store, { owner: "acme", repo: "gitops", number, installationId: 7, keys: [key] });
     await replaceWaitingKeys(store, { owner: "acme", repo: "gitops", number: 3, installationId: 7, keys: [{ ...key, name: "other" }] });
     let woken = 0;
     const events = runEvents({ previous: "a", checksum: "b", start: T0, outcome: "succeeded" });
     const queued = [];
-    for (const event of events) queued.push((await ingestAndNotify({ store, records, observation: { kind: "event", event }, wake: () => woken++ })).queued);
+    for (const event of events) queued.push((await ingestAndNotifyBatch({ store, observations: [{ kind: "event", event }], wake: () => woken++ }))[0]!.queued);
     expect(queued.every((n) => n === 2 || n === 0)).toBe(true);
     const jobs = await store.query<{ key: string }>("SELECT key FROM jobs WHERE kind = 'gate-evaluate' ORDER BY key");
     expect(jobs.map((j) => j.key)).toEqual(["7/acme/gitops#1", "7/acme/gitops#2"]);
     expect(woken).toBeGreaterThan(0);
 
     await store.query("DELETE FROM jobs");
-    for (const event of events) expect((await ingestAndNotify({ store, records, observation: { kind: "event", event } })).queued).toBe(0);
+    for (const event of events) expect((await ingestAndNotifyBatch({ store, observations: [{ kind: "event", event }] }))[0]!.queued).toBe(0);
     expect((await getQueueStats(store)).queued).toEqual({});
   });
 });

@@ -4,6 +4,7 @@ import {
   claimJob,
   completeJob,
   enqueueJob,
+  enqueueJobs,
   extendJobLease,
   failJob,
   getQueueStats,
@@ -38,6 +39,19 @@ describe.each(storeBackends())("queue on $name", (backend) => {
     expect(await migrateStore(store)).toEqual([]);
     const rows = await store.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
     expect(rows.map((r) => r.version)).toEqual(readMigrations().map((m) => m.version));
+  });
+
+  it("queues a list of jobs in one statement as enqueueJob one after the other does", async () => {
+    const list = [review("pr#2", { head: "v1" }, 4), review("pr#1", { head: "v1" }), review("pr#2", { head: "v2", rerun: true }, 5), { ...review("pr#3"), delayMs: 60_000 }];
+    await enqueueJob(store, review("pr#1", { base: "main" }));
+    expect(await enqueueJobs(store, list)).toEqual({ queued: 2, merged: 1 });
+    const batched = await store.query("SELECT key, installation_id::int, payload, max_attempts, run_at > now() + interval '30 seconds' AS later FROM jobs ORDER BY key");
+    await store.query("TRUNCATE jobs");
+    await enqueueJob(store, review("pr#1", { base: "main" }));
+    for (const job of list) await enqueueJob(store, job);
+    expect(await store.query("SELECT key, installation_id::int, payload, max_attempts, run_at > now() + interval '30 seconds' AS later FROM jobs ORDER BY key")).toEqual(batched);
+    expect(batched.map((j) => (j as { payload: unknown }).payload)).toEqual([{ base: "main", head: "v1" }, { head: "v2", rerun: true }, {}]);
+    expect(await enqueueJobs(store, [])).toEqual({ queued: 0, merged: 0 });
   });
 
   it("keeps one waiting job per key, merging newer payloads into it", async () => {
