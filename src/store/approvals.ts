@@ -135,7 +135,8 @@ export async function insertGateCalls(db: Queryable, records: readonly GateCallR
   );
 }
 
-interface GateCallRow {
+/** A gate_calls row as read (the columns of GateCallRecord). */
+export interface GateCallRow {
   at: unknown;
   cluster: string;
   hook: string;
@@ -158,7 +159,11 @@ export async function listGateCalls(db: Queryable, params: { cluster: string; na
      ORDER BY at, id`,
     [params.cluster, params.namespace ?? null, params.name ?? null],
   );
-  return rows.map((row) => ({
+  return rows.map(toGateCallRecord);
+}
+
+export function toGateCallRecord(row: GateCallRow): GateCallRecord {
+  return {
     at: toIso(row.at)!,
     cluster: row.cluster,
     hook: row.hook,
@@ -171,7 +176,7 @@ export async function listGateCalls(db: Queryable, params: { cluster: string; na
     code: row.code,
     reason: row.reason,
     approvalKey: row.approval_key,
-  }));
+  };
 }
 
 export interface PullRequestHead {

@@ -6,6 +6,7 @@
  */
 import type { GateCallRecord } from "../commands/records.js";
 import type { GateCallSummary } from "../commands/render-approvals.js";
+import { toGateCallRecord, type GateCallRow } from "./approvals.js";
 import type { PullRequestRef } from "./gate-store.js";
 import type { Queryable } from "./store.js";
 
@@ -70,26 +71,12 @@ export async function listGateCallSummaries(db: Queryable, canaries: ReadonlyArr
   return rows.map((row) => ({ calls: Number(row.calls), last: toGateCallRecord(row) }));
 }
 
-interface GateCallSummaryRow {
-  at: Date | string;
-  cluster: string;
-  hook: string;
-  namespace: string | null;
-  name: string | null;
-  phase: string | null;
-  checksum: string | null;
-  run_id: string | null;
-  status: number;
-  code: string;
-  reason: string;
-  approval_key: string | null;
-  calls: string | number;
-}
+type GateCallSummaryRow = GateCallRow & { calls: string | number };
 
 /** The latest stored call of each of these gates (cluster, namespace, name, hook); gates never called are left out. */
 export async function listLatestGateCalls(db: Queryable, gates: ReadonlyArray<{ cluster: string; namespace: string; name: string; hook: string }>): Promise<GateCallRecord[]> {
   if (gates.length === 0) return [];
-  const rows = await db.query<Omit<GateCallSummaryRow, "calls">>(
+  const rows = await db.query<GateCallRow>(
     `SELECT l.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(cluster, namespace, name, hook)
      CROSS JOIN LATERAL (
        SELECT g.at, g.cluster, g.hook, g.namespace, g.name, g.phase, g.checksum, g.run_id, g.status, g.code, g.reason, g.approval_key FROM gate_calls g
@@ -113,21 +100,4 @@ export async function listOpenPullRequestsOfCanaries(db: Queryable, canaries: Re
     [canaries.map((c) => c.cluster), canaries.map((c) => c.namespace), canaries.map((c) => c.name)],
   );
   return rows.map((r) => ({ installationId: Number(r.installation_id), owner: r.owner, repo: r.repo, number: r.pull_number }));
-}
-
-function toGateCallRecord(row: Omit<GateCallSummaryRow, "calls">): GateCallRecord {
-  return {
-    at: new Date(row.at).toISOString(),
-    cluster: row.cluster,
-    hook: row.hook,
-    namespace: row.namespace,
-    name: row.name,
-    phase: row.phase,
-    checksum: row.checksum,
-    runId: row.run_id,
-    status: row.status as 200 | 403,
-    code: row.code,
-    reason: row.reason,
-    approvalKey: row.approval_key,
-  };
 }

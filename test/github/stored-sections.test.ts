@@ -15,36 +15,19 @@ import { ensurePullRequestCanaries, insertCommandRecords, insertGateCalls } from
 import { markPullRequestClosed, markPullRequestMerged, recordGateDecision, recordRolloutReport, upsertGatedPullRequest } from "../../src/store/gate-store.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { openStore, type Store } from "../../src/store/store.js";
-import { CANARY, commandRecord, promotionWithRun, REVISION } from "../support/approvals.js";
+import { CANARY, commandRecord, gateCallRecord, promotionWithRun, REVISION, RUN_ID } from "../support/approvals.js";
 
 const HEAD = "c".repeat(40);
 const OLD_HEAD = "b".repeat(40);
 const PR = { owner: "acme", repo: "gitops", number: 7 };
 const RUN_START = Date.parse("2026-11-29T12:00:00.000Z");
-const RUN_ID = "staging/test/podinfo@2026-11-29T12:00:00.000Z";
 const environments = [{ name: "staging", paths: ["staging/**"], cluster: "staging" }];
 
 function decision(reason: string): GateDecision {
   return { verdict: "pending", reason, canaries: [], override: null, evaluatedAt: RUN_START };
 }
 
-function gateCall(overrides: Partial<GateCallRecord>): GateCallRecord {
-  return {
-    at: "2026-11-29T12:06:00.000Z",
-    cluster: "staging",
-    hook: "confirm-promotion",
-    namespace: "test",
-    name: "podinfo",
-    phase: "WaitingPromotion",
-    checksum: "85d557f47b",
-    runId: RUN_ID,
-    status: 403,
-    code: "NOT_APPROVED",
-    reason: "no /canary promote for this run",
-    approvalKey: null,
-    ...overrides,
-  };
-}
+const gateCall = (overrides: Partial<GateCallRecord>) => gateCallRecord(overrides);
 
 const nonEmpty = (sections: string[]) => sections.filter((s) => s !== "");
 

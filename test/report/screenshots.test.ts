@@ -11,7 +11,7 @@ import { renderApprovalsSection } from "../../src/commands/render-approvals.js";
 import type { CanaryGate, GateDecision } from "../../src/gate/merge-gate.js";
 import { renderPromotionSection } from "../../src/gate/render-promotion.js";
 import { composeStickyComment } from "../../src/github/stored-sections.js";
-import { commandRecord } from "../support/approvals.js";
+import { commandRecord, gateCallRecord } from "../support/approvals.js";
 import { openGitHubPage, type GitHubPage } from "../support/github-page.js";
 import { renderTimelineMarkdown } from "../../src/timeline/render-markdown.js";
 import { reviewGenerated } from "../review/generated.js";
@@ -65,20 +65,7 @@ function demoWithStoredSections(): string {
     gateCallSummaries: [
       {
         calls: 14,
-        last: {
-          at: "2026-11-29T12:08:00.000Z",
-          cluster: "staging",
-          hook: "confirm-promotion",
-          namespace: "test",
-          name: "podinfo",
-          phase: "WaitingPromotion",
-          checksum: "85d557f47b",
-          runId: "staging/test/podinfo@2026-11-29T12:00:00.000Z",
-          status: 403,
-          code: "NOT_APPROVED",
-          reason: "waits for /canary promote on the pull request that owns this run",
-          approvalKey: null,
-        },
+        last: gateCallRecord({ at: "2026-11-29T12:08:00.000Z" }),
       },
     ],
   });

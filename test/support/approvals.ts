@@ -1,5 +1,5 @@
 /** Builders for the approvals' tests: a command record, a promotion record with one run (the port's data). */
-import type { CanaryIdentity, CommandRecord } from "../../src/commands/records.js";
+import type { CanaryIdentity, CommandRecord, GateCallRecord } from "../../src/commands/records.js";
 import { buildRecordKey } from "../../src/commands/records.js";
 import type { GateHook } from "../../src/commands/verbs.js";
 import { buildEmptyRecord, type PromotionRecord, type RunOutcome } from "../../src/gate/promotion.js";
@@ -66,4 +66,26 @@ export function promotionWithRun(params: {
     },
   ];
   return record;
+}
+
+/** The id of the run promotionWithRun({ startedAt: 2026-11-29T12:00:00Z }) records. */
+export const RUN_ID = "staging/test/podinfo@2026-11-29T12:00:00.000Z";
+
+/** A call of podinfo's confirm-promotion gate, answered 403 for want of an approval. */
+export function gateCallRecord(overrides: Partial<GateCallRecord> = {}): GateCallRecord {
+  return {
+    at: "2026-11-29T12:06:00.000Z",
+    cluster: "staging",
+    hook: "confirm-promotion",
+    namespace: "test",
+    name: "podinfo",
+    phase: "WaitingPromotion",
+    checksum: "85d557f47b",
+    runId: RUN_ID,
+    status: 403,
+    code: "NOT_APPROVED",
+    reason: "waits for /canary promote on the pull request that owns this run",
+    approvalKey: null,
+    ...overrides,
+  };
 }
