@@ -1,5 +1,6 @@
 import { Composer, LineCounter, Parser, parseDocument, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
 import { createRequire } from "node:module";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { INPUT_LIMITS } from "../limits.js";
 import { formatPath, type Finding, type PathSegment, type PendingFinding } from "./findings.js";
 import { locatePath, positionOfOffset, type SourcePosition } from "./positions.js";
@@ -426,23 +427,38 @@ function buildLocate(params: { doc: Document.Parsed; text: string; lineCounter: 
 }
 
 /**
- * A `locate` that holds no syntax tree and nothing of the file but the document's own source: it
- * parses that source again when called (positions shifted back to where it starts in the file),
- * and keeps the tree only weakly, for the next finding. The file's LineCounter is not kept: its
- * line table, held by every document of a review's two revisions, was a tenth of their memory.
+ * A `locate` that holds no syntax tree and nothing of the file but the document's own source,
+ * compressed: it parses that source again when called (positions shifted back to where it starts
+ * in the file), and keeps the tree only weakly, for the next finding. The file's LineCounter is
+ * not kept: its line table, held by every document of a review's two revisions, was a tenth of
+ * their memory; the source, as text, was a sixth (most documents never get a finding).
  */
 function buildLazyLocate(params: { source: string; start: SourcePosition }): Locate {
-  const { source, start } = params;
+  const { start } = params;
+  const packed = packSource(params.source);
   let cached: WeakRef<{ document: Document.Parsed; lineCounter: LineCounter }> | undefined;
   return (path, at) => {
     let parsed = cached?.deref();
     if (!parsed) {
       const local = new LineCounter();
-      parsed = { document: parseDocument(source, { ...YAML_OPTIONS, lineCounter: local }) as Document.Parsed, lineCounter: shiftLines(local, start) };
+      parsed = { document: parseDocument(unpackSource(packed), { ...YAML_OPTIONS, lineCounter: local }) as Document.Parsed, lineCounter: shiftLines(local, start) };
       cached = new WeakRef(parsed);
     }
     return locatePath({ document: parsed.document, lineCounter: parsed.lineCounter, path, at });
   };
+}
+
+/**
+ * A document's source as its deflated UTF-8 bytes, one byte per character of a string: a string
+ * is one V8 object where a Buffer per document would cost more than the bytes it saves. It is a
+ * new string, so it does not keep the file's text alive as a slice of it would.
+ */
+function packSource(source: string): string {
+  return deflateRawSync(source).toString("latin1");
+}
+
+function unpackSource(packed: string): string {
+  return inflateRawSync(Buffer.from(packed, "latin1")).toString("utf8");
 }
 
 /** Line and column in the file of an offset in a text that starts at `start` in it. */
