@@ -135,9 +135,12 @@ function append(map: Map<string, ManifestDocument[]>, key: string, document: Man
   else map.set(key, [document]);
 }
 
-/** `kind/name` and `metadata.namespace`; a document without one has its own key (no namespace holds a NUL). */
+/**
+ * `metadata.namespace` and `kind/name` as one key, the namespace's length first so that no name or
+ * namespace (YAML can quote any character into one) makes two keys alike; `-` for no namespace.
+ */
 function namespacedKey(key: string, namespace: string | undefined): string {
-  return namespace === undefined ? `${key}\u0000` : `${key}\u0000/${namespace}`;
+  return namespace === undefined ? `-/${key}` : `${namespace.length}:${namespace}/${key}`;
 }
 
 /** Resolves every reference of one Canary against the index. */
