@@ -17,7 +17,7 @@ const SECTIONS: Record<string, [string, BenchSection]> = {
   stream: ["validate of one rendered stream of 10,000 Canaries (whole processes)", benchStream],
   "shared-host": ["validate of 5,000 Canaries on one host (whole processes)", benchSharedHost],
   "shared-template": ["validate of 5,000 Canaries using one MetricTemplate (whole processes)", benchSharedTemplate],
-  "review-process": ["review of 10,000 changed Canaries against parsing both sides (whole processes)", benchReviewProcess],
+  "review-process": ["review of 1,000 and 10,000 changed Canaries against parsing both sides (whole processes)", benchReviewProcess],
   timeline: ["simulating and rendering 10,000 Canaries (in process)", benchTimeline],
   review: ["review of 1,000 changed Canaries (in process)", benchReview],
   github: ["GitHub requests per event", benchGithub],

@@ -119,12 +119,24 @@ export function buildWorkloadModel(document: ManifestDocument): WorkloadModel | 
     kind: document.kind,
     name: document.name ?? "",
     namespace: document.namespace,
-    selectorLabels: readStringMap(selector.matchLabels),
+    selectorLabels: readSelectorLabels(selector.matchLabels),
     replicas: typeof spec.replicas === "number" ? spec.replicas : undefined,
     containers: readContainers(podSpec.containers),
     initContainers: readContainers(podSpec.initContainers),
     raw,
   };
+}
+
+/**
+ * `readStringMap`, but labels that are all strings (as a rule) are the document's own map, not a
+ * copy: a review keeps the workload model of every target of both revisions. Nothing writes to
+ * it. A `__proto__` key is not copied by assignment, so such a map is read, not shared.
+ */
+function readSelectorLabels(value: unknown): Record<string, string> {
+  if (isRecord(value) && !Object.hasOwn(value, "__proto__") && Object.values(value).every((element) => typeof element === "string")) {
+    return value as Record<string, string>;
+  }
+  return readStringMap(value);
 }
 
 export function readStringMap(value: unknown): Record<string, string> {

@@ -1,5 +1,6 @@
 import { Composer, LineCounter, Parser, parseDocument, isMap, isSeq, isPair, isAlias, type Document, type Node, type Tags } from "yaml";
 import { createRequire } from "node:module";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { INPUT_LIMITS } from "../limits.js";
 import { formatPath, type Finding, type PathSegment, type PendingFinding } from "./findings.js";
 import { locatePath, positionOfOffset, type SourcePosition } from "./positions.js";
@@ -396,7 +397,30 @@ function readDocument(params: {
   const identity = identify(value);
   // The syntax tree is dropped here: it is several times the size of the text, and most documents
   // never get a finding. A document that does is read again, alone, to place it.
-  return { ...base, ...identity, value, locate: buildLazyLocate({ source, start: positionOfOffset(lineCounter, doc.range[0]) }) };
+  return buildDocument({ ...base, locate: buildLazyLocate({ source, start: positionOfOffset(lineCounter, doc.range[0]) }) }, identity, value);
+}
+
+/**
+ * `{ ...base, ...identity, value }` written out as one literal, keys in the same order: objects
+ * made by spreading and then adding keys each get a hidden class of their own in V8 (a map and a
+ * descriptor array, about 350 bytes), which for every document of a review's two revisions was
+ * more than a tenth of its memory. Objects written as one literal share one.
+ */
+function buildDocument(base: Pick<ManifestDocument, "file" | "index" | "line" | "locate">, identity: ReturnType<typeof identify>, value: unknown): ManifestDocument {
+  // Without apiVersion, kind … (the value is no mapping) identity has only `kind`: keep its keys exact.
+  if (!("apiVersion" in identity)) return { ...base, ...identity, value };
+  return {
+    file: base.file,
+    index: base.index,
+    line: base.line,
+    locate: base.locate,
+    kind: identity.kind,
+    apiVersion: identity.apiVersion,
+    kindName: identity.kindName,
+    name: identity.name,
+    namespace: identity.namespace,
+    value,
+  };
 }
 
 type Locate = ManifestDocument["locate"];
@@ -426,23 +450,38 @@ function buildLocate(params: { doc: Document.Parsed; text: string; lineCounter: 
 }
 
 /**
- * A `locate` that holds no syntax tree and nothing of the file but the document's own source: it
- * parses that source again when called (positions shifted back to where it starts in the file),
- * and keeps the tree only weakly, for the next finding. The file's LineCounter is not kept: its
- * line table, held by every document of a review's two revisions, was a tenth of their memory.
+ * A `locate` that holds no syntax tree and nothing of the file but the document's own source,
+ * compressed: it parses that source again when called (positions shifted back to where it starts
+ * in the file), and keeps the tree only weakly, for the next finding. The file's LineCounter is
+ * not kept: its line table, held by every document of a review's two revisions, was a tenth of
+ * their memory; the source, as text, was a sixth (most documents never get a finding).
  */
 function buildLazyLocate(params: { source: string; start: SourcePosition }): Locate {
-  const { source, start } = params;
+  const { start } = params;
+  const packed = packSource(params.source);
   let cached: WeakRef<{ document: Document.Parsed; lineCounter: LineCounter }> | undefined;
   return (path, at) => {
     let parsed = cached?.deref();
     if (!parsed) {
       const local = new LineCounter();
-      parsed = { document: parseDocument(source, { ...YAML_OPTIONS, lineCounter: local }) as Document.Parsed, lineCounter: shiftLines(local, start) };
+      parsed = { document: parseDocument(unpackSource(packed), { ...YAML_OPTIONS, lineCounter: local }) as Document.Parsed, lineCounter: shiftLines(local, start) };
       cached = new WeakRef(parsed);
     }
     return locatePath({ document: parsed.document, lineCounter: parsed.lineCounter, path, at });
   };
+}
+
+/**
+ * A document's source as its deflated UTF-8 bytes, one byte per character of a string: a string
+ * is one V8 object where a Buffer per document would cost more than the bytes it saves. It is a
+ * new string, so it does not keep the file's text alive as a slice of it would.
+ */
+function packSource(source: string): string {
+  return deflateRawSync(source).toString("latin1");
+}
+
+function unpackSource(packed: string): string {
+  return inflateRawSync(Buffer.from(packed, "latin1")).toString("utf8");
 }
 
 /** Line and column in the file of an offset in a text that starts at `start` in it. */
@@ -459,25 +498,56 @@ function shiftLines(local: LineCounter, start: SourcePosition): LineCounter {
  * character, as chains of V8 concatenations about 25 times the size of their text (`charCodeAt`
  * flattens each in place), and grows sequences by `push`, leaving most arrays with room for 17
  * items; every document of both revisions stays alive through a review, where this was a fifth
- * of its memory. Nesting and alias expansions are bounded before this runs (measureDepth).
+ * of its memory. Short strings are shared (`shareString`). Nesting and alias expansions are
+ * bounded before this runs (measureDepth).
  */
 function compactValue(value: unknown): unknown {
-  if (typeof value === "string") {
-    value.charCodeAt(0);
-    return value;
-  }
+  if (typeof value === "string") return shareString(value);
   if (Array.isArray(value)) return value.map(compactValue);
   if (isRecord(value)) {
     for (const key of Object.keys(value)) {
       const item = value[key];
       const compact = compactValue(item);
-      if (compact === item) continue;
+      // Two equal strings are `===`: a shared copy must be written even when it compares equal.
+      if (compact === item && typeof item !== "string") continue;
       // A `__proto__` key is an own property (yaml defines it so); assigning it would set the prototype.
       if (key === "__proto__") Object.defineProperty(value, key, { value: compact, writable: true, enumerable: true, configurable: true });
       else value[key] = compact;
     }
   }
   return value;
+}
+
+/** Strings up to this length are shared between documents (kinds, API versions, images, ports …). */
+const SHARED_STRING_LENGTH = 128;
+/** Bounds the table: when full it starts over, so that it costs at most a few MiB. */
+const SHARED_STRING_COUNT = 50_000;
+const sharedStrings = new Map<string, string>();
+
+/**
+ * One copy of each short string value: the YAML reader makes a new string for every scalar, and
+ * most of a repository's scalars repeat (`apps/v1`, `http`, `1m`, the same image in every
+ * revision); a review of 10,000 changed Canaries held about 26 MiB of duplicates. Each string is
+ * flattened first (see `compactValue`).
+ */
+function shareString(value: string): string {
+  value.charCodeAt(0);
+  if (value.length > SHARED_STRING_LENGTH) return ownCopy(value);
+  const shared = sharedStrings.get(value);
+  if (shared !== undefined) return shared;
+  if (sharedStrings.size >= SHARED_STRING_COUNT) sharedStrings.clear();
+  const copy = ownCopy(value);
+  sharedStrings.set(copy, copy);
+  return copy;
+}
+
+/**
+ * The reader cuts plain scalars out of the file's text, and V8 keeps a cut of 13 characters or
+ * more as a slice that holds the whole text alive (one file per Canary, at 10,000 Canaries about
+ * 4 MiB). A string decoded from its bytes is a new one.
+ */
+function ownCopy(value: string): string {
+  return value.length < 13 ? value : Buffer.from(value, "utf8").toString("utf8");
 }
 
 function identify(value: unknown): Pick<ManifestDocument, "kind" | "apiVersion" | "kindName" | "name" | "namespace"> {

@@ -46,8 +46,10 @@ export interface ResolvedCanary {
   /** Per `analysis.alerts[i]`: its AlertProvider when it resolved. */
   alertProviders: Array<AlertProviderModel | undefined>;
   /** ConfigMaps and Secrets among the documents, by `<kind>/<name>`, for primary config copies. */
-  configs: Map<string, ManifestDocument>;
+  configs: ReadonlyMap<string, ManifestDocument>;
 }
+
+const NO_CONFIGS: ReadonlyMap<string, ManifestDocument> = new Map();
 
 /**
  * Namespaces match when both are equal, or when either is unset: a manifest without a namespace
@@ -60,7 +62,11 @@ export function namespacesMatch(a: string | undefined, b: string | undefined): b
 export function buildRepositoryIndex(files: readonly ManifestFile[]): RepositoryIndex {
   // Documents by kind and name, and within that by namespace: a lookup reads only the
   // documents it can return, so 10,000 same-named apps in 10,000 namespaces stay linear.
-  const byKindAndName = new Map<string, DocumentsNamed>();
+  // Two flat maps and one order for all of them: a map per name (and a namespace map inside it)
+  // cost about 400 bytes per named document, and a review builds one index per revision.
+  const byKindAndName = new Map<string, ManifestDocument[]>();
+  const byNamespace = new Map<string, ManifestDocument[]>();
+  const order = new Map<ManifestDocument, number>();
   const canaries: CanaryModel[] = [];
   const metricTemplates: MetricTemplateModel[] = [];
   const alertProviders: AlertProviderModel[] = [];
@@ -70,13 +76,9 @@ export function buildRepositoryIndex(files: readonly ManifestFile[]): Repository
       if (document.kind === "other" || document.kind === "empty") continue;
       if (document.name !== undefined) {
         const key = `${document.kind}/${document.name}`;
-        let named = byKindAndName.get(key);
-        if (!named) byKindAndName.set(key, (named = { all: [], byNamespace: new Map(), order: new Map() }));
-        named.order.set(document, named.all.length);
-        named.all.push(document);
-        const list = named.byNamespace.get(document.namespace);
-        if (list) list.push(document);
-        else named.byNamespace.set(document.namespace, [document]);
+        order.set(document, order.size);
+        append(byKindAndName, key, document);
+        append(byNamespace, namespacedKey(key, document.namespace), document);
       }
       switch (document.kind) {
         case "Canary":
@@ -109,16 +111,17 @@ export function buildRepositoryIndex(files: readonly ManifestFile[]): Repository
     alertProviders,
     workloads,
     find(kind, name, namespace) {
-      const named = byKindAndName.get(`${kind}/${name}`);
-      if (!named) return [];
+      const key = `${kind}/${name}`;
+      const all = byKindAndName.get(key);
+      if (!all) return [];
       // A Canary without a namespace matches every namespace: the whole list is the answer.
-      if (namespace === undefined) return [...named.all];
-      const inNamespace = named.byNamespace.get(namespace) ?? [];
-      const unset = named.byNamespace.get(undefined) ?? [];
+      if (namespace === undefined) return [...all];
+      const inNamespace = byNamespace.get(namespacedKey(key, namespace)) ?? [];
+      const unset = byNamespace.get(namespacedKey(key, undefined)) ?? [];
       if (unset.length === 0) return [...inNamespace];
       if (inNamespace.length === 0) return [...unset];
       // Both: in document order, as a scan of all of them would return.
-      return [...inNamespace, ...unset].sort((a, b) => named.order.get(a)! - named.order.get(b)!);
+      return [...inNamespace, ...unset].sort((a, b) => order.get(a)! - order.get(b)!);
     },
     workloadOf: (document) => workloadsByDocument.get(document) ?? buildWorkloadModel(document),
     metricTemplateOf: (document) => templatesByDocument.get(document),
@@ -126,12 +129,18 @@ export function buildRepositoryIndex(files: readonly ManifestFile[]): Repository
   };
 }
 
-interface DocumentsNamed {
-  /** Every document of the kind and name, in the order read. */
-  all: ManifestDocument[];
-  /** By `metadata.namespace`; `undefined` holds the documents without one. */
-  byNamespace: Map<string | undefined, ManifestDocument[]>;
-  order: Map<ManifestDocument, number>;
+function append(map: Map<string, ManifestDocument[]>, key: string, document: ManifestDocument): void {
+  const list = map.get(key);
+  if (list) list.push(document);
+  else map.set(key, [document]);
+}
+
+/**
+ * `metadata.namespace` and `kind/name` as one key, the namespace's length first so that no name or
+ * namespace (YAML can quote any character into one) makes two keys alike; `-` for no namespace.
+ */
+function namespacedKey(key: string, namespace: string | undefined): string {
+  return namespace === undefined ? `-/${key}` : `${namespace.length}:${namespace}/${key}`;
 }
 
 /** Resolves every reference of one Canary against the index. */
@@ -179,11 +188,13 @@ export function resolveCanary(params: { canary: CanaryModel; index: RepositoryIn
     return document ? index.alertProviderOf(document) : undefined;
   });
 
-  const configs = new Map<string, ManifestDocument>();
+  // Most Canaries use no ConfigMap or Secret: they share one empty map (a review resolves every
+  // Canary of both revisions, and keeps them).
+  let configs: Map<string, ManifestDocument> | undefined;
   if (target) {
     for (const reference of listConfigReferences(target.raw)) {
       const document = index.find(reference.kind, reference.name, namespace)[0];
-      if (document) configs.set(`${reference.kind}/${reference.name}`, document);
+      if (document) (configs ??= new Map()).set(`${reference.kind}/${reference.name}`, document);
     }
   }
 
@@ -196,7 +207,7 @@ export function resolveCanary(params: { canary: CanaryModel; index: RepositoryIn
     ...(apexService ? { apexService } : {}),
     metricTemplates,
     alertProviders,
-    configs,
+    configs: configs ?? NO_CONFIGS,
   };
 }
 

@@ -104,10 +104,12 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
   const built = input.scopes !== undefined;
   const baseScopes = input.scopes?.base ?? [rawScope(input.base)];
   const headScopes = input.scopes?.head ?? [rawScope(input.head)];
-  const headResults = headScopes.map((scope) => ({ scope, result: validateManifests({ files: scope.files, settings: input.settings }) }));
-  const baseResults = baseScopes.map((scope) => ({ scope, result: validateManifests({ files: scope.files, settings: input.settings }) }));
-  const headEntries = headResults.flatMap(({ scope, result }) => listEntries(scope, result.files.flatMap((f) => f.canaries)));
-  const baseEntries = baseResults.flatMap(({ scope, result }) => listEntries(scope, result.files.flatMap((f) => f.canaries)));
+  // Only the file reports are kept: each validation's index (documents by kind and name) goes as
+  // soon as its reports exist, before the other revision is validated.
+  const headResults = headScopes.map((scope) => ({ scope, files: validateManifests({ files: scope.files, settings: input.settings }).files }));
+  const baseResults = baseScopes.map((scope) => ({ scope, files: validateManifests({ files: scope.files, settings: input.settings }).files }));
+  const headEntries = headResults.flatMap(({ scope, files }) => listEntries(scope, files.flatMap((f) => f.canaries)));
+  const baseEntries = baseResults.flatMap(({ scope, files }) => listEntries(scope, files.flatMap((f) => f.canaries)));
   if (built) markDuplicates(headEntries);
 
   const pairs = pairEntries(baseEntries, headEntries);
@@ -167,8 +169,8 @@ export function buildReviewModel(input: ReviewInput): ReviewModel {
 
   const seen = new Set<string>();
   const files: ReviewModel["files"] = [];
-  for (const { result } of headResults) {
-    for (const f of result.files) {
+  for (const { files: reports } of headResults) {
+    for (const f of reports) {
       if (!changed.has(f.path) || f.findings.length === 0 || seen.has(f.path)) continue;
       seen.add(f.path);
       files.push({ path: f.path, findings: f.findings });
