@@ -313,7 +313,8 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         const tag = HTML_RAW_BLOCK.exec(content)![1]!;
         const close = new RegExp(`</${tag}>`, "i");
         if (!close.test(content.slice(tag.length + 1))) html = { close, endsBelow: inList };
-      } else if (HTML_BLOCK_INTERRUPTING.test(content) || (HTML_BLOCK_OTHER.test(content) && !continuesParagraph(out[out.length - 1]?.kind))) {
+      } else if (HTML_BLOCK_INTERRUPTING.test(content) || (HTML_BLOCK_OTHER.test(content) && !continuesParagraph(out[out.length - 1]?.kind) && !quoteOpen)) {
+        // (Any other tag cannot interrupt a paragraph, a quote's included: there it is lazy quote text.)
         kind = "html";
         html = { close: null, endsBelow: inList };
       } else if (quoteOpen) {
