@@ -302,6 +302,16 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
         kind = list.isListItem ? "list-item" : "fence";
       } else if (list.isListItem) {
         kind = "list-item";
+        // An item that starts with an HTML block (`* <details>`) holds it until a blank line, or,
+        // read strictly, until the item ends.
+        const rest = list.rest.trimStart();
+        const raw = HTML_RAW_BLOCK.exec(rest);
+        if (raw) {
+          const close = new RegExp(`</${raw[1]!}>`, "i");
+          if (!close.test(rest.slice(raw[1]!.length + 1))) html = { close, endsBelow: chars + list.width };
+        } else if (HTML_BLOCK_INTERRUPTING.test(rest) || HTML_BLOCK_OTHER.test(rest)) {
+          html = { close: null, endsBelow: chars + list.width };
+        }
       } else if (HEADING.test(content) && !(/^=+[ \t]*$/.test(content) && !holdsParagraph(out[out.length - 1]) && !quoteOpen)) {
         // ("===" is a setext underline only under paragraph text; alone it is paragraph text.)
         // A setext underline cannot end a quote's paragraph: "===" is lazy text there.
