@@ -5,6 +5,8 @@
  */
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { CLI_HEAP_GROWING_PERCENT } from "./limits.js";
 import { UsageError } from "./cli/usage-error.js";
 import type { CommandIO } from "./cli/io.js";
 
@@ -62,6 +64,9 @@ export async function runCli(argv: readonly string[], io: CommandIO): Promise<nu
 const isEntryPoint = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;
 if (isEntryPoint) {
   const io: CommandIO = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  // A one-shot command's peak memory follows V8's heap growth more than its live data (limits.ts);
+  // set for this process only (tests call runCli in theirs).
+  if (process.argv[2] !== "serve") setFlagsFromString(`--heap-growing-percent=${CLI_HEAP_GROWING_PERCENT}`);
   runCli(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;
