@@ -224,7 +224,8 @@ function classifyLines(lines: readonly string[], reading: Reading): MarkdownLine
       if (close >= 0) inComment = leavesCommentOpen(text.slice(close + 3));
       return;
     }
-    if (html && fencesEndWithContainers && html.endsBelow > 0 && !isBlank(text) && columns < html.endsBelow) {
+    // As a fence in a list item: read leniently (marked), only a new list item or quote ends it.
+    if (html && html.endsBelow > 0 && !isBlank(text) && columns < html.endsBelow && (fencesEndWithContainers || startsContainer)) {
       html = null; // the list item ended, and its HTML block with it
       listIndent = null;
     }
