@@ -10,8 +10,8 @@
  *
  * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set.
  */
+import { startGitHubThread } from "./github-thread-client.js";
 import { createHmac, generateKeyPairSync } from "node:crypto";
-import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { Probot } from "probot";
 import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
@@ -121,21 +121,8 @@ export const benchApp: BenchSection = async (print) => {
   // 1. /healthz while a 1,000-Canary review runs; webhook acks while it runs. Baseline: the same
   // review on the main thread. The GitHub-like server runs in a thread of its own here, as a
   // remote GitHub would not share the App's event loop.
-  const thread = new Worker(new URL("./github-thread.js", import.meta.url));
-  const pending = new Map<number, (value: unknown) => void>();
-  let nextId = 1;
-  const ready = new Promise<void>((resolve) => pending.set(0, () => resolve()));
-  thread.on("message", (message: { id: number; value: unknown }) => {
-    pending.get(message.id)?.(message.value);
-    pending.delete(message.id);
-  });
-  const ask = <T>(message: Record<string, unknown>): Promise<T> =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      pending.set(id, resolve as (value: unknown) => void);
-      thread.postMessage({ ...message, id });
-    });
-  await ready;
+  const thread = await startGitHubThread();
+  const ask = thread.ask;
   for (const threads of [0, availableParallelism()]) {
     const setup = await ask<{ baseUrl: string; appId: number }>({ type: "setup", canaries: 1_000, tag: String(threads) });
     const app = await startApp({ github: setup, store, throttle: false, threads });

@@ -16,9 +16,9 @@
  * src/main.ts mounts it: decisions from remembered inputs (src/cluster/gate-inputs.ts; on
  * PostgreSQL each 200 confirmed by one query) and gate calls stored in batches.
  */
+import { startGitHubThread } from "./github-thread-client.js";
 import { generateKeyPairSync } from "node:crypto";
 import { Agent, createServer, request, type Server } from "node:http";
-import { Worker } from "node:worker_threads";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { Probot } from "probot";
@@ -185,21 +185,8 @@ export const benchGates: BenchSection = async (print) => {
 
   // 2. The same while a 1,000-Canary review runs in the worker pool.
   {
-    const thread = new Worker(new URL("./github-thread.js", import.meta.url));
-    const pending = new Map<number, (value: unknown) => void>();
-    let nextId = 1;
-    const ready = new Promise<void>((resolve) => pending.set(0, () => resolve()));
-    thread.on("message", (message: { id: number; value: unknown }) => {
-      pending.get(message.id)?.(message.value);
-      pending.delete(message.id);
-    });
-    const ask = <T>(message: Record<string, unknown>): Promise<T> =>
-      new Promise((resolve) => {
-        const id = nextId++;
-        pending.set(id, resolve as (value: unknown) => void);
-        thread.postMessage({ ...message, id });
-      });
-    await ready;
+    const thread = await startGitHubThread();
+    const ask = thread.ask;
     const github = await ask<{ baseUrl: string; appId: number }>({ type: "setup", canaries: 1_000, tag: "gates" });
     await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
