@@ -6,7 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { getObservationKey, ingestObservation } from "../../src/cluster/ingest.js";
 import { formatCanaryKey, type FlaggerEvent } from "../../src/gate/flagger-event.js";
 import { buildEmptyRecord, type PromotionObservation } from "../../src/gate/promotion.js";
@@ -18,7 +18,7 @@ import { buildRecordLockSql, lockPromotionRecordKeys } from "../../src/store/ing
 import { createStorePromotionStore, getPromotionRecords } from "../../src/store/promotion-store.js";
 import { eventPayload, MINUTE, runEvents, T0 } from "../gate/helpers.js";
 import { createMemoryPromotionStore } from "../support/memory-promotion-store.js";
-import { newSchemaName, storeBackends } from "../support/store.js";
+import { newSchemaName, storeBackends , useStore } from "../support/store.js";
 
 const TOKEN = "staging-token-0123456789abcdef0123";
 const names = ["app-0", "app-1", "app-2", "app-3"];
@@ -61,16 +61,7 @@ async function seedWaiting(store: Queryable, pulls = 8) {
 }
 
 describe.each(storeBackends())("batched ingestion on $name", (backend) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await backend.open();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
-  beforeEach(async () => {
-    await store.query("TRUNCATE jobs, promotion_records, flagger_events, gate_waiting");
-  });
+  const store = useStore(backend, "TRUNCATE jobs, promotion_records, flagger_events, gate_waiting");
 
   it("applies one batch of replays, out-of-order events and several Canaries as one-by-one ingestion does, and queues each waiting PR once", async () => {
     await seedWaiting(store);

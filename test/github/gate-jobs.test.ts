@@ -1,12 +1,12 @@
 /** Which gate jobs events and record changes ask for: one waiting job per pull request per burst. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildGateJobsForEvent, ingestAndNotifyBatch } from "../../src/github/gate-jobs.js";
 import { buildJobsForEvent } from "../../src/github/events.js";
 import { replaceWaitingKeys } from "../../src/store/gate-store.js";
 import { getQueueStats, type Store } from "../../src/store/index.js";
 import { runEvents, T0 } from "../gate/helpers.js";
 import { loadEvent } from "../support/github.js";
-import { storeBackends } from "../support/store.js";
+import { storeBackends , useStore } from "../support/store.js";
 
 const closed = (merged: boolean) => {
   const event = loadEvent("pull_request.synchronize");
@@ -44,16 +44,7 @@ describe("gate jobs for events", () => {
 });
 
 describe.each(storeBackends())("record changes on $name", (backend) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await backend.open();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
-  beforeEach(async () => {
-    await store.query("TRUNCATE jobs, promotion_records, flagger_events, gate_waiting");
-  });
+  const store = useStore(backend, "TRUNCATE jobs, promotion_records, flagger_events, gate_waiting");
 
   it("queue one gate-evaluate job per waiting pull request for a burst, and none for a replay", async () => {
     const key = { cluster: "staging", namespace: "test", name: "podinfo" };

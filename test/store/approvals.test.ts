@@ -1,5 +1,5 @@
 /** The approvals' tables on PGlite and on a real PostgreSQL (TEST_DATABASE_URL). */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { invalidateApprovalsOnPush } from "../../src/gate/gate-call.js";
 import {
   ensurePullRequestCanaries,
@@ -17,19 +17,10 @@ import {
 } from "../../src/store/approvals.js";
 import type { Store } from "../../src/store/index.js";
 import { CANARY, commandRecord, HEAD_SHA, REVISION } from "../support/approvals.js";
-import { storeBackends } from "../support/store.js";
+import { storeBackends , useStore } from "../support/store.js";
 
 describe.each(storeBackends())("approvals on $name", (backend) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await backend.open();
-  });
-  beforeEach(async () => {
-    await store.query("TRUNCATE command_records, gate_calls, pull_request_heads, pull_request_canaries RESTART IDENTITY");
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+  const store = useStore(backend, "TRUNCATE command_records, gate_calls, pull_request_heads, pull_request_canaries RESTART IDENTITY");
 
   it("stores a command record once: the same key again (a redelivered webhook) adds and changes nothing", async () => {
     const first = commandRecord();

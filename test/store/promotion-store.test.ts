@@ -2,7 +2,7 @@
  * The PromotionStore port and the gate's tables on PGlite and on a real PostgreSQL: the version
  * check, finding a revision by its images, the event log's idempotency, the waiting index.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ingestObservation } from "../../src/cluster/ingest.js";
 import { buildEmptyRecord } from "../../src/gate/promotion.js";
 import {
@@ -19,21 +19,12 @@ import {
 import { countFlaggerEvents, createStorePromotionStore, getPromotionRecords } from "../../src/store/promotion-store.js";
 import type { Store } from "../../src/store/index.js";
 import { flaggerEvent, runEvents, T0 } from "../gate/helpers.js";
-import { storeBackends } from "../support/store.js";
+import { storeBackends , useStore } from "../support/store.js";
 
 const key = { cluster: "staging", namespace: "test", name: "podinfo" };
 
 describe.each(storeBackends())("promotion store on $name", (backend) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await backend.open();
-  });
-  afterAll(async () => {
-    await store.close();
-  });
-  beforeEach(async () => {
-    await store.query("TRUNCATE promotion_records, flagger_events, gate_pull_requests, gate_waiting, gate_decisions, gate_outputs");
-  });
+  const store = useStore(backend, "TRUNCATE promotion_records, flagger_events, gate_pull_requests, gate_waiting, gate_decisions, gate_outputs");
 
   it("writes a record only over the version it read", async () => {
     const records = createStorePromotionStore(store);

@@ -1,5 +1,5 @@
 /** The job queue on PGlite and on a real PostgreSQL: one waiting job per key, one running, leases, retries. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   claimJob,
   completeJob,
@@ -17,23 +17,13 @@ import {
   type Store,
 } from "../../src/store/index.js";
 import { splitStatements } from "../../src/store/migrate.js";
-import { storeBackends } from "../support/store.js";
+import { storeBackends , useStore } from "../support/store.js";
 
 const review = (key: string, payload: Record<string, unknown> = {}, installationId = 1) => ({ kind: "review" as const, key, installationId, payload, maxAttempts: 3 });
 const claim = (store: Store, workerId = "w1", leaseMs = 30_000) => claimJob(store, { workerId, kinds: ["review"], leaseMs });
 
 describe.each(storeBackends())("queue on $name", (backend) => {
-  let store: Store;
-  // One store per backend (PGlite takes a second or two to start); each test starts from empty tables.
-  beforeAll(async () => {
-    store = await backend.open();
-  });
-  beforeEach(async () => {
-    await store.query("TRUNCATE jobs, deliveries RESTART IDENTITY");
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+  const store = useStore(backend, "TRUNCATE jobs, deliveries RESTART IDENTITY");
 
   it("applies each migration once, even when asked twice", async () => {
     expect(await migrateStore(store)).toEqual([]);

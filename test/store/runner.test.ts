@@ -1,7 +1,7 @@
 /** The job runner: handlers by kind, outcomes, bounded back-off, and stop with a grace period. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { computeRetryDelayMs, createJobRunner, enqueueJob, getQueueStats, type Job, type JobOutcome, type Store } from "../../src/store/index.js";
-import { storeBackends } from "../support/store.js";
+import { storeBackends , useStore } from "../support/store.js";
 
 async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -20,16 +20,7 @@ describe("retry back-off", () => {
 });
 
 describe.each(storeBackends())("runner on $name", (backend) => {
-  let store: Store;
-  beforeAll(async () => {
-    store = await backend.open();
-  });
-  beforeEach(async () => {
-    await store.query("TRUNCATE jobs, deliveries RESTART IDENTITY");
-  });
-  afterAll(async () => {
-    await store.close();
-  });
+  const store = useStore(backend, "TRUNCATE jobs, deliveries RESTART IDENTITY");
 
   it("runs each job through its kind's handler, retries, runs again, and fails after the last attempt", async () => {
     const seen: Array<[string, number, boolean]> = [];

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { openStore, type Store } from "../../src/store/index.js";
 
 export interface StoreBackend {
@@ -45,4 +46,35 @@ export async function openSharedSchema(): Promise<{ store: Store; databaseUrl: s
   await client.end();
   const databaseUrl = `${TEST_DATABASE_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   return { store: await openStore({ databaseUrl: TEST_DATABASE_URL, schema, poolSize: 2 }), databaseUrl };
+}
+
+/**
+ * One store per backend for a whole `describe` (PGlite takes seconds to start on a busy machine),
+ * with `reset` (a TRUNCATE) run before each test so that each starts from empty tables. Returns the
+ * store, usable from the tests once `beforeAll` has opened it.
+ */
+export function useStore(backend: StoreBackend, reset: string): Store {
+  let opened: Store | undefined;
+  const current = (): Store => {
+    if (!opened) throw new Error("the test store is not open yet (use it inside a test or a hook)");
+    return opened;
+  };
+  beforeAll(async () => {
+    opened = await backend.open();
+  });
+  beforeEach(async () => {
+    await current().query(reset);
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  return {
+    get kind() {
+      return current().kind;
+    },
+    query: (sql, params) => current().query(sql, params),
+    transaction: (fn) => current().transaction(fn),
+    listen: (channel, handlers) => current().listen(channel, handlers),
+    close: () => current().close(),
+  };
 }
