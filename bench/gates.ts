@@ -14,7 +14,8 @@
  * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set, and holds everything the
  * route reads: the promotion record (the run), the approval and the head. The route is mounted as
  * src/main.ts mounts it: decisions from remembered inputs (src/cluster/gate-inputs.ts; on
- * PostgreSQL each 200 confirmed by one query) and gate calls stored in batches.
+ * PostgreSQL a 200 from memory while a sync proves the memory recent, else confirmed by one query)
+ * and gate calls stored in batches.
  */
 import { startGitHubThread } from "./github-thread-client.js";
 import { generateKeyPairSync } from "node:crypto";
@@ -22,7 +23,7 @@ import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { availableParallelism } from "node:os";
 import { Probot } from "probot";
-import { createRememberingGateInputs } from "../src/cluster/gate-inputs.js";
+import { createRememberingGateInputs, type GateInputsReader } from "../src/cluster/gate-inputs.js";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND } from "../src/cluster/gates-route.js";
 import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
 import { createCanaryBotOctokit } from "../src/github/octokit.js";
@@ -151,7 +152,16 @@ export const benchGates: BenchSection = async (print) => {
     const promotions = await seed(store);
     const metrics = createMetrics({ defaultMetrics: false });
     // As src/main.ts mounts it.
-    const inputs = await createRememberingGateInputs({ store, promotions });
+    const reader = await createRememberingGateInputs({ store, promotions });
+    // Counted: the remembered 200s that waited for a confirming query (on PostgreSQL, while no sync proved the memory recent).
+    let confirmations = 0;
+    const inputs: GateInputsReader = {
+      ...reader,
+      confirm: (key, remembered) => {
+        confirmations += 1;
+        return reader.confirm(key, remembered);
+      },
+    };
     const gates = createFlaggerGatesHandler({
       clusters: [{ name: "staging", eventToken: TOKEN }],
       store,
@@ -179,8 +189,8 @@ export const benchGates: BenchSection = async (print) => {
     await server.close({ graceMs: 1_000 });
     await gates.flush();
     await inputs.close();
-    const [{ n }] = (await store.query("SELECT count(*)::int AS n FROM gate_calls")) as [{ n: number }];
-    print(`  gate calls stored: ${n} (every call answered, warm-up included)`);
+    const [{ n, open }] = (await store.query("SELECT count(*)::int AS n, (count(*) FILTER (WHERE status = 200))::int AS open FROM gate_calls")) as [{ n: number; open: number }];
+    print(`  gate calls stored: ${n} (every call answered, warm-up included); of the ${open} answered 200, ${confirmations} waited for a confirming query`);
   }
 
   // 2. The same while a 1,000-Canary review runs in the worker pool.

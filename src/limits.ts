@@ -223,7 +223,8 @@ export const STORE_LIMITS = {
    * The notification connection (Store.listen) is checked with a query this often; one left
    * unanswered for a whole period ends it. Until then a cut connection (a partition, no reset)
    * leaves the gate's memory (src/cluster/gate-inputs.ts) late to learn of a write: it may keep a
-   * gate closed a little longer, never open one, since an opening is confirmed by the store.
+   * gate closed a little longer, but never opens one from memory for longer than
+   * GATE_LIMITS.openFromMemoryMs, since the syncs that prove it recent stop coming back.
    */
   listenCheckMs: 5_000,
   /** Reconnecting the notification connection: doubling from the first wait up to the longest. */
@@ -317,6 +318,16 @@ export const GATE_LIMITS = {
    * for 2,500 Canaries polling all four hooks.
    */
   rememberedGateInputs: 10_000,
+  /**
+   * How late a gate opened from memory on PostgreSQL may be to see a write that closes it (a new
+   * run, a push, a voided approval): the memory is proven to hold every write committed before a
+   * sync notification it sent and got back (StoreSubscription.sync), renewed every quarter of this
+   * while gate calls come; older than this, a 200 waits for a confirming query instead
+   * (src/cluster/gate-inputs.ts says why a bound is enough). Flagger calls a gate once per tick (at
+   * least 10 s apart) and the store learns of runs and pushes seconds after they happen; the syncs
+   * took 1–40 ms on the loaded 2-core bench machine, so 250 ms is rarely missed.
+   */
+  openFromMemoryMs: 250,
   /**
    * Gate calls are stored in batches (gate_calls), at most `callWriteMs` after they were answered:
    * the answer never waits on a write. A crash loses at most that window of the audit trail, never

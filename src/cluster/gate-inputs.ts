@@ -2,7 +2,7 @@
  * What a gate decision weighs (decideGateCall, src/gate/gate-call.ts): the Canary's current run,
  * from its promotion record, the accepted approvals of the hook, and the heads of their pull
  * requests. Read from the store, or from this process's memory when that is safe (issue 13: a
- * gate call then costs no store round trip on the way to a 403).
+ * gate call then costs no store round trip).
  *
  * The memory forgets a Canary when the store notifies that its approvals, its promotion record or
  * the head of a pull request of its approvals changed (migrations/004_gate_notify.sql: triggers
@@ -13,11 +13,23 @@
  *
  * - a 403 from memory may be late to turn 200 by the time a notification takes (a gate opened a
  *   little late is what Flagger's polling expects anyway);
- * - a 200 from memory is answered only when it is exact: on PGlite, where the one process owns
- *   the store and the notification is handed over with the COMMIT's result, before any code sees
- *   the change (`opensFromMemory`); on PostgreSQL only after `confirm` compared the remembered
- *   inputs with the store in one query (getGateFingerprint) — so a consumed approval, a push, a
- *   new run or a new revision is never answered 200 from memory.
+ * - a 200 from memory must not be late to turn 403 by more than GATE_LIMITS.openFromMemoryMs.
+ *   On PGlite it never is: the one process owns the store and a notification is handed over with
+ *   the COMMIT's result, before any code sees the change. On PostgreSQL the memory proves how late
+ *   it may be: StoreSubscription.sync sends a notification of its own and waits for it to come
+ *   back, and since PostgreSQL delivers notifications in commit order, every write committed before
+ *   the sync was sent has by then been heard. A 200 is answered from memory while the newest such
+ *   proof is younger than the bound; syncs are renewed in the background while gate calls keep
+ *   coming (one round trip per quarter of the bound, whatever the number of calls), and when the
+ *   proof is older (the connection is slow or cut) the 200 waits for `confirm`, one query that
+ *   compares the remembered inputs with the store (getGateFingerprint).
+ *
+ * Why a bound rather than a confirmation per call: the store itself learns of a new run, a push or
+ * a voided approval from Flagger's events, the watcher and GitHub's webhooks, seconds after they
+ * happened, and Flagger calls a gate once per tick of its analysis interval (at least 10 s,
+ * docs/flagger-scheduler.md §1). A confirmation per call made each open gate wait for a round trip
+ * to PostgreSQL (21–25 % of a bare server's throughput, docs/performance.md); the bound adds a
+ * quarter of a second at most to delays that are already seconds long.
  */
 import type { CanaryRun, CommandRecord } from "../commands/records.js";
 import type { GateHook } from "../commands/verbs.js";
@@ -51,8 +63,12 @@ export interface GateInputsReader {
   recall(key: GateInputsKey): GateInputs | undefined;
   /** Reads the inputs from the store (and remembers them when that is safe). */
   read(key: GateInputsKey): Promise<GateInputs>;
-  /** True when a 200 decided on remembered inputs may be answered without `confirm`. */
-  readonly opensFromMemory: boolean;
+  /**
+   * True when a 200 decided on remembered inputs may be answered without `confirm`: on PGlite
+   * always, on PostgreSQL while the memory is proven no older than GATE_LIMITS.openFromMemoryMs
+   * (asking also renews the proof in the background when it is getting old).
+   */
+  mayOpenFromMemory(): boolean;
   /**
    * Whether the store still holds what `inputs` say, checked by a query that starts after this
    * call (concurrent calls for one Canary and hook share the next such query).
@@ -96,7 +112,7 @@ export function createStoreGateInputs(params: { store: Queryable; promotions: Pr
   return {
     recall: () => undefined,
     read: (key) => readInputs(params.store, params.promotions, key),
-    opensFromMemory: false,
+    mayOpenFromMemory: () => false,
     confirm: async () => false,
     close: async () => {},
   };
@@ -122,14 +138,25 @@ export async function createRememberingGateInputs(params: {
   promotions: Promotions;
   log?: { warn(fields: Record<string, unknown>, message: string): void };
   maxEntries?: number;
+  /** How late a 200 from memory may be, in ms (GATE_LIMITS.openFromMemoryMs). */
+  openFromMemoryMs?: number;
+  /** A monotonic clock in ms (performance.now); tests pass their own. */
+  clock?: () => number;
 }): Promise<GateInputsReader> {
   const { store } = params;
   const maxEntries = params.maxEntries ?? GATE_LIMITS.rememberedGateInputs;
+  const boundMs = params.openFromMemoryMs ?? GATE_LIMITS.openFromMemoryMs;
+  const clock = params.clock ?? (() => performance.now());
   /** canary (cluster/namespace/name) → hook → entry */
   const memory = new Map<string, Map<GateHook, Entry>>();
   let size = 0;
   const fills = new Set<Fill>();
   let listening = false;
+  /** When the newest sync that came back was sent: the memory holds every write committed before. */
+  let provenAt = Number.NEGATIVE_INFINITY;
+  let proving = false;
+  /** Bumped when delivery starts or stops: a sync sent before that proves nothing after. */
+  let delivery = 0;
 
   const forgetCanary = (canary: string) => {
     const hooks = memory.get(canary);
@@ -169,6 +196,8 @@ export async function createRememberingGateInputs(params: {
     onState(now) {
       // Whatever was remembered may have missed a notification; a read under way too.
       forgetAll();
+      delivery += 1;
+      provenAt = Number.NEGATIVE_INFINITY;
       if (!now && listening) {
         params.log?.warn({ channel: GATE_NOTIFY_CHANNEL }, "gate notifications stopped: gate calls read the store until they resume");
       }
@@ -230,10 +259,33 @@ export async function createRememberingGateInputs(params: {
       if (slot.inFlight < CONFIRMS_IN_FLIGHT) startConfirm(id, key, slot);
     });
 
+  /** Sends a sync unless one is under way; when it comes back, the memory is proven as of its sending. */
+  const prove = () => {
+    if (proving || !listening) return;
+    proving = true;
+    const sentAt = clock();
+    const during = delivery;
+    subscription.sync().then(
+      () => {
+        if (during === delivery) provenAt = Math.max(provenAt, sentAt);
+      },
+      () => {}, // delivery stopped: onState already forgot everything
+    ).finally(() => {
+      proving = false;
+    });
+  };
+  const mayOpenFromMemory = (): boolean => {
+    if (store.kind === "pglite") return true;
+    if (!listening) return false;
+    const age = clock() - provenAt;
+    if (age > boundMs / 4) prove();
+    return age <= boundMs;
+  };
+
   return {
     recall,
     read,
-    opensFromMemory: store.kind === "pglite",
+    mayOpenFromMemory,
     async confirm(key, inputs) {
       return matchesFingerprint(inputs, await fingerprintAfterNow(key));
     },

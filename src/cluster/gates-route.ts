@@ -15,7 +15,8 @@
  * (gate_calls); a 401 or 413 is only logged, so that an unauthenticated client cannot fill the table.
  * The server stores calls in batches (writeBehind) and decides from remembered inputs where that is
  * safe (src/cluster/gate-inputs.ts): a 403 from memory, a 200 from memory on PGlite, and on
- * PostgreSQL a 200 only once one query confirmed the inputs (npm run bench -- gates).
+ * PostgreSQL a 200 from memory while the memory is proven recent (GATE_LIMITS.openFromMemoryMs),
+ * else once one query confirmed the inputs (npm run bench -- gates).
  */
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -106,12 +107,20 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     }
   };
 
-  /** Writes what is pending, at most `maxBatch` calls per statement. */
-  const writePending = async (): Promise<void> => {
+  const hasPending = () => pendingCalls.length > 0 || pendingConsumes.length > 0;
+  /**
+   * Writes what is pending, at most `maxBatch` calls per statement. Without `all`, only full
+   * batches after the first: the calls that came in while a batch was written wait for the next
+   * window, or the writes would follow each other with a handful of calls each (2,783 statements
+   * of ~12 calls in one bench run, each costing the database as much as many rows).
+   */
+  const writePending = async (all: boolean): Promise<void> => {
     flushQueued = false;
     clearTimeout(timer);
     timer = undefined;
-    while (pendingCalls.length > 0 || pendingConsumes.length > 0) {
+    let first = true;
+    while (hasPending() && (first || all || pendingCalls.length >= batchSize)) {
+      first = false;
       const calls = pendingCalls.splice(0, batchSize);
       const consumes = pendingConsumes.splice(0);
       const afterStore = await runBeforeStore(calls);
@@ -130,12 +139,16 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       }
       await afterStore();
     }
+    if (hasPending() && params.writeBehind) timer ??= setTimeout(() => void flushBatch(), params.writeBehind.flushMs);
   };
-  const flush = (): Promise<void> => {
+  /** Queues a write of the pending calls (`all`: every one, else a batch and then only full ones). */
+  const queueWrite = (all: boolean): Promise<void> => {
     flushQueued = true;
-    flushing = flushing.then(writePending);
+    flushing = flushing.then(() => writePending(all));
     return flushing;
   };
+  const flushBatch = () => queueWrite(false);
+  const flush = () => queueWrite(true);
 
   /** Stores a call (and the approval it consumed): at once, or in the next batch. */
   const save = (record: GateCallRecord, consume: { key: string; at: string } | null): Promise<void> | undefined => {
@@ -156,8 +169,8 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     pendingCalls.push(record);
     if (fresh) pendingConsumes.push(fresh);
     if (flushQueued) return undefined;
-    if (pendingCalls.length >= batchSize) void flush();
-    else timer ??= setTimeout(() => void flush(), params.writeBehind.flushMs);
+    if (pendingCalls.length >= batchSize) void flushBatch();
+    else timer ??= setTimeout(() => void flushBatch(), params.writeBehind.flushMs);
     return undefined;
   };
 
@@ -223,7 +236,7 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     const remembered = inputs.recall(call);
     let outcome = remembered && decideOn(remembered);
     let run = remembered?.run ?? null;
-    if (!outcome || (outcome.decision.status === 200 && !inputs.opensFromMemory && !(await inputs.confirm(call, remembered!)))) {
+    if (!outcome || (outcome.decision.status === 200 && !inputs.mayOpenFromMemory() && !(await inputs.confirm(call, remembered!)))) {
       const read = await inputs.read(call);
       outcome = decideOn(read);
       run = read.run;

@@ -4,6 +4,7 @@
  * queries serve both; docs/store.md says when to use which. This module is the only place that
  * knows which client is underneath.
  */
+import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -39,7 +40,7 @@ export interface Store extends Queryable {
    * reconnected with back-off and checked every STORE_LIMITS.listenCheckMs; PGlite: its own
    * session, where a notification is handed over with the result of the COMMIT that sent it.
    */
-  listen(channel: string, handlers: StoreListenHandlers): Promise<{ close(): Promise<void> }>;
+  listen(channel: string, handlers: StoreListenHandlers): Promise<StoreSubscription>;
   close(): Promise<void>;
 }
 
@@ -47,6 +48,22 @@ export interface StoreListenHandlers {
   onNotify(payload: string): void;
   onState(listening: boolean): void;
 }
+
+export interface StoreSubscription {
+  /**
+   * Resolves once every notification of a transaction that committed before this call has been
+   * handed to `onNotify`; rejects when delivery stops first. PostgreSQL delivers notifications of
+   * different transactions in the order they committed, so this sends one of its own (`sync:…`,
+   * never passed to `onNotify`) and waits for it to come back: one round trip, shared by nothing.
+   * What a listener remembers is then known to be no older than the moment `sync` was called
+   * (src/cluster/gate-inputs.ts bounds how late a remembered gate decision may be with it).
+   */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The payloads a subscription sends to itself (StoreSubscription.sync); the migrations' triggers never send them. */
+const SYNC_KIND = "sync:";
 
 export interface StoreOptions {
   /** postgres://… ; without it, PGlite in `dataDir`. */
@@ -105,6 +122,8 @@ async function openPGlite(dataDir: string): Promise<Store> {
       });
       handlers.onState(true);
       return {
+        // Every COMMIT that settled before this call has already handed its notifications over.
+        sync: async () => {},
         async close() {
           handlers.onState(false);
           await unlisten();
@@ -206,18 +225,30 @@ function assertChannel(channel: string): void {
  * ends, fails, or leaves a check query unanswered for STORE_LIMITS.listenCheckMs, delivery is
  * reported stopped and the connection is replaced, with back-off.
  */
-function listenPostgres(params: { url: string; schema?: string; channel: string; handlers: StoreListenHandlers }): { close(): Promise<void> } {
+function listenPostgres(params: { url: string; schema?: string; channel: string; handlers: StoreListenHandlers }): StoreSubscription {
   const { handlers } = params;
   let closed = false;
   let current: pg.Client | undefined;
+  /** The schema prefix of the current connection's payloads, once it listens. */
+  let prefix: string | undefined;
   let listening = false;
   let backoffMs: number = STORE_LIMITS.listenRetryMs.first;
   let retry: NodeJS.Timeout | undefined;
   let check: NodeJS.Timeout | undefined;
+  // Another process listening on the same database sends its own sync payloads: the nonce tells ours.
+  const nonce = randomBytes(8).toString("hex");
+  let syncCount = 0;
+  const syncs = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
+  const failSyncs = () => {
+    for (const waiter of syncs.values()) waiter.reject(new Error("notification delivery stopped before the sync came back"));
+    syncs.clear();
+  };
 
   const stop = (client: pg.Client) => {
     if (client !== current) return;
     current = undefined;
+    prefix = undefined;
+    failSyncs();
     clearInterval(check);
     if (listening) {
       listening = false;
@@ -239,17 +270,23 @@ function listenPostgres(params: { url: string; schema?: string; channel: string;
       ...(params.schema ? { options: `-c search_path=${params.schema}` } : {}),
     });
     current = client;
-    let prefix: string | undefined;
     client.on("error", () => stop(client));
     client.on("end", () => stop(client));
     client.on("notification", (message) => {
       if (client !== current || prefix === undefined || message.channel !== params.channel || !message.payload?.startsWith(prefix)) return;
-      handlers.onNotify(message.payload.slice(prefix.length));
+      const what = message.payload.slice(prefix.length);
+      if (what.startsWith(SYNC_KIND)) {
+        const waiter = syncs.get(what);
+        syncs.delete(what);
+        waiter?.resolve();
+        return;
+      }
+      handlers.onNotify(what);
     });
     try {
       await client.connect();
       const { rows } = await client.query<{ schema: string }>("SELECT current_schema() AS schema");
-      prefix = `${rows[0]!.schema}:`;
+      if (client === current) prefix = `${rows[0]!.schema}:`;
       await client.query(`LISTEN ${params.channel}`);
     } catch {
       stop(client);
@@ -284,6 +321,20 @@ function listenPostgres(params: { url: string; schema?: string; channel: string;
 
   void connect();
   return {
+    sync() {
+      const client = current;
+      if (!client || !listening || prefix === undefined) return Promise.reject(new Error("notifications are not being delivered"));
+      const what = `${SYNC_KIND}${nonce}:${syncCount++}`;
+      const payload = `${prefix}${what}`;
+      return new Promise<void>((resolve, reject) => {
+        syncs.set(what, { resolve, reject });
+        // Sent from the listening connection itself: it gets its own notification back, in commit order.
+        client.query("SELECT pg_notify($1, $2)", [params.channel, payload]).catch((error: unknown) => {
+          syncs.delete(what);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
+      });
+    },
     async close() {
       closed = true;
       clearTimeout(retry);

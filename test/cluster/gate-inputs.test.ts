@@ -17,6 +17,7 @@ import { getGateFingerprint } from "../../src/store/gate-fingerprint.js";
 import type { Store } from "../../src/store/index.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { LISTEN_APPLICATION_NAME, type StoreListenHandlers } from "../../src/store/store.js";
+import { GATE_LIMITS } from "../../src/limits.js";
 import { commandRecord, HEAD_SHA, promotionWithRun } from "../support/approvals.js";
 import { until } from "../support/github-app.js";
 import { newSchemaName, storeBackends } from "../support/store.js";
@@ -30,11 +31,38 @@ const NEXT_RUN_ID = "staging/test/podinfo@2026-11-29T13:00:00.000Z";
 const KEY = { cluster: "staging", namespace: "test", name: "podinfo" };
 const payload = { name: "podinfo", namespace: "test", phase: "Progressing", checksum: "85d557f47b", metadata: {} };
 
-/** A store whose notifications are held back (never delivered): what a notification still on its way looks like. */
-function holdingNotifications(store: Store): Store {
-  return Object.assign(Object.create(store) as Store, {
-    listen: (channel: string, handlers: StoreListenHandlers) => store.listen(channel, { onNotify: () => {}, onState: handlers.onState }),
+/**
+ * A store whose notifications wait in line while held: what notifications still on their way look
+ * like. A sync waits in the same line, behind them, as PostgreSQL delivers in commit order.
+ */
+function delayingNotifications(store: Store): { store: Store; hold(): void; release(): void } {
+  let held = true;
+  const line: Array<() => void> = [];
+  const wrapped = Object.assign(Object.create(store) as Store, {
+    listen: async (channel: string, handlers: StoreListenHandlers) => {
+      const subscription = await store.listen(channel, {
+        onNotify: (payload) => (held ? line.push(() => handlers.onNotify(payload)) : handlers.onNotify(payload)),
+        onState: handlers.onState,
+      });
+      return {
+        close: () => subscription.close(),
+        sync: async () => {
+          await subscription.sync();
+          if (held) await new Promise<void>((resolve) => line.push(resolve));
+        },
+      };
+    },
   });
+  return {
+    store: wrapped,
+    hold: () => {
+      held = true;
+    },
+    release: () => {
+      held = false;
+      for (const deliver of line.splice(0)) deliver();
+    },
+  };
 }
 
 describe.each(storeBackends())("gate decisions from remembered inputs on $name", (backend) => {
@@ -68,18 +96,22 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     inputs = undefined;
   });
 
-  const mount = async (source: Store = store) => {
+  const mount = async (source: Store = store, options: { clock?: () => number } = {}) => {
     const promotions = createStorePromotionStore(source);
-    const reader = await createRememberingGateInputs({ store: source, promotions });
-    // Spy: which calls found remembered inputs.
+    const reader = await createRememberingGateInputs({ store: source, promotions, ...options });
+    // Spies: which calls found remembered inputs, and how many remembered 200s a query confirmed.
     const fromMemory: boolean[] = [];
+    const confirmed = { count: 0 };
     inputs = {
       ...reader,
-      opensFromMemory: reader.opensFromMemory,
       recall: (key) => {
         const remembered = reader.recall(key);
         fromMemory.push(remembered !== undefined);
         return remembered;
+      },
+      confirm: (key, remembered) => {
+        confirmed.count += 1;
+        return reader.confirm(key, remembered);
       },
     };
     gates = createFlaggerGatesHandler({ clusters: [{ name: "staging", eventToken: TOKEN }], store: source, promotions, now: () => NOW, log: { warn() {}, error() {} }, inputs, writeBehind: { flushMs: 5, maxBatch: 100 } });
@@ -87,7 +119,7 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     server = createServer((req, res) => void handler(req, res));
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
-    return { fromMemory };
+    return { fromMemory, confirmed };
   };
   const call = async () => {
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
@@ -144,7 +176,7 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     ];
     for (const [what, write, code] of writes) {
       await store.query("TRUNCATE command_records, gate_calls, pull_request_heads, promotion_records");
-      const { fromMemory } = await mount(holdingNotifications(store));
+      const { fromMemory } = await mount(delayingNotifications(store).store);
       await writeRun(T_RUN);
       await insertCommandRecords(writer, [approval]);
       await openAndRemember(fromMemory);
@@ -159,6 +191,42 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
       gates = undefined;
       inputs = undefined;
     }
+  });
+
+  it.skipIf(backend.name !== "postgres")("opens from memory while a sync proves it recent, and confirms with the store once the proof is older than the bound", async () => {
+    let now = 1_000_000;
+    const delayed = delayingNotifications(store);
+    delayed.release();
+    const { fromMemory, confirmed } = await mount(delayed.store, { clock: () => now });
+    await writeRun(T_RUN);
+    await insertCommandRecords(writer, [commandRecord({ runId: RUN_ID })]);
+    await openAndRemember(fromMemory);
+    // The first remembered 200s were confirmed by a query; once a sync came back, none is.
+    await until(async () => {
+      const before = confirmed.count;
+      return (await call())[0] === 200 && fromMemory.at(-1) === true && confirmed.count === before;
+    }, 30_000, "a 200 from memory with no query");
+    for (let i = 0; i < 5; i += 1) {
+      const before = confirmed.count;
+      expect(await call()).toEqual([200, "APPROVED", RUN_ID]);
+      expect(confirmed.count).toBe(before);
+    }
+
+    // A new run is written; its notification (and every sync after it) is still on its way.
+    delayed.hold();
+    await writeRun(T_NEXT);
+    // Within the bound the memory may be that late, and no later:
+    now += GATE_LIMITS.openFromMemoryMs;
+    expect(await call()).toEqual([200, "APPROVED", RUN_ID]);
+    now += 1;
+    const before = confirmed.count;
+    expect(await call()).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN", NEXT_RUN_ID]);
+    expect(confirmed.count).toBe(before + 1);
+    expect(fromMemory.at(-1)).toBe(true);
+    // The notification arrives: the memory forgets the old run and reads the new one.
+    delayed.release();
+    expect(await call()).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN", NEXT_RUN_ID]);
+    expect(fromMemory.at(-1)).toBe(false);
   });
 
   it.skipIf(backend.name !== "postgres")("answers right while the notification connection is cut, and remembers again once it is back", async () => {

@@ -168,6 +168,58 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     }
   });
 
+  it("writes a full batch at once, and leaves the calls that come in during a write for the next window, not a statement of their own", async () => {
+    // Each INSERT waits until the test lets it go: calls keep coming in while a batch is written.
+    const inserts: number[] = [];
+    let letGo: () => void = () => {};
+    const writing = (): Promise<void> => new Promise((resolve) => (letGo = resolve));
+    const slow: Store = Object.assign(Object.create(store) as Store, {
+      query: async (sql: string, params?: readonly unknown[]) => {
+        if (sql.includes("INSERT INTO gate_calls")) {
+          inserts.push((params![0] as unknown[]).length);
+          await writing();
+        }
+        return store.query(sql, params);
+      },
+    });
+    const gates = createFlaggerGatesHandler({
+      clusters: [{ name: "staging", eventToken: TOKEN }],
+      store: slow,
+      promotions,
+      now: () => NOW,
+      log: { warn: () => {}, error: (_f, message) => logs.push({ level: "error", message }) },
+      writeBehind: { flushMs: 60_000, maxBatch: 3 },
+    });
+    const batched = createServer((req, res) => void gates(req, res));
+    await new Promise<void>((resolve) => batched.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(batched.address() as AddressInfo).port}${gate()}`;
+    const call = async () => (await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) })).status;
+    const until = async (check: () => boolean) => {
+      while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    try {
+      for (let i = 0; i < 3; i += 1) expect(await call()).toBe(403); // answered before any write
+      await until(() => inserts.length === 1);
+      expect(await call()).toBe(403); // comes in while the first batch is written
+      letGo();
+      let stored = 0;
+      while (stored < 3) stored = (await listGateCalls(store, { cluster: "staging" })).length;
+      // The window (60 s here) has not passed and the batch is not full: no second statement, now or a little later.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(inserts).toEqual([3]);
+      const flushed = gates.flush();
+      await until(() => inserts.length === 2);
+      letGo();
+      await flushed;
+      expect(inserts).toEqual([3, 1]);
+      expect(await listGateCalls(store, { cluster: "staging" })).toHaveLength(4);
+      expect(logs).toEqual([]);
+    } finally {
+      batched.closeAllConnections();
+      await new Promise((resolve) => batched.close(resolve));
+    }
+  });
+
   it("answers 413 to a body over the cap, declared or streamed, and 405 to other methods", async () => {
     const big = JSON.stringify({ ...payload, metadata: { x: "y".repeat(LIMIT) } });
     expect((await post(gate(), big))[0]).toBe(413);

@@ -62,4 +62,31 @@ describe.each(storeBackends())("gate notifications on $name", (backend) => {
     }
     expect(states.at(-1)).toBe(false);
   });
+
+  it("sync resolves only once every notification committed before it was heard, and no listener hears a sync", async () => {
+    const heard: string[] = [];
+    const heardByWriter: string[] = [];
+    const states: boolean[] = [];
+    const subscription = await store.listen(GATE_NOTIFY_CHANNEL, { onNotify: (p) => heard.push(p), onState: (s) => states.push(s) });
+    // A second listener of the same schema (another process on PostgreSQL), syncing at the same time.
+    const writerStates: boolean[] = [];
+    const writerSubscription = await writer.listen(GATE_NOTIFY_CHANNEL, { onNotify: (p) => heardByWriter.push(p), onState: (s) => writerStates.push(s) });
+    try {
+      await until(() => states.at(-1) === true && writerStates.at(-1) === true, 30_000, "delivery to start");
+      for (let pull = 1; pull <= 12; pull += 1) {
+        await upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: pull, headSha: "c".repeat(40), pushedAt: null });
+        // Not a wait for the notification: the sync must not come back before it.
+        const [, other] = await Promise.all([subscription.sync(), writerSubscription.sync()]);
+        expect(other).toBeUndefined();
+        expect(heard).toContain(`pull:acme/gitops#${pull}`);
+      }
+      expect(heard.filter((p) => p.startsWith("sync:"))).toEqual([]);
+      await until(() => heardByWriter.length >= 12, 30_000, "the writer's listener to hear the writes");
+      expect(heardByWriter.filter((p) => p.startsWith("sync:"))).toEqual([]);
+    } finally {
+      await writerSubscription.close();
+      await subscription.close();
+    }
+    if (backend.name === "postgres") await expect(subscription.sync()).rejects.toThrow(/not being delivered/);
+  });
 });
