@@ -29,6 +29,11 @@ export interface CanaryRun {
   revision: string | null;
   /** Push-only setups attribute a run to the revision merged last; true when that was a guess between several. */
   revisionAmbiguous: boolean;
+  /**
+   * The checksum Flagger sends with this run's in-run hooks, when Flagger's events showed it
+   * (PromotionRun.checksum); null when unknown.
+   */
+  checksum: string | null;
   /** Flagger's phase last seen (Waiting, Progressing, WaitingPromotion, …). */
   phase: string;
   startedAt: string;

@@ -30,6 +30,7 @@ export function findCurrentRun(record: PromotionRecord | null): CanaryRun | null
     name: record.name,
     revision: run.images && run.images.length > 0 ? buildRevision(run.images) : null,
     revisionAmbiguous: run.attribution.kind === "ambiguous",
+    checksum: run.source === "event" ? (run.checksum ?? null) : null,
     phase: run.phase,
     startedAt: new Date(run.startedAt).toISOString(),
     endedAt: run.endedAt === null ? null : new Date(run.endedAt).toISOString(),

@@ -35,6 +35,7 @@ export type GateCallCode =
   | "PHASE_MISMATCH"
   | "NO_RUN"
   | "RUN_ENDED"
+  | "RUN_UNKNOWN"
   | "NOT_APPROVED"
   | "APPROVAL_FOR_ANOTHER_RUN"
   | "APPROVAL_OUTDATED";
@@ -229,6 +230,17 @@ export function decideGateCall(params: {
   if (run.endedAt !== null) {
     return outcome(refusal("RUN_ENDED", `the last run of ${who} known to canary-bot (${run.id}) ended ${run.phase}; ` +
       `an approval for it opens nothing new`));
+  }
+
+  // A call of a run canary-bot has not heard of yet (Flagger's events come seconds after it acts,
+  // and the store's memory may be a little later still): every hook but confirm-rollout carries the
+  // run's own checksum (confirm-rollout carries the previous revision's, §4.3).
+  if (call.hook !== "confirm-rollout" && run.checksum !== null && call.checksum !== "" && call.checksum !== run.checksum) {
+    return outcome(
+      refusal("RUN_UNKNOWN", `Flagger calls for revision checksum ${call.checksum}, and run ${run.id} of ${who} that ` +
+        `canary-bot knows has checksum ${run.checksum}: a newer run canary-bot has not heard of yet, which no ` +
+        `approval given so far can open`),
+    );
   }
 
   const approvals = params.records

@@ -41,6 +41,14 @@ export interface PromotionRun {
   source: "event" | "watch";
   /** Flagger's checksum (events) or `status.lastAppliedSpec` (watch); null while not yet seen. */
   revision: string | null;
+  /**
+   * Push runs: the checksum Flagger sends with this run's in-run hooks (pre-rollout, rollout,
+   * confirm-traffic-increase, confirm-promotion, rollback; docs/flagger-scheduler.md §4.3), taken
+   * only from an event of an active phase that is not the one starting the run (which carries the
+   * previous revision's). Absent while no such event was seen, and for watched runs, whose
+   * lastAppliedSpec is another hash. The gate refuses an in-run call carrying another checksum.
+   */
+  checksum?: string;
   startedAt: number;
   /** False when the run was first seen mid-way (its start happened before we listened). */
   startSeen: boolean;
@@ -253,10 +261,13 @@ function deriveEventRuns(log: readonly LoggedEvent[]): PromotionRun[] {
       target.revision = e.checksum;
     } else if (run) {
       if (run.revision === null && e.checksum !== startChecksum) run.revision = e.checksum;
+      if (run.checksum === undefined && e.checksum !== startChecksum) run.checksum = e.checksum;
     } else {
       const last = runs[runs.length - 1];
       if (last && last.revision === e.checksum) continue;
       start(e.at, false, e.checksum, e.phase);
+      // An active phase's event of a run whose start was missed: its checksum is the run's.
+      open()!.checksum = e.checksum;
       startChecksum = null;
     }
   }

@@ -316,4 +316,18 @@ describe("security: what an approval is bound to", () => {
     const { records } = approve();
     expect(records[0]).toMatchObject({ headSha: HEAD, runId: prodRun.id, revision: prodRun.revision, canary: production });
   });
+
+  it("46. a gate call of a newer run canary-bot has not heard of yet (another checksum) is refused, approval or not", () => {
+    // The approval was given while the run's events showed its checksum; Flagger has since started
+    // a newer revision, whose event has not reached canary-bot: the call carries the new checksum.
+    const known = runOf(production, { checksum: "6c8f9d4b7" });
+    const { records } = approve();
+    const ownRun = callGate({ cluster: "prod-eu", hook: "confirm-promotion", run: known, records, body: { name: "podinfo", namespace: "test", phase: "Progressing", checksum: "6c8f9d4b7" } });
+    expect(ownRun.decision.status).toBe(200);
+    for (const hook of ["confirm-promotion", "rollback"]) {
+      const newer = callGate({ cluster: "prod-eu", hook, run: known, records });
+      expect(newer.decision, hook).toMatchObject({ status: 403, code: "RUN_UNKNOWN" });
+      expect(newer.decision.reason, hook).toMatch(/Flagger calls for revision checksum 85d557f47b, and run prod-eu\/test\/podinfo#1 .* has checksum 6c8f9d4b7/);
+    }
+  });
 });

@@ -51,6 +51,7 @@ export function runOf(canary: CanaryIdentity, overrides: Partial<CanaryRun> = {}
     name: canary.name,
     revision: REVISION,
     revisionAmbiguous: false,
+    checksum: null,
     phase: "WaitingPromotion",
     startedAt: "2026-11-29T10:00:00Z",
     endedAt: null,

@@ -103,6 +103,24 @@ describe("decideGateCall", () => {
     expect(decide(call("confirm-promotion", "Progressing"), records, { ...run, endedAt: "2026-11-29T10:09:00Z", phase: "Succeeded" }).decision.code).toBe("RUN_ENDED");
   });
 
+  it("refuses an in-run call whose checksum is not the known run's: a newer run canary-bot has not heard of", () => {
+    const known = { ...run, checksum: "85d557f47b" };
+    for (const [verb, hook] of [["promote", "confirm-promotion"], ["advance", "confirm-traffic-increase"], ["rollback", "rollback"]] as const) {
+      const records = approval(verb);
+      expect(decide(call(hook, "Progressing"), records, known).decision.status, hook).toBe(200);
+      expect(decide({ ...call(hook, "Progressing"), checksum: "6c8f9d4b7" }, records, known).decision, hook).toMatchObject({
+        status: 403,
+        code: "RUN_UNKNOWN",
+        reason: expect.stringContaining("Flagger calls for revision checksum 6c8f9d4b7"),
+      });
+      // Nothing to compare with: the run's checksum is unknown, or Flagger sent none.
+      expect(decide({ ...call(hook, "Progressing"), checksum: "6c8f9d4b7" }, records).decision.status, hook).toBe(200);
+      expect(decide({ ...call(hook, "Progressing"), checksum: "" }, records, known).decision.status, hook).toBe(200);
+    }
+    // confirm-rollout carries the previous revision's checksum (§4.3): not compared.
+    expect(decide({ ...call("confirm-rollout", "Waiting"), checksum: "0000000000" }, approval("approve"), known).decision.status).toBe(200);
+  });
+
   it("refuses when the run's revision became unknown or changed since the approval", () => {
     const records = approval("promote");
     expect(decide(call("confirm-promotion", "Progressing"), records, { ...run, revision: null }).decision).toMatchObject({ status: 403, code: "APPROVAL_OUTDATED", reason: expect.stringContaining("no longer knows which revision") });

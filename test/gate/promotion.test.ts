@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { applyObservation, isNewerResourceVersion, type CanaryStatusObservation, type MergedRevision, type PromotionObservation, type PromotionRecord } from "../../src/gate/promotion.js";
+import { findCurrentRun } from "../../src/gate/current-run.js";
 import { flaggerEvent, MINUTE, runEvents, T0 } from "./helpers.js";
 
 const KEY = { cluster: "staging", namespace: "test", name: "podinfo" };
@@ -25,6 +26,7 @@ describe("promotion records from Flagger events (push)", () => {
       {
         source: "event",
         revision: "bbb",
+        checksum: "bbb",
         startedAt: T0,
         startSeen: true,
         phase: "Succeeded",
@@ -64,6 +66,28 @@ describe("promotion records from Flagger events (push)", () => {
       ["bbb", "superseded", T0 + 3 * MINUTE, ["podinfo:1"]],
       ["ccc", "active", null, ["podinfo:2"]],
     ]);
+  });
+
+  it("knows the checksum of a run's in-run hooks from its events, never from the event that started it", () => {
+    const [started, ...inRun] = runEvents({ previous: "aaa", checksum: "bbb", start: T0, outcome: "open" });
+    // "New revision detected!" carries the previous revision's checksum (§4.3): nothing known yet.
+    expect(findCurrentRun(applyAll(events([started!])))).toMatchObject({ checksum: null, endedAt: null });
+    expect(findCurrentRun(applyAll(events([started!, ...inRun])))?.checksum).toBe("bbb");
+    // A run whose start was missed: its first event of an active phase shows it.
+    expect(findCurrentRun(applyAll(events(inRun.slice(2))))?.checksum).toBe("bbb");
+    // A restart: the new run's checksum comes from its own events.
+    const restart = flaggerEvent({ phase: "Progressing", checksum: "bbb", message: "New revision detected! Restarting analysis for podinfo.test", at: T0 + 3 * MINUTE });
+    expect(findCurrentRun(applyAll(events([started!, ...inRun, restart])))?.checksum).toBeNull();
+    const next = flaggerEvent({ phase: "Progressing", checksum: "ccc", message: "Advance podinfo.test canary weight 10", at: T0 + 4 * MINUTE });
+    expect(findCurrentRun(applyAll(events([started!, ...inRun, restart, next])))?.checksum).toBe("ccc");
+    // From Failed, Flagger re-syncs before the start event, which then already carries the new
+    // checksum; the in-run events carry it too, and none differs from the start's: left unknown.
+    const failed = runEvents({ previous: "aaa", checksum: "bbb", start: T0, outcome: "failed" });
+    const retry = runEvents({ previous: "ccc", checksum: "ccc", start: T0 + 10 * MINUTE, outcome: "open" });
+    const retried = applyAll(events([...failed, ...retry]));
+    expect(retried.runs.at(-1)).toMatchObject({ revision: "ccc", outcome: "active" });
+    expect(retried.runs.at(-1)?.checksum).toBeUndefined();
+    expect(findCurrentRun(retried)?.checksum).toBeNull();
   });
 
   it("reports an ambiguous attribution instead of guessing", () => {
