@@ -161,6 +161,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         writeBehind: GATE_WRITE_BEHIND,
         // A gate whose answer changed (a run starts waiting, a gate opened) redraws the prompt.
         beforeStore: (calls) => queueCommentRedrawsForGateCalls(store, calls, () => jobRunner.wake()),
+        answered: ({ hook, status, source }) => metrics.gateCalls.inc({ hook, status, source }),
       })
     : undefined;
   // --- end issue 13 ---

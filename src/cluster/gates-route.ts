@@ -22,6 +22,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Answer, digestToken, discardBody, readCappedBody, sendJson } from "./http.js";
 import { buildRejectedGateCallRecord, decideGateCall, httpStatusOf, parseGateCall, type GateDecision } from "../gate/gate-call.js";
+import { isGateHook } from "../commands/verbs.js";
 import { GATE_LIMITS, HTTP_LIMITS } from "../limits.js";
 import type { GateCallRecord } from "../commands/records.js";
 import { insertGateCalls, markApprovalConsumed } from "../store/approvals.js";
@@ -64,6 +65,22 @@ export interface FlaggerGatesHandlerParams {
    * is logged; the calls are stored all the same.
    */
   beforeStore?: (calls: readonly GateCallRecord[]) => Promise<(() => Promise<unknown>) | undefined>;
+  /** Hears each answer (the server counts them: canary_bot_flagger_gate_calls_total). */
+  answered?: (answer: GateAnswerCount) => void;
+}
+
+/**
+ * What decided an answer: the request alone (a bad token, an unknown cluster or hook, not Flagger's
+ * payload); remembered inputs; remembered inputs confirmed by a query (a 200 on PostgreSQL while
+ * the memory was not proven recent); inputs read from the store.
+ */
+export type GateAnswerSource = "request" | "memory" | "confirmed" | "store";
+
+export interface GateAnswerCount {
+  /** The hook type of the URL, or "unknown" when it names none. */
+  hook: string;
+  status: number;
+  source: GateAnswerSource;
 }
 
 export type FlaggerGatesHandler = NodeRequestHandler & {
@@ -174,9 +191,13 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     return undefined;
   };
 
+  const hookLabel = (hook: string | undefined) => (hook !== undefined && isGateHook(hook) ? hook : "unknown");
+  const count = (hook: string | undefined, status: number, source: GateAnswerSource) => params.answered?.({ hook: hookLabel(hook), status, source });
+
   const refuseEarly = async (res: ServerResponse, call: { cluster: string; hook: string; body: unknown }, decision: GateDecision): Promise<void> => {
     await save(buildRejectedGateCallRecord({ ...call, decision, now: new Date(params.now()).toISOString() }), null);
     sendJson(res, httpStatusOf(decision), { open: false, code: decision.code, reason: decision.reason });
+    count(call.hook, httpStatusOf(decision), "request");
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -236,15 +257,19 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
     const remembered = inputs.recall(call);
     let outcome = remembered && decideOn(remembered);
     let run = remembered?.run ?? null;
-    if (!outcome || (outcome.decision.status === 200 && !inputs.mayOpenFromMemory() && !(await inputs.confirm(call, remembered!)))) {
+    let source: GateAnswerSource = "memory";
+    if (outcome && outcome.decision.status === 200 && !inputs.mayOpenFromMemory()) source = (await inputs.confirm(call, remembered!)) ? "confirmed" : "store";
+    if (!outcome || source === "store") {
       const read = await inputs.read(call);
       outcome = decideOn(read);
       run = read.run;
+      source = "store";
     }
     const saving = save(outcome.record, outcome.consume);
     if (saving) await saving;
     const { decision } = outcome;
     sendJson(res, httpStatusOf(decision), { open: decision.status === 200, code: decision.code, reason: decision.reason, run: run?.id ?? null });
+    count(call.hook, httpStatusOf(decision), source);
   };
 
   const handler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -252,6 +277,7 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       await handle(req, res);
     } catch (error) {
       const answer = error instanceof Answer ? error : new Answer(500, "internal_error", "the gate call could not be decided; the gate stays closed (see the server log)");
+      count(FLAGGER_GATES_PATH.exec((req.url ?? "").split("?")[0]!)?.[2], answer.status, "request");
       if (!(error instanceof Answer)) params.log.error({ err: error, path: (req.url ?? "").split("?")[0] }, "flagger gate call failed");
       else if (answer.status === 401 || answer.status === 413) params.log.warn({ path: (req.url ?? "").split("?")[0], code: answer.code }, "flagger gate call refused");
       if (res.headersSent) {

@@ -22,6 +22,7 @@ export interface Metrics {
   githubRequests: Counter<"method" | "route" | "status">;
   rateLimitRemaining: Gauge<"resource">;
   reviewDuration: Histogram<"outcome">;
+  gateCalls: Counter<"hook" | "status" | "source">;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -114,6 +115,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "canary_bot_github_rate_limit_remaining",
       help: "x-ratelimit-remaining of the latest GitHub answer, by x-ratelimit-resource (core, graphql, …).",
       labelNames: ["resource"],
+      registers: [registry],
+    }),
+    gateCalls: new Counter({
+      name: "canary_bot_flagger_gate_calls_total",
+      help: "Flagger gate calls answered, by hook, HTTP status and what decided (request: the request alone; memory: remembered inputs; confirmed: remembered inputs a query confirmed; store: inputs read from the store).",
+      labelNames: ["hook", "status", "source"],
       registers: [registry],
     }),
     reviewDuration: new Histogram({

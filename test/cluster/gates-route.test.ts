@@ -6,7 +6,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRememberingGateInputs } from "../../src/cluster/gate-inputs.js";
-import { createFlaggerGatesHandler } from "../../src/cluster/gates-route.js";
+import { createFlaggerGatesHandler, type GateAnswerCount } from "../../src/cluster/gates-route.js";
 import { insertCommandRecords, listCommandRecords, listGateCalls, upsertPullRequestHead } from "../../src/store/approvals.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
@@ -141,7 +141,9 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
       log: { warn: () => {}, error: (_f, message) => logs.push({ level: "error", message }) },
       inputs,
       writeBehind: { flushMs: 60_000, maxBatch: 1_000 },
+      answered: (answer) => answers.push(answer),
     });
+    const answers: GateAnswerCount[] = [];
     const cached = createServer((req, res) => void gates(req, res));
     await new Promise<void>((resolve) => cached.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(cached.address() as AddressInfo).port}${gate()}`;
@@ -154,10 +156,20 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
       expect([await call(), await call()]).toEqual([200, 200]);
       await upsertPullRequestHead(store, { repository: "acme/gitops", pullRequest: 7, headSha: "b".repeat(40), pushedAt: null });
       expect(await call()).toBe(403);
+      expect((await fetch(url.replace("confirm-promotion", "confirm-promotoin"), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" })).status).toBe(400);
+      // What decided each answer (the server counts them in canary_bot_flagger_gate_calls_total).
+      expect(answers.map((a) => [a.hook, a.status, a.source])).toEqual([
+        ["confirm-promotion", 403, "store"],
+        ["confirm-promotion", 403, "memory"],
+        ["confirm-promotion", 200, "store"],
+        ["confirm-promotion", 200, "memory"],
+        ["confirm-promotion", 403, "store"],
+        ["unknown", 400, "request"],
+      ]);
       // Nothing is written until the batch is flushed (the server flushes every 10 ms and on shutdown).
       expect(await listGateCalls(store, { cluster: "staging" })).toEqual([]);
       await gates.flush();
-      expect((await listGateCalls(store, { cluster: "staging" })).map((c) => c.status)).toEqual([403, 403, 200, 200, 403]);
+      expect((await listGateCalls(store, { cluster: "staging" })).map((c) => c.status)).toEqual([403, 403, 200, 200, 403, 403]);
       const [stored] = await listCommandRecords(store, { repository: "acme/gitops", pullRequest: 7 });
       expect(stored?.consumedAt).toBe(new Date(NOW).toISOString());
       expect(logs).toEqual([]);

@@ -152,6 +152,10 @@ describe("Flagger's gates opened by /canary commands, end to end", () => {
     expect(calls.map((c) => c.status)).toEqual([403, 403, 403, 200, 200, 403]);
     const [approval] = await listCommandRecords(store, { repository: `${OWNER}/${REPO}`, pullRequest: PULL });
     expect(approval).toMatchObject({ verb: "promote", outcome: "accepted", actor: "alice", runId: RUN_ID, consumedAt: expect.any(String) });
+    // Counted for Prometheus; the promotion records here are a double, so every call reads them.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('canary_bot_flagger_gate_calls_total{hook="confirm-promotion",status="403",source="store"} 4');
+    expect(metrics).toContain('canary_bot_flagger_gate_calls_total{hook="confirm-promotion",status="200",source="store"} 2');
   });
 
   it("asks for /canary promote in the sticky comment while the run waits, and shows the approval there once given", async () => {

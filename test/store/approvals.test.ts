@@ -8,6 +8,7 @@ import {
   getPullRequestHeads,
   insertCommandRecords,
   insertGateCall,
+  insertGateCalls,
   listApprovals,
   listCommandRecords,
   listGateCalls,
@@ -16,7 +17,8 @@ import {
   upsertPullRequestHead,
 } from "../../src/store/approvals.js";
 import type { Store } from "../../src/store/index.js";
-import { CANARY, commandRecord, HEAD_SHA, REVISION } from "../support/approvals.js";
+import { listLatestGateCalls } from "../../src/store/comments.js";
+import { CANARY, commandRecord, gateCallRecord, HEAD_SHA, REVISION } from "../support/approvals.js";
 import { storeBackends , useStore } from "../support/store.js";
 
 describe.each(storeBackends())("approvals on $name", (backend) => {
@@ -69,6 +71,31 @@ describe.each(storeBackends())("approvals on $name", (backend) => {
     await insertGateCall(store, { ...call, cluster: "prod-eu" });
     expect((await listGateCalls(store, { cluster: "staging" })).map((c) => c.code)).toEqual(["NOT_APPROVED", "APPROVED"]);
     expect(await listGateCalls(store, { cluster: "staging", namespace: "test", name: "other" })).toEqual([]);
+  });
+
+  it("reads the latest call of each gate from the index's first entry, not by sorting the Canary's calls", async () => {
+    // A closed rollback gate polled for a long time, and a confirm-promotion gate called early on.
+    const calls = Array.from({ length: 3_000 }, (_, i) =>
+      gateCallRecord({ at: new Date(Date.UTC(2026, 10, 29, 12) + i * 10_000).toISOString(), hook: i < 5 ? "confirm-promotion" : "rollback", code: `C${i}` }),
+    );
+    // Two calls with the same time: the one stored last is the latest.
+    calls.push(gateCallRecord({ at: calls[calls.length - 1]!.at, hook: "rollback", code: "LAST" }));
+    await insertGateCalls(store, calls);
+    await store.query("ANALYZE gate_calls");
+    const gates = [
+      { cluster: "staging", namespace: "test", name: "podinfo", hook: "rollback" },
+      { cluster: "staging", namespace: "test", name: "podinfo", hook: "confirm-promotion" },
+      { cluster: "staging", namespace: "test", name: "podinfo", hook: "confirm-rollout" },
+    ];
+    expect((await listLatestGateCalls(store, gates)).map((c) => [c.hook, c.code])).toEqual([
+      ["rollback", "LAST"],
+      ["confirm-promotion", "C4"],
+    ]);
+    let asked: { sql: string; params: readonly unknown[] } | undefined;
+    await listLatestGateCalls({ query: async (sql, params) => ((asked = { sql, params: params ?? [] }), []) }, gates);
+    const plan = (await store.query<{ "QUERY PLAN": string }>(`EXPLAIN ${asked!.sql}`, asked!.params)).map((r) => r["QUERY PLAN"]).join("\n");
+    expect(plan).toContain("gate_calls_gate");
+    expect(plan).not.toMatch(/Sort/);
   });
 
   it("keeps each pull request's newest head: an older push delivered late does not roll it back", async () => {
