@@ -324,8 +324,9 @@ export const GATE_LIMITS = {
    * sync notification it sent and got back (StoreSubscription.sync), renewed every quarter of this
    * while gate calls come; older than this, a 200 waits for a confirming query instead
    * (src/cluster/gate-inputs.ts says why a bound is enough). Flagger calls a gate once per tick (at
-   * least 10 s apart) and the store learns of runs and pushes seconds after they happen; the syncs
-   * took 1–40 ms on the loaded 2-core bench machine, so 250 ms is rarely missed.
+   * least 10 s apart) and the store learns of runs and pushes seconds after they happen. In
+   * `npm run bench -- gates` on PostgreSQL all but the first dozen 200s came from memory, idle and
+   * during a review (docs/performance.md).
    */
   openFromMemoryMs: 250,
   /**

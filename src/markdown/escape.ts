@@ -62,15 +62,16 @@ export function escapeText(text: string): string {
     if (open.start < position) continue;
     const closeIndex = runs.findIndex((r, j) => j > i && r.length === open.length);
     out += escapeLiteral(line.slice(position, open.start));
+    // Some GFM parsers (marked) let an extended autolink run on into a backtick: into a code span's
+    // opening fence, or into escaped backticks, which the link's target then keeps with their
+    // backslashes while its text shows them without. A space after a URL ends the link first.
+    if (URL_AT_END.test(out)) out += " ";
     if (closeIndex < 0) {
       out += "\\`".repeat(open.length);
       position = open.start + open.length;
       continue;
     }
     const close = runs[closeIndex]!;
-    // Some GFM parsers (marked) let an extended autolink run on into a backtick and take the code
-    // span's opening fence with it; a space after a URL keeps the span whole.
-    if (/(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*$/i.test(out)) out += " ";
     out += codeSpan(line.slice(open.start + open.length, close.start));
     position = close.start + close.length;
     i = closeIndex;
@@ -78,6 +79,9 @@ export function escapeText(text: string): string {
   out += escapeLiteral(line.slice(position));
   return escapeLine(out);
 }
+
+/** Text ending in what an extended autolink would take for a URL. */
+const URL_AT_END = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.)\S*$/i;
 
 /** A line that starts with these is a heading, quote, list or rule, even inside a list item. */
 function escapeLine(text: string): string {

@@ -2,16 +2,16 @@ import fc from "fast-check";
 import { marked } from "marked";
 import { describe, expect, it } from "vitest";
 import { parseCommands } from "../../src/commands/parse.js";
+import { PROPERTY_RUNS, propertySeed } from "../support/property-seed.js";
 
 /**
  * `npm test` runs these properties with one fixed seed: the same 5,800 generated comments every
- * time, so that CI's verdict is the code's, not a draw's. A long search for disagreements with
- * marked uses fresh seeds and more runs: `PROPERTY_SEED=random PROPERTY_RUNS=100 npx vitest run
- * test/commands/parse-properties.test.ts` (each disagreement found so became an example below).
+ * time. A long search for disagreements with marked: `PROPERTY_SEED=random PROPERTY_RUNS=100 npx
+ * vitest run test/commands/parse-properties.test.ts` (each disagreement found so became an example
+ * below; test/support/property-seed.ts).
  */
-const RUNS = Math.max(1, Number(process.env.PROPERTY_RUNS ?? 1) || 1);
-const SEED = process.env.PROPERTY_SEED === "random" ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env.PROPERTY_SEED ?? 20_261_129);
-fc.configureGlobal({ seed: SEED });
+const RUNS = PROPERTY_RUNS;
+fc.configureGlobal({ seed: propertySeed(20_261_129) });
 
 /** A command line whose reason is a unique marker, so it can be found in rendered HTML. */
 const commandLine = (id: number) => `/canary skip-gate m${id}x`;

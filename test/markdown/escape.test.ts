@@ -31,6 +31,15 @@ describe("escapeText (Markdown prose and table cells)", () => {
     expect(html(escapeText("> quote\n- item"))).toBe("<p>&gt; quote - item</p>");
   });
 
+  it("ends a bare URL before backticks, paired or not, so that an autolink shows what it links to", () => {
+    // Found by the comment's property test (seed -1696312359): marked ran the autolink on into the
+    // escaped backticks, linking to `…aa\`\`` while showing `…aa``.
+    for (const text of ["<img src=https://t.example/p.png>%%aa``", "see https://t.example/x`y", "www.t.example/a`` and `code`"]) {
+      expect(findRenderedProblems(escapeText(text)), text).toEqual([]);
+    }
+    expect(escapeText("https://t.example/p``")).toBe("https://t.example/p \\`\\`");
+  });
+
   it("cannot break out of a table row or a details section", () => {
     const hostile = "x</details>\n| evil | row |\n<script>alert(1)</script>";
     const md = details({ summary: "s", body: table({ headers: ["a"], rows: [[escapeText(hostile)]] }) });

@@ -16,7 +16,13 @@ import { reviewChanges } from "../../src/review/index.js";
 import type { CanaryChange, ReviewModel } from "../../src/review/review.js";
 import type { CanaryReport } from "../../src/validate/validate.js";
 import { hostileText } from "../support/hostile.js";
+import { PROPERTY_RUNS, propertySeed } from "../support/property-seed.js";
 import { findMarkdownProblems, findRenderedProblems } from "../support/gfm.js";
+
+// The properties below draw the same cases every run unless PROPERTY_SEED=random
+// (test/support/property-seed.ts): a fresh draw once found an autolink run into escaped backticks
+// (test/markdown/escape.test.ts), a red CI run that said nothing about the change under test.
+fc.configureGlobal({ seed: propertySeed(20_261_130) });
 
 const BLOB = "https://github.com/o/r/blob/abc";
 const CHECK = "https://github.com/o/r/runs/1";
@@ -164,9 +170,9 @@ describe("nothing can be injected (property, 10,000 hostile reviews through GFM)
         expect(comment.length).toBeLessThanOrEqual(limit);
         expect(findRenderedProblems(comment, { linkPrefixes: LINKS })).toEqual([]);
       }),
-      { numRuns: 10_000 },
+      { numRuns: 10_000 * PROPERTY_RUNS },
     );
-  }, 300_000);
+  }, 300_000 * PROPERTY_RUNS);
 
   it("well-formed GFM in the comment and the check run's text", () => {
     fc.assert(
