@@ -96,9 +96,22 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     inputs = undefined;
   });
 
+  /** Notifications the mounted memory has heard (PostgreSQL delivers them moments after the commit). */
+  let notifications = 0;
   const mount = async (source: Store = store, options: { clock?: () => number } = {}) => {
     const promotions = createStorePromotionStore(source);
-    const reader = await createRememberingGateInputs({ store: source, promotions, ...options });
+    notifications = 0;
+    const counting = Object.assign(Object.create(source) as Store, {
+      listen: (channel: string, handlers: StoreListenHandlers) =>
+        source.listen(channel, {
+          onNotify: (payload) => {
+            notifications += 1;
+            handlers.onNotify(payload);
+          },
+          onState: handlers.onState,
+        }),
+    });
+    const reader = await createRememberingGateInputs({ store: counting, promotions, ...options });
     // Spies: which calls found remembered inputs, and how many remembered 200s a query confirmed.
     const fromMemory: boolean[] = [];
     const confirmed = { count: 0 };
@@ -131,6 +144,16 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     const stored = await promotions.getPromotionRecord(KEY);
     expect((await promotions.upsertPromotionRecord({ record: promotionWithRun({ startedAt }), expectedVersion: stored?.version ?? null })).ok).toBe(true);
   };
+  /**
+   * A write, and the wait until the memory heard of it: on PostgreSQL a remembered 200 may be late
+   * by up to GATE_LIMITS.openFromMemoryMs (the test below shows the bound), so "the very next call"
+   * means the next call after the notification.
+   */
+  const heard = async (write: () => Promise<unknown>) => {
+    const before = notifications;
+    await write();
+    await until(() => notifications > before, 30_000, "the write's notification");
+  };
   /** Two calls in a row answered 200 (the second from memory): the memory holds the open gate. */
   const openAndRemember = async (fromMemory: boolean[]) => {
     await until(async () => (await call())[0] === 200, 30_000, "the gate to open");
@@ -147,7 +170,7 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     // The approval is consumed by its run; the next run must not open, from the very next call.
     await until(async () => (await listGateCalls(store, { cluster: "staging" })).some((c) => c.approvalKey !== null), 30_000, "the calls to be stored");
     await openAndRemember(fromMemory);
-    await writeRun(T_NEXT);
+    await heard(() => writeRun(T_NEXT));
     expect(await call()).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN", NEXT_RUN_ID]);
     expect(await call()).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN", NEXT_RUN_ID]);
   });
@@ -158,12 +181,12 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     const approval = commandRecord({ runId: RUN_ID });
     await insertCommandRecords(writer, [approval]);
     await openAndRemember(fromMemory);
-    await upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: 7, headSha: "b".repeat(40), pushedAt: null });
+    await heard(() => upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: 7, headSha: "b".repeat(40), pushedAt: null }));
     expect((await call()).slice(0, 2)).toEqual([403, "APPROVAL_OUTDATED"]);
 
     await upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: 7, headSha: HEAD_SHA, pushedAt: null });
     await openAndRemember(fromMemory);
-    await markApprovalsInvalidated(writer, [{ ...approval, invalidatedAt: new Date(NOW).toISOString(), invalidation: "pushed to" }]);
+    await heard(() => markApprovalsInvalidated(writer, [{ ...approval, invalidatedAt: new Date(NOW).toISOString(), invalidation: "pushed to" }]));
     expect((await call()).slice(0, 2)).toEqual([403, "NOT_APPROVED"]);
   });
 
@@ -230,7 +253,8 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
   });
 
   it.skipIf(backend.name !== "postgres")("answers right while the notification connection is cut, and remembers again once it is back", async () => {
-    const { fromMemory } = await mount();
+    let now = 1_000_000;
+    const { fromMemory } = await mount(store, { clock: () => now });
     await writeRun(T_RUN);
     await insertCommandRecords(writer, [commandRecord({ runId: RUN_ID })]);
     await openAndRemember(fromMemory);
@@ -238,14 +262,16 @@ describe.each(storeBackends())("gate decisions from remembered inputs on $name",
     const cut = await writer.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()", [LISTEN_APPLICATION_NAME]);
     expect(cut.length).toBeGreaterThan(0);
     await writer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()", [LISTEN_APPLICATION_NAME]);
-    // Written while the connection is down: its notification is lost.
+    // Written while the connection is down: its notification is lost. Whenever the memory learns
+    // that the connection ended, the syncs stop coming back, so past the bound nothing opens from it.
+    now += GATE_LIMITS.openFromMemoryMs + 1;
     await writeRun(T_NEXT);
     expect(await call()).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN", NEXT_RUN_ID]);
     await insertCommandRecords(writer, [commandRecord({ runId: NEXT_RUN_ID, commentId: 1002 })]);
     await until(async () => (await call())[0] === 200, 30_000, "the approval of the new run to open the gate");
     // Back: the memory is used again, and still follows the writes.
     await until(async () => (await call())[0] === 200 && fromMemory.at(-1) === true, 60_000, "answers from memory after the reconnect");
-    await writeRun(T_NEXT + 60_000);
+    await heard(() => writeRun(T_NEXT + 60_000));
     expect((await call()).slice(0, 2)).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN"]);
   });
 
