@@ -160,7 +160,7 @@ export async function startCanaryBot(params: { probot: Probot; metrics: Metrics;
         ...(gateInputs ? { inputs: gateInputs } : {}),
         writeBehind: GATE_WRITE_BEHIND,
         // A gate whose answer changed (a run starts waiting, a gate opened) redraws the prompt.
-        beforeStore: (calls) => queueCommentRedrawsForGateCalls(store, calls, () => jobRunner.wake()),
+        afterStore: (batch) => queueCommentRedrawsForGateCalls(store, batch, () => jobRunner.wake()),
         answered: ({ hook, status, source }) => metrics.gateCalls.inc({ hook, status, source }),
       })
     : undefined;

@@ -59,12 +59,11 @@ export interface FlaggerGatesHandlerParams {
    */
   writeBehind?: { flushMs: number; maxBatch: number };
   /**
-   * Called with each batch of calls before it is stored, to compare them with what is stored; the
-   * function it returns runs once they are stored (the server queues a redraw of the comments
-   * whose gate prompt changed, which must read these calls: src/github/comment-job.ts). A failure
-   * is logged; the calls are stored all the same.
+   * Called once each batch of calls is stored, with the latest call of each of its gates stored
+   * before it (`previous`, read by the insert itself): the server queues a redraw of the comments
+   * whose gate prompt changed (src/github/comment-job.ts). A failure is logged; the calls stay stored.
    */
-  beforeStore?: (calls: readonly GateCallRecord[]) => Promise<(() => Promise<unknown>) | undefined>;
+  afterStore?: (batch: { calls: readonly GateCallRecord[]; previous: readonly GateCallRecord[] }) => Promise<unknown>;
   /** Hears each answer (the server counts them: canary_bot_flagger_gate_calls_total). */
   answered?: (answer: GateAnswerCount) => void;
 }
@@ -109,19 +108,10 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
   let flushQueued = false;
   const batchSize = params.writeBehind?.maxBatch ?? 1;
 
-  /** Runs `beforeStore`; returns what to run once the calls are stored. */
-  const runBeforeStore = async (calls: readonly GateCallRecord[]): Promise<() => Promise<void>> => {
-    const logged = (error: unknown) => params.log.error({ err: error, calls: calls.length }, "gate calls' comment redraws could not be queued");
-    if (!params.beforeStore || calls.length === 0) return async () => {};
-    try {
-      const after = await params.beforeStore(calls);
-      return async () => {
-        await after?.().catch(logged);
-      };
-    } catch (error) {
-      logged(error);
-      return async () => {};
-    }
+  /** Runs `afterStore`, logging its failure. */
+  const runAfterStore = async (batch: { calls: readonly GateCallRecord[]; previous: readonly GateCallRecord[] }): Promise<void> => {
+    if (!params.afterStore || batch.calls.length === 0) return;
+    await params.afterStore(batch).catch((error: unknown) => params.log.error({ err: error, calls: batch.calls.length }, "gate calls' comment redraws could not be queued"));
   };
 
   const hasPending = () => pendingCalls.length > 0 || pendingConsumes.length > 0;
@@ -140,21 +130,22 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       first = false;
       const calls = pendingCalls.splice(0, batchSize);
       const consumes = pendingConsumes.splice(0);
-      const afterStore = await runBeforeStore(calls);
+      let previous: GateCallRecord[];
       try {
         // One statement is its own transaction: BEGIN and COMMIT cost PGlite more than the rows.
-        if (consumes.length === 0) await insertGateCalls(store, calls);
+        if (consumes.length === 0) ({ previous } = await insertGateCalls(store, calls));
         else {
-          await store.transaction(async (tx) => {
-            await insertGateCalls(tx, calls);
+          ({ previous } = await store.transaction(async (tx) => {
+            const inserted = await insertGateCalls(tx, calls);
             for (const consume of consumes) await markApprovalConsumed(tx, consume);
-          });
+            return inserted;
+          }));
         }
       } catch (error) {
         params.log.error({ err: error, calls: calls.length }, "gate calls could not be stored");
         continue;
       }
-      await afterStore();
+      await runAfterStore({ calls, previous });
     }
     if (hasPending() && params.writeBehind) timer ??= setTimeout(() => void flushBatch(), params.writeBehind.flushMs);
   };
@@ -175,13 +166,13 @@ export function createFlaggerGatesHandler(params: FlaggerGatesHandlerParams): Fl
       consumed.add(fresh.key);
     }
     if (!params.writeBehind) {
-      return runBeforeStore([record]).then(async (afterStore) => {
-        await store.transaction(async (tx) => {
-          await insertGateCalls(tx, [record]);
+      return store
+        .transaction(async (tx) => {
+          const inserted = await insertGateCalls(tx, [record]);
           if (fresh) await markApprovalConsumed(tx, fresh);
-        });
-        await afterStore();
-      });
+          return inserted;
+        })
+        .then(({ previous }) => runAfterStore({ calls: [record], previous }));
     }
     pendingCalls.push(record);
     if (fresh) pendingConsumes.push(fresh);

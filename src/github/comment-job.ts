@@ -11,7 +11,7 @@
 import { QUEUE_LIMITS } from "../limits.js";
 import { listCanariesWithChangedGates } from "../commands/feedback.js";
 import type { GateCallRecord } from "../commands/records.js";
-import { getReviewComment, listLatestGateCalls, listOpenPullRequestsOfCanaries, recordCommentWritten } from "../store/comments.js";
+import { getReviewComment, listOpenPullRequestsOfCanaries, recordCommentWritten } from "../store/comments.js";
 import type { PullRequestRef } from "../store/gate-store.js";
 import { enqueueJob, type Job } from "../store/queue.js";
 import type { JobContext, JobOutcome } from "../store/runner.js";
@@ -39,30 +39,22 @@ export async function enqueueCommentJobs(db: Queryable, pulls: ReadonlyArray<{ i
 }
 
 /**
- * Before a batch of Flagger's gate calls is stored: the open pull requests whose Canaries' gates
- * change answer with it (a run starts waiting at a gate, a gate opened, a new run). Their comments
- * are redrawn once the batch is stored (the redraw reads it): see queueCommentRedrawsForGateCalls.
+ * The gate route's `afterStore` (main.ts): once a batch of Flagger's gate calls is stored, queues
+ * the redraw of the open pull requests whose Canaries' gates changed answer with it (a run starts
+ * waiting at a gate, a gate opened, a new run), compared with each gate's latest call before the
+ * batch (`previous`, read by the insert itself). Not at every poll. `queued` hears how many.
  */
-export async function findCommentRedrawsForGateCalls(db: Queryable, calls: readonly GateCallRecord[]): Promise<Array<{ installationId: number } & PullRequestRef>> {
-  const gates = new Map<string, { cluster: string; namespace: string; name: string; hook: string }>();
-  for (const c of calls) if (c.namespace !== null && c.name !== null) gates.set([c.cluster, c.namespace, c.name, c.hook].join("\u0000"), { cluster: c.cluster, namespace: c.namespace, name: c.name, hook: c.hook });
-  if (gates.size === 0) return [];
-  const previous = await listLatestGateCalls(db, [...gates.values()]);
-  const changed = listCanariesWithChangedGates({ previous, calls });
-  return changed.length === 0 ? [] : listOpenPullRequestsOfCanaries(db, changed);
-}
-
-/**
- * The gate route's `beforeStore` (main.ts): finds the comments a batch of calls changes, and
- * returns what queues their redraw once the batch is stored. `queued` hears how many were queued.
- */
-export async function queueCommentRedrawsForGateCalls(db: Queryable, calls: readonly GateCallRecord[], queued?: (count: number) => void): Promise<(() => Promise<void>) | undefined> {
-  const pulls = await findCommentRedrawsForGateCalls(db, calls);
-  if (pulls.length === 0) return undefined;
-  return async () => {
-    await enqueueCommentJobs(db, pulls);
-    queued?.(pulls.length);
-  };
+export async function queueCommentRedrawsForGateCalls(
+  db: Queryable,
+  batch: { calls: readonly GateCallRecord[]; previous: readonly GateCallRecord[] },
+  queued?: (count: number) => void,
+): Promise<void> {
+  const changed = listCanariesWithChangedGates(batch);
+  if (changed.length === 0) return;
+  const pulls = await listOpenPullRequestsOfCanaries(db, changed);
+  if (pulls.length === 0) return;
+  await enqueueCommentJobs(db, pulls);
+  queued?.(pulls.length);
 }
 
 export type CommentJobResult = "written" | "unchanged" | "no-review" | "no-comment";

@@ -109,15 +109,27 @@ export async function insertGateCall(db: Queryable, record: GateCallRecord): Pro
 
 /**
  * Stores gate calls in one statement (the gate route writes them in batches): one array per column
- * (unnest), so that a batch binds 12 parameters, not 12 per row.
+ * (unnest), so that a batch binds 16 parameters, not 12 per row. Returns, from the same statement
+ * (one snapshot, taken before the insert), the latest call stored before of each gate the batch
+ * calls (gate_latest, migration 006): what the gate route compares the batch with to redraw the
+ * comments whose gate changed answer. A gate never called before has none.
  */
-export async function insertGateCalls(db: Queryable, records: readonly GateCallRecord[]): Promise<void> {
-  if (records.length === 0) return;
+export async function insertGateCalls(db: Queryable, records: readonly GateCallRecord[]): Promise<{ previous: GateCallRecord[] }> {
+  if (records.length === 0) return { previous: [] };
   const column = <T>(get: (r: GateCallRecord) => T) => records.map(get);
-  await db.query(
-    `INSERT INTO gate_calls (at, cluster, hook, namespace, name, phase, checksum, run_id, status, code, reason, approval_key)
-     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-       $9::integer[], $10::text[], $11::text[], $12::text[])`,
+  const gates = new Map<string, GateCallRecord>();
+  for (const r of records) if (r.namespace !== null && r.name !== null) gates.set(JSON.stringify([r.cluster, r.namespace, r.name, r.hook]), r);
+  const gate = <T>(get: (r: GateCallRecord) => T) => [...gates.values()].map(get);
+  const rows = await db.query<GateCallRow>(
+    `WITH added AS (
+       INSERT INTO gate_calls (at, cluster, hook, namespace, name, phase, checksum, run_id, status, code, reason, approval_key)
+       SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+         $9::integer[], $10::text[], $11::text[], $12::text[])
+     )
+     SELECT c.at, c.cluster, c.hook, c.namespace, c.name, c.phase, c.checksum, c.run_id, c.status, c.code, c.reason, c.approval_key
+     FROM unnest($13::text[], $14::text[], $15::text[], $16::text[]) AS k(cluster, namespace, name, hook)
+     JOIN gate_latest l USING (cluster, namespace, name, hook)
+     JOIN gate_calls c ON c.id = l.call_id`,
     [
       column((r) => r.at),
       column((r) => r.cluster),
@@ -131,8 +143,13 @@ export async function insertGateCalls(db: Queryable, records: readonly GateCallR
       column((r) => r.code),
       column((r) => r.reason),
       column((r) => r.approvalKey),
+      gate((r) => r.cluster),
+      gate((r) => r.namespace),
+      gate((r) => r.name),
+      gate((r) => r.hook),
     ],
   );
+  return { previous: rows.map(toGateCallRecord) };
 }
 
 /** A gate_calls row as read (the columns of GateCallRecord). */

@@ -54,38 +54,23 @@ export async function recordCommentWritten(db: Queryable, params: PullRequestRef
   ]);
 }
 
+type GateCallSummaryRow = GateCallRow & { calls: string | number };
+
 /**
  * Per gate of these Canaries: how many calls Flagger made and the latest one (Flagger polls a closed
- * gate every tick, so a comment never reads the calls themselves).
+ * gate every tick, so a comment never reads the calls themselves; gate_latest keeps both).
  */
 export async function listGateCallSummaries(db: Queryable, canaries: ReadonlyArray<{ cluster: string; namespace: string; name: string }>): Promise<GateCallSummary[]> {
   if (canaries.length === 0) return [];
   const rows = await db.query<GateCallSummaryRow>(
-    `SELECT DISTINCT ON (g.cluster, g.namespace, g.name, g.hook)
-       g.at, g.cluster, g.hook, g.namespace, g.name, g.phase, g.checksum, g.run_id, g.status, g.code, g.reason, g.approval_key,
-       count(*) OVER (PARTITION BY g.cluster, g.namespace, g.name, g.hook) AS calls
-     FROM gate_calls g JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(cluster, namespace, name) USING (cluster, namespace, name)
-     ORDER BY g.cluster, g.namespace, g.name, g.hook, g.at DESC, g.id DESC`,
+    `SELECT c.at, c.cluster, c.hook, c.namespace, c.name, c.phase, c.checksum, c.run_id, c.status, c.code, c.reason, c.approval_key, l.calls
+     FROM unnest($1::text[], $2::text[], $3::text[]) AS k(cluster, namespace, name)
+     JOIN gate_latest l USING (cluster, namespace, name)
+     JOIN gate_calls c ON c.id = l.call_id
+     ORDER BY l.cluster, l.namespace, l.name, l.hook`,
     [canaries.map((c) => c.cluster), canaries.map((c) => c.namespace), canaries.map((c) => c.name)],
   );
   return rows.map((row) => ({ calls: Number(row.calls), last: toGateCallRecord(row) }));
-}
-
-type GateCallSummaryRow = GateCallRow & { calls: string | number };
-
-/** The latest stored call of each of these gates (cluster, namespace, name, hook); gates never called are left out. */
-export async function listLatestGateCalls(db: Queryable, gates: ReadonlyArray<{ cluster: string; namespace: string; name: string; hook: string }>): Promise<GateCallRecord[]> {
-  if (gates.length === 0) return [];
-  const rows = await db.query<GateCallRow>(
-    `SELECT l.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(cluster, namespace, name, hook)
-     CROSS JOIN LATERAL (
-       SELECT g.at, g.cluster, g.hook, g.namespace, g.name, g.phase, g.checksum, g.run_id, g.status, g.code, g.reason, g.approval_key FROM gate_calls g
-       WHERE g.cluster = k.cluster AND g.namespace = k.namespace AND g.name = k.name AND g.hook = k.hook
-       ORDER BY g.at DESC, g.id DESC LIMIT 1
-     ) l`,
-    [gates.map((g) => g.cluster), gates.map((g) => g.namespace), gates.map((g) => g.name), gates.map((g) => g.hook)],
-  );
-  return rows.map(toGateCallRecord);
 }
 
 /** The open pull requests whose recorded Canaries include one of these (their comments show its gates). */

@@ -118,12 +118,11 @@ describe("stored comment sections", () => {
 
     it("queues a redraw of the open pull requests' comments when a gate's answer changes, not at every poll", async () => {
       const queued = async () => (await store.query<{ key: string }>("SELECT key FROM jobs WHERE kind = 'comment' ORDER BY key")).map((r) => r.key);
-      // As the gate route does: compare before storing, queue once stored.
+      // As the gate route does: store, then compare with the calls stored before (read by the insert).
       const store1 = async (calls: GateCallRecord[]) => {
         let n = 0;
-        const after = await queueCommentRedrawsForGateCalls(store, calls, (count) => (n = count));
-        await insertGateCalls(store, calls);
-        await after?.();
+        const { previous } = await insertGateCalls(store, calls);
+        await queueCommentRedrawsForGateCalls(store, { calls, previous }, (count) => (n = count));
         return n;
       };
       expect(await store1([gateCall({})])).toBe(1);

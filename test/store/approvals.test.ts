@@ -17,7 +17,7 @@ import {
   upsertPullRequestHead,
 } from "../../src/store/approvals.js";
 import type { Store } from "../../src/store/index.js";
-import { listLatestGateCalls } from "../../src/store/comments.js";
+import { listGateCallSummaries } from "../../src/store/comments.js";
 import { CANARY, commandRecord, gateCallRecord, HEAD_SHA, REVISION } from "../support/approvals.js";
 import { storeBackends , useStore } from "../support/store.js";
 
@@ -73,29 +73,38 @@ describe.each(storeBackends())("approvals on $name", (backend) => {
     expect(await listGateCalls(store, { cluster: "staging", namespace: "test", name: "other" })).toEqual([]);
   });
 
-  it("reads the latest call of each gate from the index's first entry, not by sorting the Canary's calls", async () => {
+  it("keeps each gate's count and latest call, and returns the latest before each batch from its insert", async () => {
+    const at = (minute: number) => new Date(Date.UTC(2026, 10, 29, 12, minute)).toISOString();
+    const rollback = (minute: number, code: string) => gateCallRecord({ at: at(minute), hook: "rollback", code });
     // A closed rollback gate polled for a long time, and a confirm-promotion gate called early on.
-    const calls = Array.from({ length: 3_000 }, (_, i) =>
-      gateCallRecord({ at: new Date(Date.UTC(2026, 10, 29, 12) + i * 10_000).toISOString(), hook: i < 5 ? "confirm-promotion" : "rollback", code: `C${i}` }),
-    );
-    // Two calls with the same time: the one stored last is the latest.
-    calls.push(gateCallRecord({ at: calls[calls.length - 1]!.at, hook: "rollback", code: "LAST" }));
-    await insertGateCalls(store, calls);
-    await store.query("ANALYZE gate_calls");
-    const gates = [
-      { cluster: "staging", namespace: "test", name: "podinfo", hook: "rollback" },
-      { cluster: "staging", namespace: "test", name: "podinfo", hook: "confirm-promotion" },
-      { cluster: "staging", namespace: "test", name: "podinfo", hook: "confirm-rollout" },
-    ];
-    expect((await listLatestGateCalls(store, gates)).map((c) => [c.hook, c.code])).toEqual([
-      ["rollback", "LAST"],
-      ["confirm-promotion", "C4"],
+    const first = await insertGateCalls(store, [gateCallRecord({ at: at(0), code: "P0" }), rollback(1, "R1"), rollback(2, "R2")]);
+    expect(first.previous).toEqual([]);
+    const second = await insertGateCalls(store, [rollback(4, "R4"), rollback(3, "R3"), gateCallRecord({ at: at(3), namespace: null, name: null, code: "UNREAD" })]);
+    expect(second.previous.map((c) => [c.hook, c.code])).toEqual([["rollback", "R2"]]);
+    // Two calls at the same time: the one stored last is the latest; an older call changes only the count.
+    const third = await insertGateCalls(store, [rollback(4, "R4-again"), rollback(0, "LATE"), gateCallRecord({ at: at(5), code: "P5" })]);
+    expect(third.previous.map((c) => [c.hook, c.code]).sort()).toEqual([["confirm-promotion", "P0"], ["rollback", "R4"]]);
+    expect((await listGateCallSummaries(store, [{ cluster: "staging", namespace: "test", name: "podinfo" }])).map((s) => [s.last.hook, s.calls, s.last.code])).toEqual([
+      ["confirm-promotion", 2, "P5"],
+      ["rollback", 6, "R4-again"],
     ]);
+    // However many calls are stored, the summaries read each gate's latest call by its id, not the
+    // Canary's calls (3,000 polls of the rollback gate here).
+    await insertGateCalls(store, Array.from({ length: 3_000 }, (_, i) => gateCallRecord({ at: new Date(Date.UTC(2026, 10, 29, 11) + i).toISOString(), hook: "rollback", code: "OLD" })));
+    await store.query("ANALYZE gate_calls");
+    await store.query("ANALYZE gate_latest");
     let asked: { sql: string; params: readonly unknown[] } | undefined;
-    await listLatestGateCalls({ query: async (sql, params) => ((asked = { sql, params: params ?? [] }), []) }, gates);
+    await listGateCallSummaries({ query: async (sql: string, params?: readonly unknown[]) => ((asked = { sql, params: params ?? [] }), []) }, [{ cluster: "staging", namespace: "test", name: "podinfo" }]);
     const plan = (await store.query<{ "QUERY PLAN": string }>(`EXPLAIN ${asked!.sql}`, asked!.params)).map((r) => r["QUERY PLAN"]).join("\n");
-    expect(plan).toContain("gate_calls_gate");
-    expect(plan).not.toMatch(/Sort/);
+    expect(plan).toContain("gate_calls_pkey");
+    expect(plan).not.toContain("Seq Scan on gate_calls");
+    expect((await listGateCallSummaries(store, [{ cluster: "staging", namespace: "test", name: "podinfo" }])).map((s) => [s.last.hook, s.calls, s.last.code])).toEqual([
+      ["confirm-promotion", 2, "P5"],
+      ["rollback", 3_006, "R4-again"],
+    ]);
+    await store.query("TRUNCATE gate_calls");
+    expect(await listGateCallSummaries(store, [{ cluster: "staging", namespace: "test", name: "podinfo" }])).toEqual([]);
+    expect((await insertGateCalls(store, [rollback(9, "R9")])).previous).toEqual([]);
   });
 
   it("keeps each pull request's newest head: an older push delivered late does not roll it back", async () => {
