@@ -11,51 +11,19 @@
  * The store is PGlite in memory, or PostgreSQL when DATABASE_URL is set.
  */
 import { startGitHubThread } from "./github-thread-client.js";
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { Probot } from "probot";
-import { createInstrumentedFetch, createMetrics } from "../src/github/metrics.js";
-import { createCanaryBotOctokit } from "../src/github/octokit.js";
-import type { Log } from "../src/github/port.js";
-import { startCanaryBot, type RunningCanaryBot } from "../src/main.js";
+import type { RunningCanaryBot } from "../src/main.js";
 import { getQueueStats, openStore, type Store } from "../src/store/index.js";
 import { startGitHubServer, type FakePull, type FakeRepository, type Files, type GitHubServer } from "../test/support/github-server.js";
 import type { BenchSection } from "./measure.js";
+import { BENCH_WEBHOOK_SECRET, startBenchApp } from "./start-app.js";
 import { generateRepository } from "./repository.js";
 
-const SECRET = "bench-secret";
-const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
-const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
+const SECRET = BENCH_WEBHOOK_SECRET;
 
-async function startApp(params: { github: Pick<GitHubServer, "appId" | "baseUrl">; store: Store; throttle: boolean; threads?: number }): Promise<RunningCanaryBot> {
-  const metrics = createMetrics({ defaultMetrics: false });
-  const probot = new Probot({
-    appId: params.github.appId,
-    privateKey,
-    secret: SECRET,
-    baseUrl: params.github.baseUrl,
-    Octokit: createCanaryBotOctokit({ throttle: params.throttle, retries: 0 }),
-    logLevel: "fatal",
-    request: { fetch: createInstrumentedFetch(metrics) },
-  });
-  const threads = params.threads ?? availableParallelism();
-  return startCanaryBot({
-    probot,
-    metrics,
-    log: silent,
-    config: {
-      port: 0,
-      host: "127.0.0.1",
-      webhookPath: "/api/github/webhooks",
-      webhookSecret: SECRET,
-      store: params.store,
-      reviewThreads: threads,
-      jobConcurrency: 4 * Math.max(1, threads),
-      identity: { appId: params.github.appId },
-      queue: { pollMs: 50 },
-    },
-  });
-}
+const startApp = async (params: { github: Pick<GitHubServer, "appId" | "baseUrl">; store: Store; throttle: boolean; threads?: number }): Promise<RunningCanaryBot> =>
+  (await startBenchApp({ ...params, queue: { pollMs: 50 } })).app;
 
 function delivery(repository: Pick<FakeRepository, "owner" | "repo" | "installationId" | "defaultBranch">, pull: Pick<FakePull, "number" | "headSha" | "baseSha">): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify({

@@ -18,30 +18,24 @@
  * and gate calls stored in batches.
  */
 import { startGitHubThread } from "./github-thread-client.js";
-import { generateKeyPairSync } from "node:crypto";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { availableParallelism } from "node:os";
-import { Probot } from "probot";
 import { createRememberingGateInputs } from "../src/cluster/gate-inputs.js";
 import { createFlaggerGatesHandler, GATE_WRITE_BEHIND } from "../src/cluster/gates-route.js";
-import { createInstrumentedFetch, createMetrics, type Metrics } from "../src/github/metrics.js";
-import { createCanaryBotOctokit } from "../src/github/octokit.js";
-import type { Log } from "../src/github/port.js";
+import { createMetrics, type Metrics } from "../src/github/metrics.js";
 import { queueCommentRedrawsForGateCalls } from "../src/github/comment-job.js";
-import { startCanaryBot } from "../src/main.js";
 import { createCanaryBotServer } from "../src/server.js";
 import { insertCommandRecords } from "../src/store/approvals.js";
 import { openStore, type Store } from "../src/store/index.js";
 import { createStorePromotionStore } from "../src/store/promotion-store.js";
 import { commandRecord, promotionWithRun } from "../test/support/approvals.js";
 import type { BenchSection } from "./measure.js";
+import { BENCH_WEBHOOK_SECRET, silentLog, startBenchApp } from "./start-app.js";
 
 const TOKEN = "bench-gate-token-0123456789abcdef";
-const SECRET = "bench-secret";
+const SECRET = BENCH_WEBHOOK_SECRET;
 const CONCURRENCY = 8;
 const BODY = JSON.stringify({ name: "podinfo", namespace: "test", phase: "Progressing", checksum: "85d557f47b", metadata: { eventMessage: "bench" } });
-const silent: Log = { debug() {}, info() {}, warn() {}, error() {} };
 const OPEN_PATH = `/flagger/gates/staging/confirm-promotion?token=${TOKEN}`;
 /** No /canary rollback was given: the rollback hook stays closed (403). */
 const CLOSED_PATH = `/flagger/gates/staging/rollback?token=${TOKEN}`;
@@ -167,17 +161,17 @@ export const benchGates: BenchSection = async (print) => {
       store,
       promotions,
       now: Date.now,
-      log: silent,
+      log: silentLog,
       inputs,
       writeBehind: GATE_WRITE_BEHIND,
-      beforeStore: (calls) => queueCommentRedrawsForGateCalls(store, calls),
+      afterStore: (batch) => queueCommentRedrawsForGateCalls(store, batch),
       answered: ({ hook, status, source }) => metrics.gateCalls.inc({ hook, status, source }),
     });
     const server = createCanaryBotServer({
       webhooks: { secret: SECRET, accept: async () => ({ status: 202, body: {} }) },
       webhookPath: "/api/github/webhooks",
       metrics,
-      log: silent,
+      log: silentLog,
       flaggerGates: gates,
     });
     const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
@@ -201,35 +195,8 @@ export const benchGates: BenchSection = async (print) => {
     const ask = thread.ask;
     const github = await ask<{ baseUrl: string; appId: number }>({ type: "setup", canaries: 1_000, tag: "gates" });
     await seed(store);
-    const metrics = createMetrics({ defaultMetrics: false });
-    const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
-    const probot = new Probot({
-      appId: github.appId,
-      privateKey,
-      secret: SECRET,
-      baseUrl: github.baseUrl,
-      Octokit: createCanaryBotOctokit({ throttle: false, retries: 0 }),
-      logLevel: "fatal",
-      request: { fetch: createInstrumentedFetch(metrics) },
-    });
-    const threads = availableParallelism();
-    const app = await startCanaryBot({
-      probot,
-      metrics,
-      log: silent,
-      config: {
-        port: 0,
-        host: "127.0.0.1",
-        webhookPath: "/api/github/webhooks",
-        webhookSecret: SECRET,
-        store,
-        reviewThreads: threads,
-        jobConcurrency: 4,
-        identity: { appId: github.appId },
-        // The promotion records are the store's (main.ts then remembers gate inputs).
-        gates: { clusters: [{ name: "staging", eventToken: TOKEN }] },
-      },
-    });
+    // The promotion records are the store's (main.ts then remembers gate inputs).
+    const { app, metrics, threads } = await startBenchApp({ github, store, throttle: false, jobConcurrency: 4, gates: { clusters: [{ name: "staging", eventToken: TOKEN }] } });
     let reviewed: { seconds: number } | undefined;
     const review = ask<{ seconds: number }>({ type: "review", url: `http://127.0.0.1:${app.address.port}`, secret: SECRET }).then((r) => (reviewed = r));
     const result = await compare({ gatePort: app.address.port, barePort: bare.port, perRound: 500, rounds: 1_000, until: () => reviewed !== undefined });

@@ -9,6 +9,7 @@
 import { parseCommands } from "../commands/parse.js";
 import { readCommentEventFacts, screenCommentEvent, type IssueCommentPayload } from "../gate/authorize.js";
 import type { EventDecision, PlannedJob } from "./events.js";
+import { asRecord, readInstallationRepository } from "./payload.js";
 
 export interface CommandJobPayload {
   owner: string;
@@ -41,17 +42,11 @@ export function buildCommentJobs(params: { name: string; payload: unknown }): Ev
   const user = asRecord(comment?.user);
   if (action !== "created") return { action: "ignore", event, reason: "only new comments carry commands" };
   if (!issue || !comment || !user) return { action: "reject", event, reason: "the payload has no issue or comment" };
-  const installationId = asRecord(payload?.installation)?.id;
-  if (typeof installationId !== "number" || !Number.isSafeInteger(installationId) || installationId <= 0) {
-    return { action: "reject", event, reason: "the payload names no installation: canary-bot only acts for an installation of the App" };
-  }
-  const repository = asRecord(payload?.repository);
-  const owner = asRecord(repository?.owner)?.login;
-  const repo = repository?.name;
+  const named = readInstallationRepository(payload);
+  if ("missing" in named) return { action: "reject", event, reason: named.missing };
+  const { installationId, owner, repo } = named;
   const number = issue.number;
-  if (typeof owner !== "string" || typeof repo !== "string" || typeof number !== "number" || !Number.isSafeInteger(number)) {
-    return { action: "reject", event, reason: "the payload names no repository or issue" };
-  }
+  if (typeof number !== "number" || !Number.isSafeInteger(number)) return { action: "reject", event, reason: "the payload names no issue" };
   if (typeof comment.id !== "number" || typeof comment.body !== "string" || typeof user.login !== "string" || typeof comment.created_at !== "string") {
     return { action: "reject", event, reason: "the payload's comment has no id, body, author or time" };
   }
@@ -99,6 +94,3 @@ export function readPush(params: { name: string; payload: unknown; receivedAt: s
   return { repository: fullName, pullRequest: number, headSha, pushedAt: updatedAt };
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}

@@ -7,6 +7,7 @@ import { VALIDATION_CHECK_NAME } from "../report/check-run.js";
 import type { JobKind } from "../store/queue.js";
 import { buildCommentJobs } from "./command-events.js";
 import { buildGateJobsForEvent } from "./gate-jobs.js";
+import { asRecord, readInstallationRepository } from "./payload.js";
 
 /** The pull_request actions that (re)start a review; `edited` only when the base branch changed. */
 export const REVIEW_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review", "edited"] as const;
@@ -60,14 +61,9 @@ function buildReviewJobsForEvent(params: { name: string; payload: unknown }): Ev
     ((params.name === "check_run" || params.name === "check_suite") && action === "rerequested");
   if (!relevant) return { action: "ignore", event, reason: "not an event canary-bot acts on" };
 
-  const installationId = asRecord(payload?.installation)?.id;
-  if (typeof installationId !== "number" || !Number.isSafeInteger(installationId) || installationId <= 0) {
-    return { action: "reject", event, reason: "the payload names no installation: canary-bot only acts for an installation of the App" };
-  }
-  const repository = asRecord(payload?.repository);
-  const owner = asRecord(repository?.owner)?.login;
-  const repo = repository?.name;
-  if (typeof owner !== "string" || typeof repo !== "string" || owner === "" || repo === "") return { action: "reject", event, reason: "the payload names no repository" };
+  const named = readInstallationRepository(payload);
+  if ("missing" in named) return { action: "reject", event, reason: named.missing };
+  const { installationId, owner, repo } = named;
 
   if (params.name === "pull_request") {
     const number = asRecord(payload?.pull_request)?.number ?? payload?.number;
@@ -93,6 +89,3 @@ function buildReviewJobsForEvent(params: { name: string; payload: unknown }): Ev
   return { action: "enqueue", event, jobs: listed.map((number) => buildReviewJob({ installationId, owner, repo, number, rerun: true })) };
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}

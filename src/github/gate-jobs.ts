@@ -13,6 +13,7 @@ import { commitIngestBatch, createRecordCache, lockPromotionRecordKeys, readInge
 import { enqueueJobs } from "../store/queue.js";
 import type { Queryable, Store } from "../store/store.js";
 import type { EventDecision, PlannedJob } from "./events.js";
+import { asRecord, readInstallationRepository } from "./payload.js";
 import type { ReviewedForGate } from "./review-pull-request.js";
 
 export interface GateJobPayload {
@@ -53,14 +54,9 @@ export function buildGateJobsForEvent(params: { name: string; payload: unknown }
   const isGroup = params.name === "merge_group" && action === "checks_requested";
   if (!isClosed && !isGroup) return null;
   const event = `${params.name}.${action}`;
-  const installationId = asRecord(payload?.installation)?.id;
-  if (typeof installationId !== "number" || !Number.isSafeInteger(installationId) || installationId <= 0) {
-    return { action: "reject", event, reason: "the payload names no installation: canary-bot only acts for an installation of the App" };
-  }
-  const repository = asRecord(payload?.repository);
-  const owner = asRecord(repository?.owner)?.login;
-  const repo = repository?.name;
-  if (typeof owner !== "string" || typeof repo !== "string" || owner === "" || repo === "") return { action: "reject", event, reason: "the payload names no repository" };
+  const named = readInstallationRepository(payload);
+  if ("missing" in named) return { action: "reject", event, reason: named.missing };
+  const { installationId, owner, repo } = named;
   if (isClosed) {
     const pull = asRecord(payload?.pull_request);
     const number = pull?.number;
@@ -170,6 +166,3 @@ export function createGateIngest(params: { store: Store; wake?: () => void }): (
   });
 }
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
