@@ -8,18 +8,16 @@
  * docs/approvals.md), after which no call opens it again. Skipped without TEST_DATABASE_URL
  * (.ci/run sets it).
  */
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensurePullRequestCanaries, listCommandRecords } from "../../src/store/approvals.js";
-import type { Store } from "../../src/store/index.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { CANARY, promotionWithRun, REVISION } from "../support/approvals.js";
 import { until } from "../support/github-app.js";
-import { startBotProcess, type BotProcess } from "../support/github-process.js";
-import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { openSharedSchema, TEST_DATABASE_URL } from "../support/store.js";
+import type { BotProcess } from "../support/github-process.js";
+import { useProcessesOnOnePostgres } from "../support/processes.js";
+import { TEST_DATABASE_URL } from "../support/store.js";
 
 const TOKEN = "staging-token-0123456789abcdef0123";
 const T_RUN = Date.UTC(2026, 10, 29, 12, 0, 0);
@@ -29,24 +27,10 @@ const fixture = JSON.parse(readFileSync(join(import.meta.dirname, "../../fixture
 const flaggerPayload = { name: "podinfo", namespace: "test", phase: "Progressing", checksum: "85d557f47b", metadata: {} };
 
 describe.skipIf(!TEST_DATABASE_URL)("Flagger's gates on two processes and one PostgreSQL", () => {
-  let github: GitHubServer;
-  let store: Store;
-  let databaseUrl: string;
-  let dir: string;
-  const processes: BotProcess[] = [];
-  beforeAll(async () => {
-    github = await startGitHubServer();
-    ({ store, databaseUrl } = await openSharedSchema());
-    dir = mkdtempSync(join(tmpdir(), "canary-bot-gate-approvals-"));
-  });
-  afterAll(async () => {
-    await Promise.all(processes.splice(0).map((p) => (p.child.exitCode === null ? p.terminate() : p.exited)));
-    await store?.close();
-    await github?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const shared = useProcessesOnOnePostgres({ stop: "after-all" });
 
   it("an approval accepted by process A opens the gate polled on process B, and B never opens the next run with it", async () => {
+    const { github, store, dir } = shared;
     const repository = github.addRepository({ owner: "acme", repo: "gitops", installationId: 51, files: { ".github/canary-bot.yml": CONFIG } });
     const manifest = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: podinfo\n  namespace: test\n";
     const pull = github.openPull(repository, { number: 7, base: { ".github/canary-bot.yml": CONFIG }, head: { ".github/canary-bot.yml": CONFIG, "clusters/staging/podinfo.yaml": manifest } });
@@ -58,9 +42,8 @@ describe.skipIf(!TEST_DATABASE_URL)("Flagger's gates on two processes and one Po
 
     const clustersFile = join(dir, "clusters.yaml");
     writeFileSync(clustersFile, `clusters:\n  - name: staging\n    eventToken: ${TOKEN}\n`);
-    const env = { DATABASE_URL: databaseUrl, CLUSTERS_FILE: clustersFile, JOB_CONCURRENCY: "2" };
-    const [a, b] = await Promise.all([startBotProcess({ github, env }), startBotProcess({ github, env })]);
-    processes.push(a!, b!);
+    const env = { CLUSTERS_FILE: clustersFile, JOB_CONCURRENCY: "2" };
+    const [a, b] = await shared.start(2, env);
     const gate = async (bot: BotProcess) => {
       const response = await fetch(`${bot.url}/flagger/gates/staging/confirm-promotion?token=${TOKEN}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(flaggerPayload) });
       return [response.status, ((await response.json()) as { code: string }).code] as const;

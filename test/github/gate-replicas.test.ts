@@ -7,20 +7,18 @@
  * so the test exercises ingestion and re-evaluation, not 100 reviews. Skipped without
  * TEST_DATABASE_URL (.ci/run sets it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ingestObservation } from "../../src/cluster/ingest.js";
 import { listGateRecordKeys, type ChangedCanary } from "../../src/gate/merge-gate.js";
 import { replaceWaitingKeys, upsertGatedPullRequest } from "../../src/store/gate-store.js";
-import { getQueueStats, type Store } from "../../src/store/index.js";
+import { getQueueStats } from "../../src/store/index.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
 import { eventPayload, MINUTE, T0, type PayloadParams } from "../gate/helpers.js";
 import { waitForQueueIdle } from "../support/github-app.js";
-import { startBotProcess, type BotProcess } from "../support/github-process.js";
-import { startGitHubServer, type GitHubServer } from "../support/github-server.js";
-import { openSharedSchema, TEST_DATABASE_URL } from "../support/store.js";
+import { useProcessesOnOnePostgres } from "../support/processes.js";
+import { TEST_DATABASE_URL } from "../support/store.js";
 
 const TOKEN = "staging-token-0123456789abcdef0123";
 const CANARIES = 50;
@@ -43,24 +41,10 @@ function run(k: number): PayloadParams[] {
 }
 
 describe.skipIf(!TEST_DATABASE_URL)("the merge gate on two processes and one PostgreSQL", () => {
-  let github: GitHubServer;
-  let store: Store;
-  let databaseUrl: string;
-  let dir: string;
-  const processes: BotProcess[] = [];
-  beforeAll(async () => {
-    github = await startGitHubServer();
-    ({ store, databaseUrl } = await openSharedSchema());
-    dir = mkdtempSync(join(tmpdir(), "canary-bot-gate-replicas-"));
-  });
-  afterAll(async () => {
-    await Promise.all(processes.splice(0).map((p) => (p.child.exitCode === null ? p.terminate() : p.exited)));
-    await store?.close();
-    await github?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const shared = useProcessesOnOnePostgres({ stop: "after-all" });
 
   it("processes 1,000 events for 50 Canaries and 100 waiting PRs: every PR ends right, no update lost or sent twice", async () => {
+    const { github, store, dir } = shared;
     const repository = github.addRepository({ owner: "acme", repo: "gitops", installationId: 31 });
     const records = createStorePromotionStore(store);
     const heads: string[] = [];
@@ -78,9 +62,8 @@ describe.skipIf(!TEST_DATABASE_URL)("the merge gate on two processes and one Pos
     }
     const clustersFile = join(dir, "clusters.yaml");
     writeFileSync(clustersFile, `clusters:\n  - name: staging\n    eventToken: ${TOKEN}\n  - name: production\n    eventToken: ${TOKEN}x\n`);
-    const env = { DATABASE_URL: databaseUrl, CLUSTERS_FILE: clustersFile, JOB_CONCURRENCY: "8" };
-    const [a, b] = await Promise.all([startBotProcess({ github, env }), startBotProcess({ github, env })]);
-    processes.push(a!, b!);
+    const env = { CLUSTERS_FILE: clustersFile, JOB_CONCURRENCY: "8" };
+    const [a, b] = await shared.start(2, env);
 
     const events = Array.from({ length: CANARIES }, (_, k) => run(k)).flat().map(eventPayload);
     expect(events).toHaveLength(1000);

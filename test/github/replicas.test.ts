@@ -5,12 +5,12 @@
  * Skipped, saying so, without TEST_DATABASE_URL (.ci/run always sets it).
  */
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { getQueueStats, type Store } from "../../src/store/index.js";
+import { describe, expect, it } from "vitest";
+import { getQueueStats } from "../../src/store/index.js";
 import { pullRequestDelivery, until, waitForQueueIdle } from "../support/github-app.js";
-import { startBotProcess, type BotProcess } from "../support/github-process.js";
-import { startGitHubServer, type FakePull, type FakeRepository, type Files, type GitHubServer } from "../support/github-server.js";
-import { openSharedSchema, TEST_DATABASE_URL } from "../support/store.js";
+import type { FakePull, FakeRepository, Files } from "../support/github-server.js";
+import { useProcessesOnOnePostgres } from "../support/processes.js";
+import { TEST_DATABASE_URL } from "../support/store.js";
 import { BASE, HEAD } from "./helpers.js";
 
 if (!TEST_DATABASE_URL) process.stderr.write("TEST_DATABASE_URL is not set: the two-replica and restart tests are SKIPPED (.ci/run sets it)\n");
@@ -18,26 +18,11 @@ if (!TEST_DATABASE_URL) process.stderr.write("TEST_DATABASE_URL is not set: the 
 const variant = (files: Files, n: string): Files => ({ ...files, "apps/podinfo/canary.yaml": `${files["apps/podinfo/canary.yaml"]}\n# revision ${n}\n` });
 
 describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", () => {
-  let github: GitHubServer;
-  let store: Store;
-  let databaseUrl: string;
-  const processes: BotProcess[] = [];
-  beforeAll(async () => {
-    github = await startGitHubServer();
-    ({ store, databaseUrl } = await openSharedSchema());
-  });
-  afterEach(async () => {
-    await Promise.all(processes.splice(0).map((p) => (p.child.exitCode === null ? p.terminate() : p.exited)));
-    expect(github.openApiProblems()).toEqual([]);
-  });
-  afterAll(async () => {
-    await store?.close();
-    await github?.close();
-  });
+  const shared = useProcessesOnOnePostgres({ stop: "after-each", afterStop: ({ github }) => expect(github.openApiProblems()).toEqual([]) });
 
   it("two replicas, 200 events over 50 pull requests and 2 installations: one comment and one check run per pull request, for its newest head", async () => {
-    const [a, b] = await Promise.all([startBotProcess({ github, env: { DATABASE_URL: databaseUrl } }), startBotProcess({ github, env: { DATABASE_URL: databaseUrl } })]);
-    processes.push(a!, b!);
+    const { github, store } = shared;
+    const [a, b] = await shared.start(2);
     const repositories = [21, 22].map((installationId) => github.addRepository({ owner: `org-${installationId}`, repo: "gitops", installationId, files: BASE }));
     const pulls: Array<{ repository: FakeRepository; pull: FakePull }> = [];
     for (let i = 0; i < 50; i += 1) {
@@ -76,8 +61,8 @@ describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", ()
   }, 180_000);
 
   it("forged deliveries cost little: twenty 24 MB bodies with a bad signature, twenty without one", async () => {
-    const bot = await startBotProcess({ github, env: { DATABASE_URL: databaseUrl } });
-    processes.push(bot);
+    const { github, store } = shared;
+    const bot = await shared.startOne();
     const peakRss = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${bot.child.pid}/status`, "utf8"))![1]) * 1024;
     await fetch(`${bot.url}/healthz`);
     const before = { rss: peakRss(), log: bot.logBytes() };
@@ -103,10 +88,10 @@ describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", ()
   }, 120_000);
 
   it("SIGTERM during a review: the process releases the job within the grace period and exits; the next process finishes the review", async () => {
+    const { github, store } = shared;
     const repository = github.addRepository({ owner: "org-restart", repo: "gitops", installationId: 23, files: BASE });
     const pull = github.openPull(repository, { number: 1, base: BASE, head: HEAD });
-    const first = await startBotProcess({ github, env: { DATABASE_URL: databaseUrl, SHUTDOWN_GRACE_SECONDS: "1" } });
-    processes.push(first);
+    const first = await shared.startOne({ SHUTDOWN_GRACE_SECONDS: "1" });
     // GitHub is slow: the review is still reading when SIGTERM comes.
     github.latencyMs = 1_500;
     expect((await first.deliver(pullRequestDelivery(repository, pull))).status).toBe(202);
@@ -119,8 +104,7 @@ describe.skipIf(!TEST_DATABASE_URL)("canary-bot processes on one PostgreSQL", ()
     expect(pull.comments).toHaveLength(0);
 
     github.latencyMs = 0;
-    const second = await startBotProcess({ github, env: { DATABASE_URL: databaseUrl } });
-    processes.push(second);
+    await shared.startOne();
     await waitForQueueIdle(store, 60_000);
     expect(pull.comments.filter((c) => c.appId === github.appId)).toHaveLength(1);
     expect(repository.checkRuns.filter((r) => r.head_sha === pull.headSha)).toHaveLength(1);
