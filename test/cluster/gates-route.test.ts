@@ -10,7 +10,9 @@ import { createFlaggerGatesHandler, type GateAnswerCount } from "../../src/clust
 import { insertCommandRecords, listCommandRecords, listGateCalls, upsertPullRequestHead } from "../../src/store/approvals.js";
 import { openStore, type Store } from "../../src/store/index.js";
 import { createStorePromotionStore } from "../../src/store/promotion-store.js";
-import { commandRecord, HEAD_SHA, promotionWithRun } from "../support/approvals.js";
+import { applyObservation } from "../../src/gate/promotion.js";
+import { runEvents } from "../gate/helpers.js";
+import { commandRecord, HEAD_SHA, IMAGES, promotionWithRun } from "../support/approvals.js";
 import { createMemoryPromotionStore, type MemoryPromotionStore } from "../support/memory-promotion-store.js";
 
 const TOKEN = "s3cr3t-0123456789abcdef0123456789";
@@ -86,6 +88,20 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     seedRun(T_RUN + 3_600_000);
     const [status, body] = await post(gate());
     expect([status, body.code]).toEqual([403, "APPROVAL_FOR_ANOTHER_RUN"]);
+  });
+
+  it("with a run learnt from Flagger's events: opens for the run's own checksum, and refuses a call carrying another (a newer run not heard of yet)", async () => {
+    // The revision merged for podinfo, then Flagger's events of its run (the detection event carries the previous checksum).
+    let record = applyObservation(null, { kind: "merge", key: { cluster: "staging", namespace: "test", name: "podinfo" }, merge: { pullRequest: 7, sha: "c".repeat(40), mergedAt: T_RUN - 60_000, images: IMAGES } }).record;
+    for (const event of runEvents({ previous: "0a1b2c3d4e", checksum: "85d557f47b", start: T_RUN, outcome: "open" })) record = applyObservation(record, { kind: "event", event }).record;
+    promotions.records.set("staging/test/podinfo", { record, version: 1 });
+    await insertCommandRecords(store, [commandRecord({ runId: RUN_ID })]);
+    const call = (checksum: string) => post(gate(), JSON.stringify({ ...payload, checksum }));
+    const [opened, body] = await call("85d557f47b");
+    expect([opened, body.code, body.run]).toEqual([200, "APPROVED", RUN_ID]);
+    const [refused, why] = await call("7f6e5d4c3b");
+    expect([refused, why.code]).toEqual([403, "RUN_UNKNOWN"]);
+    expect(why.reason).toContain("Flagger calls for revision checksum 7f6e5d4c3b");
   });
 
   it("keeps the gate closed when the pull request was pushed to after the approval", async () => {
