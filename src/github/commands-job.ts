@@ -33,7 +33,7 @@ import { buildReviewJob, type PlannedJob } from "./events.js";
 import { buildCommentJob } from "./comment-job.js";
 import { buildGateJob } from "./gate-jobs.js";
 import type { GitHubReader, Log, RepositoryRef } from "./port.js";
-import { decideJobRetry } from "./job-retry.js";
+import { logJobFailure } from "./job-retry.js";
 import { getRepositoryConfig } from "./repository-config.js";
 
 /** Marks canary-bot's replies to commands (one per comment that needed an answer). */
@@ -112,9 +112,7 @@ export function createCommandJobHandler(deps: CommandJobDependencies) {
       if (added.length > 0) await deps.enqueue([buildCommentJob({ installationId: job.installationId, owner: payload.owner, repo: payload.repo, number: pull.number })]);
       return { outcome: "done" };
     } catch (error) {
-      const retry = decideJobRetry(error, context);
-      deps.log.warn({ ...meta, err: error, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "command failed; retrying later" : "command failed; giving up");
-      return retry.outcome;
+      return logJobFailure({ error, context, log: deps.log, fields: meta, what: "command" }).outcome;
     }
   };
 }

@@ -17,7 +17,7 @@ import { enqueueJob, type Job } from "../store/queue.js";
 import type { JobContext, JobOutcome } from "../store/runner.js";
 import type { Queryable } from "../store/store.js";
 import { buildReviewJobKey, type PlannedJob } from "./events.js";
-import { decideJobRetry } from "./job-retry.js";
+import { logJobFailure } from "./job-retry.js";
 import type { GitHubPort, Log, RepositoryRef } from "./port.js";
 import { ensureStickyComment } from "./sticky-comment.js";
 import { composeStickyComment, digestComment, getStoredCommentSections } from "./stored-sections.js";
@@ -74,9 +74,7 @@ export function createCommentJobHandler(deps: CommentJobDependencies) {
       deps.log.info({ ...meta, result }, "sticky comment redrawn");
       return { outcome: "done" };
     } catch (error) {
-      const retry = decideJobRetry(error, context);
-      deps.log.warn({ ...meta, err: error, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "comment redraw failed; retrying later" : "comment redraw failed; giving up");
-      return retry.outcome;
+      return logJobFailure({ error, context, log: deps.log, fields: meta, what: "comment redraw" }).outcome;
     }
   };
 }

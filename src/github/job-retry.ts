@@ -6,7 +6,7 @@
  */
 import { QUEUE_LIMITS } from "../limits.js";
 import type { JobContext, JobOutcome } from "../store/runner.js";
-import { GitHubRequestError, GitHubRetryableError } from "./port.js";
+import { GitHubRequestError, GitHubRetryableError, type Log } from "./port.js";
 
 export interface JobRetry {
   reason: string;
@@ -21,4 +21,14 @@ export function decideJobRetry(error: unknown, context: Pick<JobContext, "nextRe
   const asked = error instanceof GitHubRetryableError && error.retryAfterSeconds !== undefined ? error.retryAfterSeconds * 1000 : 0;
   const delayMs = Math.min(QUEUE_LIMITS.retry.capMs, Math.max(asked, context.nextRetry?.delayMs ?? 0));
   return { reason, willRetry, delayMs, outcome: willRetry ? { outcome: "retry", reason, delayMs } : { outcome: "failed", reason } };
+}
+
+/**
+ * A job attempt failed: decides as decideJobRetry and logs it the same way for every kind
+ * (`<what> failed; retrying later` or `…; giving up`, with the job's fields and the delay).
+ */
+export function logJobFailure(params: { error: unknown; context: Pick<JobContext, "nextRetry">; log: Pick<Log, "warn">; fields: Record<string, unknown>; what: string }): JobRetry {
+  const retry = decideJobRetry(params.error, params.context);
+  params.log.warn({ ...params.fields, err: params.error, retryInMs: retry.willRetry ? retry.delayMs : null }, `${params.what} failed; ${retry.willRetry ? "retrying later" : "giving up"}`);
+  return retry;
 }

@@ -49,7 +49,7 @@ import type { GateJobPayload } from "./gate-jobs.js";
 import type { GatePort } from "./gate-port.js";
 import type { Log, RepositoryRef } from "./port.js";
 import { fetchPullRequestFiles } from "./review-input.js";
-import { decideJobRetry } from "./job-retry.js";
+import { logJobFailure } from "./job-retry.js";
 import { getReviewInputOfFetched } from "./review-task.js";
 
 export interface PromotionGateDependencies {
@@ -76,9 +76,7 @@ export function createPromotionGateJobHandler(deps: PromotionGateDependencies): 
       await runPromotionGateJob({ deps, installationId: job.installationId, payload });
       return { outcome: "done" };
     } catch (error) {
-      const retry = decideJobRetry(error, context);
-      deps.log.warn({ ...meta, err: error, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "merge gate evaluation failed; retrying later" : "merge gate evaluation failed; giving up");
-      return retry.outcome;
+      return logJobFailure({ error, context, log: deps.log, fields: meta, what: "merge gate evaluation" }).outcome;
     }
   };
 }

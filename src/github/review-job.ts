@@ -11,7 +11,7 @@ import type { GitHubPort, Log, RepositoryRef } from "./port.js";
 import { buildFailureOutput, ensureCommentMarkedOutdated, type ReviewFailure } from "./review-failure.js";
 import { reviewPullRequest, type ReviewedForGate, type ReviewOutcome } from "./review-pull-request.js";
 import type { ReviewExecutor } from "./review-task.js";
-import { decideJobRetry } from "./job-retry.js";
+import { logJobFailure } from "./job-retry.js";
 import type { StoredCommentPort } from "./stored-sections.js";
 import { ensureValidationCheck } from "./validation-check.js";
 
@@ -70,9 +70,8 @@ export function createReviewJobHandler(deps: ReviewJobDependencies) {
       // The head moved while reading: review the new one now (this job reads it again).
       return result.outcome === "stale" ? { outcome: "again" } : { outcome: "done" };
     } catch (error) {
-      const retry = decideJobRetry(error, context);
+      const retry = logJobFailure({ error, context, log: deps.log, fields: { ...meta, sha: headSha ?? null }, what: "pull request review" });
       const failure: ReviewFailure = { reason: retry.reason, nextAttemptAt: retry.willRetry ? new Date(Date.now() + retry.delayMs) : null, attempts: job.attempts + 1 };
-      deps.log.warn({ ...meta, err: error, sha: headSha ?? null, retryInMs: retry.willRetry ? retry.delayMs : null }, retry.willRetry ? "pull request review failed; retrying later" : "pull request review failed; giving up");
       deps.onReviewed?.({ outcome: "failed", seconds: seconds() });
       if (port && headSha && payload.number !== undefined) await reportFailure({ port, headSha, number: payload.number, failure, log: deps.log, meta });
       return retry.outcome;
