@@ -237,9 +237,8 @@ export function decideGateCall(params: {
   // run's own checksum (confirm-rollout carries the previous revision's, §4.3).
   if (call.hook !== "confirm-rollout" && run.checksum !== null && call.checksum !== "" && call.checksum !== run.checksum) {
     return outcome(
-      refusal("RUN_UNKNOWN", `Flagger calls for revision checksum ${call.checksum}, and run ${run.id} of ${who} that ` +
-        `canary-bot knows has checksum ${run.checksum}: a newer run canary-bot has not heard of yet, which no ` +
-        `approval given so far can open`),
+      refusal("RUN_UNKNOWN", `Flagger calls with checksum ${call.checksum}, not that of run ${run.id} of ${who} ` +
+        `(${run.checksum}): a newer run canary-bot has not heard of yet, which no approval given so far opens`),
     );
   }
 

@@ -101,7 +101,7 @@ describe("POST /flagger/gates/<cluster>/<hook>", () => {
     expect([opened, body.code, body.run]).toEqual([200, "APPROVED", RUN_ID]);
     const [refused, why] = await call("7f6e5d4c3b");
     expect([refused, why.code]).toEqual([403, "RUN_UNKNOWN"]);
-    expect(why.reason).toContain("Flagger calls for revision checksum 7f6e5d4c3b");
+    expect(why.reason).toContain("Flagger calls with checksum 7f6e5d4c3b, not that of run");
   });
 
   it("keeps the gate closed when the pull request was pushed to after the approval", async () => {

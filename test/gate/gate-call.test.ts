@@ -111,7 +111,7 @@ describe("decideGateCall", () => {
       expect(decide({ ...call(hook, "Progressing"), checksum: "6c8f9d4b7" }, records, known).decision, hook).toMatchObject({
         status: 403,
         code: "RUN_UNKNOWN",
-        reason: expect.stringContaining("Flagger calls for revision checksum 6c8f9d4b7"),
+        reason: expect.stringContaining("Flagger calls with checksum 6c8f9d4b7, not that of run"),
       });
       // Nothing to compare with: the run's checksum is unknown, or Flagger sent none.
       expect(decide({ ...call(hook, "Progressing"), checksum: "6c8f9d4b7" }, records).decision.status, hook).toBe(200);

@@ -67,6 +67,16 @@ function demoWithStoredSections(): string {
         calls: 14,
         last: gateCallRecord({ at: "2026-11-29T12:08:00.000Z" }),
       },
+      {
+        // The longest answer: a call of a newer run than canary-bot knows.
+        calls: 31,
+        last: gateCallRecord({
+          at: "2026-11-29T12:08:30.000Z",
+          hook: "rollback",
+          code: "RUN_UNKNOWN",
+          reason: "Flagger calls with checksum 7f6e5d4c3b, not that of run staging/test/podinfo@2026-11-29T12:00:00.000Z of test/podinfo in cluster staging (85d557f47b): a newer run canary-bot has not heard of yet, which no approval given so far opens",
+        }),
+      },
     ],
   });
   return composeStickyComment({
