@@ -25,6 +25,7 @@ const SECTIONS: Record<string, [string, BenchSection]> = {
   app: ["app: queue, worker threads, throughput", (print) => import("./app.js").then((m) => m.benchApp(print))],
   gates: ["Flagger gate endpoint against a bare node:http server", (print) => import("./gates.js").then((m) => m.benchGates(print))],
   gate: ["merge gate: event ingestion over HTTP (PGlite and PostgreSQL)", (print) => import("./gate.js").then((m) => m.benchGate(print))],
+  "gate-writes": ["what storing gate calls costs PGlite per row (in process)", (print) => import("./gate-writes.js").then((m) => m.benchGateWrites(print))],
   commands: ["slash-command parser on hostile 64 KiB comments against marked's lexer", (print) => import("./commands.js").then((m) => m.benchCommands(print))],
 };
 
