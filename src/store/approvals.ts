@@ -7,6 +7,7 @@
  * that are queried; consumption and invalidation update both. Every write to command_records and
  * pull_request_heads notifies the gate route's memory (migrations/004_gate_notify.sql).
  */
+import { buildPullRequestKey } from "../gate/gate-call.js";
 import type { ChangedCanary } from "../gate/authorize.js";
 import type { CommandRecord, GateCallRecord } from "../commands/records.js";
 import type { GateHook } from "../commands/verbs.js";
@@ -101,10 +102,6 @@ export async function markApprovalsInvalidated(db: Queryable, records: readonly 
       [r.key, r.invalidatedAt, r.invalidatedAt, r.invalidation],
     );
   }
-}
-
-export async function insertGateCall(db: Queryable, record: GateCallRecord): Promise<void> {
-  await insertGateCalls(db, [record]);
 }
 
 /**
@@ -228,15 +225,16 @@ export async function getPullRequestHead(db: Queryable, params: { repository: st
   return row ? { headSha: row.head_sha, pushedAt: toIso(row.pushed_at) } : null;
 }
 
-/** The heads of these pull requests, by buildPullRequestKey (`owner/repo#n`); unknown ones are left out. */
+/** The heads of these pull requests, by buildPullRequestKey (`owner/repo#n`); unknown ones are left out. One query. */
 export async function getPullRequestHeads(db: Queryable, pulls: ReadonlyArray<{ repository: string; pullRequest: number }>): Promise<Map<string, string>> {
   const heads = new Map<string, string>();
-  for (const pull of pulls) {
-    const key = `${pull.repository}#${pull.pullRequest}`;
-    if (heads.has(key)) continue;
-    const head = await getPullRequestHead(db, pull);
-    if (head) heads.set(key, head.headSha);
-  }
+  if (pulls.length === 0) return heads;
+  const rows = await db.query<{ repository: string; pull_request: number; head_sha: string }>(
+    `SELECT h.repository, h.pull_request, h.head_sha FROM unnest($1::text[], $2::integer[]) AS k(repository, pull_request)
+     JOIN pull_request_heads h USING (repository, pull_request)`,
+    [pulls.map((p) => p.repository), pulls.map((p) => p.pullRequest)],
+  );
+  for (const row of rows) heads.set(buildPullRequestKey(row.repository, row.pull_request), row.head_sha);
   return heads;
 }
 

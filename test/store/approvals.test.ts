@@ -7,7 +7,6 @@ import {
   getPullRequestHead,
   getPullRequestHeads,
   insertCommandRecords,
-  insertGateCall,
   insertGateCalls,
   listApprovals,
   listCommandRecords,
@@ -66,9 +65,9 @@ describe.each(storeBackends())("approvals on $name", (backend) => {
 
   it("stores every gate call with its answer", async () => {
     const call = { at: "2026-11-29T12:10:00.000Z", cluster: "staging", hook: "confirm-promotion", namespace: "test", name: "podinfo", phase: "Progressing", checksum: null, runId: "r1", status: 403 as const, code: "NOT_APPROVED", reason: "waits", approvalKey: null };
-    await insertGateCall(store, call);
-    await insertGateCall(store, { ...call, at: "2026-11-29T12:11:00.000Z", status: 200, code: "APPROVED", approvalKey: "k" });
-    await insertGateCall(store, { ...call, cluster: "prod-eu" });
+    await insertGateCalls(store, [call]);
+    await insertGateCalls(store, [{ ...call, at: "2026-11-29T12:11:00.000Z", status: 200, code: "APPROVED", approvalKey: "k" }]);
+    await insertGateCalls(store, [{ ...call, cluster: "prod-eu" }]);
     expect((await listGateCalls(store, { cluster: "staging" })).map((c) => c.code)).toEqual(["NOT_APPROVED", "APPROVED"]);
     expect(await listGateCalls(store, { cluster: "staging", namespace: "test", name: "other" })).toEqual([]);
   });
