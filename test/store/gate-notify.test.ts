@@ -75,7 +75,10 @@ describe.each(storeBackends())("gate notifications on $name", (backend) => {
       await until(() => states.at(-1) === true && writerStates.at(-1) === true, 30_000, "delivery to start");
       for (let pull = 1; pull <= 12; pull += 1) {
         await upsertPullRequestHead(writer, { repository: "acme/gitops", pullRequest: pull, headSha: "c".repeat(40), pushedAt: null });
-        // Not a wait for the notification: the sync must not come back before it.
+        // Not a wait for the notification: the sync must not come back before it. (A sync that
+        // only awaited its own query would still pass most rounds: the order itself is PostgreSQL's
+        // guarantee, "notifications of different transactions are delivered in commit order"; this
+        // checks that sync rests on it — its own notification, swallowed, on the listening connection.)
         const [, other] = await Promise.all([subscription.sync(), writerSubscription.sync()]);
         expect(other).toBeUndefined();
         expect(heard).toContain(`pull:acme/gitops#${pull}`);
